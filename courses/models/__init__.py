@@ -1,0 +1,31 @@
+from .content import (
+    EMOTION_LABELS,
+    Choice,
+    Course,
+    Item,
+    Lesson,
+    Module,
+    PersonaReply,
+    Question,
+    Quiz,
+    Scenario,
+    ScenarioGoal,
+)
+from .progress import Enrollment, ItemProgress, QuizAttempt
+
+__all__ = [
+    "EMOTION_LABELS",
+    "Choice",
+    "Course",
+    "Enrollment",
+    "Item",
+    "ItemProgress",
+    "Lesson",
+    "Module",
+    "PersonaReply",
+    "Question",
+    "Quiz",
+    "QuizAttempt",
+    "Scenario",
+    "ScenarioGoal",
+]

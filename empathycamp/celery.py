@@ -1,0 +1,11 @@
+"""The Celery app. Workers: `celery -A empathycamp worker -Q inference`."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "empathycamp.settings.local")
+
+app = Celery("empathycamp")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,51 @@
+"""One place that hands a task to whoever runs it.
+
+With Redis configured the task goes to the broker and a Celery worker runs it. In embedded
+mode (no REDIS_URL, the `make run` default) it runs in a small thread pool inside the web
+process, through Celery's own `Task.apply`, so the task code is the same in both modes and
+neither the caller nor the task knows which one is in use.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _embedded_executor() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(
+                max_workers=settings.CELERY_EMBEDDED_WORKERS, thread_name_prefix="embedded-celery"
+            )
+        return _executor
+
+
+def _run_embedded(task: Any, args: tuple, kwargs: dict) -> None:
+    from django.db import close_old_connections
+
+    close_old_connections()
+    try:
+        result = task.apply(args=args, kwargs=kwargs)
+        if result.failed():
+            logger.error("Embedded task %s failed: %r", task.name, result.result)
+    finally:
+        close_old_connections()
+
+
+def enqueue(task: Any, *args: Any, **kwargs: Any) -> Future | None:
+    """Send `task` to the broker, or run it in the embedded pool when there is no broker."""
+    if settings.EMBEDDED_MODE:
+        return _embedded_executor().submit(_run_embedded, task, args, kwargs)
+    task.apply_async(args=args, kwargs=kwargs)
+    return None

@@ -1,0 +1,1 @@
+"""The AI core: emotion detection, empathy scoring, safety screening (torch stays out of import time)."""
