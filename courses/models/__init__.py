@@ -11,6 +11,7 @@ from .content import (
     Scenario,
     ScenarioGoal,
 )
+from .practice import PracticeSession, Turn
 from .progress import Enrollment, ItemProgress, QuizAttempt
 
 __all__ = [
@@ -23,9 +24,11 @@ __all__ = [
     "Lesson",
     "Module",
     "PersonaReply",
+    "PracticeSession",
     "Question",
     "Quiz",
     "QuizAttempt",
     "Scenario",
     "ScenarioGoal",
+    "Turn",
 ]

@@ -1,0 +1,1 @@
+"""Live practice: the role-play chat's domain code (events, persona engine, guidance, summary)."""
