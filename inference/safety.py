@@ -1,0 +1,399 @@
+"""Safety screen: none / concern / crisis for a learner's turn or a generated persona reply.
+
+Plain Python on purpose (no torch, no Django): the web process, a worker and the management
+commands all import it cheaply. The rules themselves are data in ``inference.safety_rules``; this
+module only normalises text, runs the rules sentence by sentence, applies the context checks
+(negation, past and recovered, jokes, films and news) and, when the emotion model's output is
+given, lets strong negative emotion lift weak distress cues to ``concern``. Emotion alone never
+makes a crisis.
+
+Public contract (other modules rely on it, keep it stable)::
+
+    screen_texts(texts, emotions=None) -> [{"level", "reason", "category"}, ...]
+    screen_text(text, emotion=None) -> {"level", "reason", "category"}
+
+See ``inference/artefacts/safety/MODEL_CARD.md`` for what it catches, what it misses and the
+evaluation figures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from inference import safety_rules
+from inference.safety_rules import RULES, Rule
+
+# Only this many characters are screened; the reason says so when text was cut.
+MAX_CHARS = 10_000
+
+# Emotion signals that count as strong negative affect, and how strong they must be.
+DISTRESS_EMOTIONS: tuple[str, ...] = ("grief", "sadness", "fear", "nervousness", "remorse")
+DISTRESS_SINGLE_THRESHOLD = 0.5  # any one of them at least this probable
+DISTRESS_SUM_THRESHOLD = 0.8  # or together at least this much
+
+_RANK = {"none": 0, "concern": 1, "crisis": 2}
+_FINDING_RANK = {"none": 0, "cue": 1, "concern": 2, "crisis": 3}
+# When several crisis rules fire, the reason names the most urgent category first.
+_CATEGORY_PRIORITY = ("suicide", "self_harm", "abuse", "harm_to_others", "distress")
+
+_CHECK_IN = "a gentle check-in may help."
+_REASONS: dict[tuple[str, str], str] = {
+    ("crisis", "suicide"): "The message suggests thoughts of suicide or of ending one's life.",
+    ("crisis", "self_harm"): "The message describes hurting oneself on purpose.",
+    ("crisis", "harm_to_others"): "The message expresses an intent to seriously harm someone.",
+    ("crisis", "abuse"): "The message describes being hurt, abused or threatened by someone.",
+    ("concern", "suicide"): f"The message touches on suicide or wanting to die; {_CHECK_IN}",
+    ("concern", "self_harm"): f"The message touches on self-harm; {_CHECK_IN}",
+    ("concern", "harm_to_others"): "The message shows strong anger at someone; worth a check-in.",
+    ("concern", "abuse"): "The message suggests the writer may not feel safe with someone.",
+    ("concern", "distress"): f"The message shows signs of serious distress; {_CHECK_IN}",
+}
+_REASON_FALLBACK = {
+    "crisis": "The message may describe someone in danger.",
+    "concern": f"The message may need attention; {_CHECK_IN}",
+}
+_REASON_NONE = "No safety concerns found."
+_REASON_EMPTY = "There is no text to screen."
+_REASON_THIRD_PARTY = (
+    "The message is about someone else who may be at risk; a gentle check-in may help."
+)
+_REASON_EMOTION = "Strong sadness or fear comes with signs of distress; a gentle check-in may help."
+_NOTE_PAST = " It is described as in the past."
+_NOTE_JOKE = " It may be said in jest, but it is worth a gentle check."
+_NOTE_TRUNCATED = f" Only the first {MAX_CHARS:,} characters were screened."
+_NOTE_NOT_ENGLISH = " The rules cover English only, and this text may not be English."
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule that fired on one sentence, after the context checks."""
+
+    rule: Rule
+    level: str  # after context: "none" | "concern" | "crisis" | "cue"
+    sentence: str
+    negated: bool = False
+    past: bool = False
+    joke: bool = False
+
+
+# Compiled patterns --------------------------------------------------------------------------------
+
+
+@cache
+def _compiled_rules() -> tuple[tuple[Rule, re.Pattern[str], re.Pattern[str] | None], ...]:
+    """The rules compiled on first use (~70 ms), so importing this module stays cheap."""
+    return tuple(
+        (rule, re.compile(rule.pattern), re.compile(rule.unless) if rule.unless else None)
+        for rule in RULES
+    )
+
+
+_NEGATION = re.compile(safety_rules.NEGATION)
+_NEGATION_BREAKERS = re.compile(safety_rules.NEGATION_BREAKERS)
+_PAST = re.compile(safety_rules.PAST)
+_RECENT = re.compile(safety_rules.RECENT)
+_JOKE = re.compile(safety_rules.JOKE)
+_MEDIA = re.compile(safety_rules.MEDIA)
+_QUOTED = re.compile(r'"[^"]{0,500}"')
+_CLAUSE_BREAK = re.compile(r",|:|\b(?:but|though|although|however|yet|except|because)\b")
+# Where the tense can change: "years ago, I tried..." is one clause, "... but now I want..." two.
+_TENSE_BREAK = re.compile(r"\b(?:but|though|although|however|yet|except|because|now|and now)\b")
+_SENTENCE_SPLIT = re.compile(r"[.!?;\n\r]+|\s-{1,2}\s|—|–")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_WORD = re.compile(r"[a-z']+")
+_YOU = re.compile(r"\b(?:you|your|yourself)\b")
+_FOR_YOU = re.compile(r"\s*(?:for|to|in|with) you\b")
+
+_APOSTROPHES = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201b": "'",
+        "\u02bc": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+    }
+)
+# Order matters: irregular forms before the general n't.
+_CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\bwon't\b", "will not"),
+        (r"\bcan'?t\b|\bcan not\b", "cannot"),
+        (r"\bshan't\b", "shall not"),
+        (r"\bain'?t\b", "is not"),
+        (r"n't\b", " not"),
+        (
+            r"\b(do|does|did|is|was|were|are|would|could|should|have|has|had|must|need)nt\b",
+            r"\1 not",
+        ),
+        (r"\bwont\b", "will not"),
+        (r"\bi'?m\b", "i am"),
+        (r"\bive\b", "i have"),
+        (r"\b(you|they)re\b", r"\1 are"),  # not "we": "were" is a word
+        (r"\b(there|what|that|it|he|she|who|everything|nothing|life)'?s\b", r"\1 is"),
+        (r"'re\b", " are"),
+        (r"'ve\b", " have"),
+        (r"'ll\b", " will"),
+        (r"'d\b", " would"),
+        (r"\bgonna\b", "going to"),
+        (r"\bwanna\b", "want to"),
+        (r"\bgotta\b", "got to"),
+        (r"\btryna\b", "trying to"),
+        (r"\bkms\b", "kill myself"),
+        (r"\bunalive\b", "kill"),
+        (r"\bsewerslide\b|\bsuicde\b|\bsucide\b", "suicide"),
+        (r"\bmy self\b", "myself"),
+        (r"\bu\b", "you"),
+        (r"\bnever,? ever\b", "never"),
+        (r"\bcant\b", "cannot"),
+    )
+)
+_SPACES = re.compile(r"[ \t\f\v]+")
+
+# Function words common in English; text with several words and none of these is probably not
+# English, which the reason then says (the rules would simply not see anything).
+_ENGLISH_FUNCTION_WORDS = frozenset(
+    """
+    i me my you he she it we they the a an and or but to of in on at for with is am are was
+    were be been do does did not no have has had this that so just what when how why if can
+    will would want feel
+    """.split()
+)
+
+
+# Public API -------------------------------------------------------------------------------------
+
+
+def screen_texts(
+    texts: Sequence[Any], emotions: Sequence[Mapping[str, Any] | None] | None = None
+) -> list[dict[str, Any]]:
+    """Screen each text; ``emotions[i]`` (the emotion model's output for text i) is optional.
+
+    Returns one ``{"level", "reason", "category"}`` per text, in order. Never raises for bad
+    text: empty, huge, binary-looking or non-English input gives a well-formed result.
+    """
+    results = []
+    for index, text in enumerate(texts):
+        emotion = None
+        if emotions is not None and index < len(emotions):
+            emotion = emotions[index]
+        results.append(screen_text(text, emotion))
+    return results
+
+
+def screen_text(text: Any, emotion: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Screen one text; see ``screen_texts``."""
+    prepared, truncated, odd = _prepare(text)
+    if not prepared.strip():
+        return _result("none", _REASON_EMPTY, None)
+
+    normalised = normalise(prepared)
+    findings = find(normalised, already_normalised=True)
+    level, category, reason = _decide(findings, emotion)
+
+    if level == "none" and _looks_not_english(normalised):
+        reason += _NOTE_NOT_ENGLISH
+    if odd and level == "none":
+        reason += " Unreadable characters were ignored."
+    if truncated:
+        reason += _NOTE_TRUNCATED
+    return _result(level, reason, category)
+
+
+def normalise(text: str) -> str:
+    """Lower-case, unify apostrophes and quotes, spell out contractions, squeeze spaces."""
+    text = text.translate(_APOSTROPHES).lower()
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    return _SPACES.sub(" ", text)
+
+
+def find(text: str, *, already_normalised: bool = False) -> list[Finding]:
+    """Every rule match in ``text`` with its level after the context checks (for tests, tools)."""
+    if not already_normalised:
+        text = normalise(_prepare(text)[0])
+    joke = bool(_JOKE.search(text))
+    findings: list[Finding] = []
+    for raw_sentence in _SENTENCE_SPLIT.split(text):
+        sentence = raw_sentence.strip()
+        if not sentence:
+            continue
+        media = bool(_MEDIA.search(sentence))
+        if media:
+            # Quoted lines in a sentence about a film or song are not the writer's own words.
+            sentence = _QUOTED.sub(" ", sentence)
+        for rule, pattern, unless in _compiled_rules():
+            if rule.third_party and media:
+                continue
+            if unless is not None and pattern.search(sentence) and unless.search(sentence):
+                continue
+            # Every match counts, not just the first: "I'd never X, but I want to X" must not
+            # hide behind its own denial.
+            best: Finding | None = None
+            for match in pattern.finditer(sentence):
+                if rule.level != "crisis" and not rule.third_party and _about_you(sentence, match):
+                    continue
+                finding = _contextualise(rule, match, sentence, joke)
+                if best is None or _FINDING_RANK[finding.level] > _FINDING_RANK[best.level]:
+                    best = finding
+            if best is not None:
+                findings.append(best)
+    return findings
+
+
+# Internals --------------------------------------------------------------------------------------
+
+
+def _prepare(text: Any) -> tuple[str, bool, bool]:
+    """Coerce anything to str, cap its length, drop control characters."""
+    if text is None:
+        return "", False, False
+    if isinstance(text, bytes | bytearray):
+        text = bytes(text).decode("utf-8", errors="replace")
+    elif not isinstance(text, str):
+        text = str(text)
+    truncated = len(text) > MAX_CHARS
+    if truncated:
+        text = text[:MAX_CHARS]
+    cleaned, n_odd = _CONTROL.subn(" ", text)
+    # Mostly unreadable characters: screen what little is readable, and say so.
+    odd = n_odd > 0 and n_odd >= 0.1 * max(len(text), 1)
+    return cleaned, truncated, odd
+
+
+def _key_start(match: re.Match[str]) -> int:
+    for name in ("key", "key2", "key3"):
+        if name in match.re.groupindex and match.group(name) is not None:
+            return match.start(name)
+    return match.start()
+
+
+def _is_negated(sentence: str, start: int) -> bool:
+    """A negation word in the same clause, at most six words before the phrase."""
+    before = sentence[:start]
+    clause = _CLAUSE_BREAK.split(before)[-1]
+    words = clause.split()[-6:]
+    window = " ".join(words)
+    negations = list(_NEGATION.finditer(window))
+    if not negations:
+        return False
+    after = window[negations[-1].end() :]
+    return _NEGATION_BREAKERS.search(after) is None
+
+
+def _clause(sentence: str, match: re.Match[str]) -> str:
+    """The part of the sentence holding the match, between changes of tense."""
+    start = 0
+    for brk in _TENSE_BREAK.finditer(sentence, 0, match.start()):
+        start = brk.end()
+    following = _TENSE_BREAK.search(sentence, match.end())
+    return sentence[start : following.start() if following else len(sentence)]
+
+
+def _about_you(sentence: str, match: re.Match[str]) -> bool:
+    """The distress phrase is said of "you": a learner reflecting a persona's feelings back.
+
+    ("I can imagine you feel hopeless", "it must feel like it is all falling apart for you").
+    Crisis rules do not use this; they name the writer ("i ... want to die") instead.
+    """
+    before = _CLAUSE_BREAK.split(sentence[: _key_start(match)])[-1].split()[-4:]
+    after = sentence[match.end() : match.end() + 12]
+    return bool(_YOU.search(" ".join(before))) or bool(_FOR_YOU.match(after))
+
+
+def _contextualise(rule: Rule, match: re.Match[str], sentence: str, joke: bool) -> Finding:
+    level = rule.level
+    if rule.negatable and _is_negated(sentence, _key_start(match)):
+        # A denied crisis phrase is still a weak cue: with strong negative emotion, or with
+        # another weak cue in the same message, it becomes a concern.
+        return Finding(rule, "cue" if level == "crisis" else "none", sentence, negated=True)
+    if rule.third_party and level == "crisis":
+        level = "concern"
+    # The past marker must sit in the phrase's own clause ("I used to be happy but I want to
+    # die" is present); any recent marker in the sentence keeps it current.
+    past = level in ("crisis", "concern") and bool(_PAST.search(_clause(sentence, match)))
+    past = past and not _RECENT.search(sentence)
+    if past:
+        if level == "crisis":
+            level = "concern"
+        elif rule.category == "distress":
+            level = "none"
+    if joke and level in ("crisis", "concern"):
+        if level == "crisis":
+            level = "concern"
+        elif rule.category in ("distress", "harm_to_others"):
+            level = "none"
+    return Finding(rule, level, sentence, past=past, joke=joke and rule.level != "cue")
+
+
+def _distress_emotion(emotion: Mapping[str, Any] | None) -> bool:
+    """Strong negative emotion in the emotion model's output (tolerant of odd shapes)."""
+    if not isinstance(emotion, Mapping):
+        return False
+    probs = emotion.get("probs")
+    if not isinstance(probs, Mapping):
+        return False
+    values = []
+    for label in DISTRESS_EMOTIONS:
+        try:
+            value = float(probs.get(label, 0.0))
+        except (TypeError, ValueError):
+            continue
+        if value == value:  # not NaN
+            values.append(min(max(value, 0.0), 1.0))
+    if not values:
+        return False
+    return max(values) >= DISTRESS_SINGLE_THRESHOLD or sum(values) >= DISTRESS_SUM_THRESHOLD
+
+
+def _decide(
+    findings: list[Finding], emotion: Mapping[str, Any] | None
+) -> tuple[str, str | None, str]:
+    flagged = [f for f in findings if f.level in ("concern", "crisis")]
+    if flagged:
+        top = max(_RANK[f.level] for f in flagged)
+        level = "crisis" if top == 2 else "concern"
+        at_top = [f for f in flagged if f.level == level]
+        winner = min(at_top, key=lambda f: _CATEGORY_PRIORITY.index(f.rule.category))
+        category = winner.rule.category
+        reason = _REASONS.get((level, category), _REASON_FALLBACK[level])
+        if winner.rule.third_party:
+            reason = _REASON_THIRD_PARTY
+        if winner.past:
+            reason += _NOTE_PAST
+        elif winner.joke:
+            reason += _NOTE_JOKE
+        return level, category, reason
+
+    cues = [f for f in findings if f.level == "cue"]
+    if cues:
+        negated_crisis = any(f.negated for f in cues)
+        plain_cues = [f for f in cues if not f.negated]
+        if negated_crisis and plain_cues:
+            return "concern", "distress", _REASONS[("concern", "distress")]
+        if _distress_emotion(emotion):
+            return "concern", "distress", _REASON_EMOTION
+    return "none", None, _REASON_NONE
+
+
+def _looks_not_english(normalised: str) -> bool:
+    letters = [c for c in normalised if c.isalpha()]
+    if len(letters) >= 3 and sum(c.isascii() for c in letters) < 0.5 * len(letters):
+        return True  # mostly non-Latin script
+    words = _WORD.findall(normalised)
+    if len(words) < 4:
+        return False
+    return not any(word in _ENGLISH_FUNCTION_WORDS for word in words)
+
+
+def _result(level: str, reason: str, category: str | None) -> dict[str, Any]:
+    return {"level": level, "reason": reason, "category": category}

@@ -1,0 +1,336 @@
+"""The safety screen: crisis phrases caught, idioms and negations left alone, bad input survived."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from inference.safety import MAX_CHARS, find, screen_text, screen_texts
+from inference.safety_eval import evaluate, load_labelled_csv
+from inference.safety_rules import CATEGORIES, LEVELS, RULES
+
+ARTEFACTS = Path(__file__).resolve().parents[2] / "inference" / "artefacts" / "safety"
+
+
+def _level(text: str, emotion: dict | None = None) -> str:
+    return screen_text(text, emotion)["level"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This exam is killing me.",
+        "I could kill for a coffee",
+        "My feet are killing me after that shift.",
+        "I'm dying to see the new film!",
+        "You're killing it today.",
+        "That cheesecake was to die for.",
+        "She'll murder me if I'm late again.",
+        "My mum would kill me if she knew I skipped class, haha.",
+        "I'm so angry I could scream.",
+        "My character dies in the book.",
+        "The news about a suicide in our town was really sad.",
+        "Suicide prevention week is next month.",
+        "I'm killing myself laughing at this.",
+        "I cut myself shaving this morning.",
+        "I'm going to kill the boss in Elden Ring tonight.",
+        "She beat me at chess again.",
+        "My dad hit me up on text earlier.",
+        "I'm going to strangle my printer.",
+        "I nearly died of embarrassment.",
+        "The batteries are dead.",
+        "I don't want to wake up early tomorrow.",
+        "I'm sad my team lost.",
+        "Have you ever thought about killing yourself?",  # a counsellor's check-in question
+        "It sounds like you want to die, and that must be so painful.",  # a learner reflecting
+        "I can imagine you feel hopeless right now.",
+        "How do I kill a Python process?",
+    ],
+)
+def test_idioms_media_and_everyday_talk_are_not_flagged(text):
+    assert _level(text) == "none", find(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I would never hurt myself.",
+        "I'm not going to kill myself, don't worry.",
+        "No, I don't want to die, I'm just venting about work.",
+        "I’m not suicidal, just stressed.",  # curly apostrophe
+        "I'd never kill myself, I love my kids too much.",
+        "I would never, ever kill myself.",
+        "I no longer want to die.",
+        "I don't want to hurt anyone, I'm just annoyed.",
+    ],
+)
+def test_negated_crisis_phrases_are_not_flagged(text):
+    assert _level(text) == "none", find(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("I want to kill myself.", "suicide"),
+        ("i dont wanna live anymore", "suicide"),
+        ("I don’t want to be alive", "suicide"),
+        ("Everyone would be better off without me.", "suicide"),
+        ("I've been stockpiling my antidepressants for weeks.", "suicide"),
+        ("I KEEP THINKING ABOUT KILLING MYSELF", "suicide"),
+        ("I can't stop thinking about killing myself", "suicide"),
+        ("I tried to kill myself last night.", "suicide"),
+        ("I don't know if I want to live anymore.", "suicide"),
+        ("I'd never kill myself, but honestly I want to kill myself sometimes.", "suicide"),
+        ("I cut myself again last night.", "self_harm"),
+        ("I want to hurt myself really badly right now.", "self_harm"),
+        ("I'm going to kill him.", "harm_to_others"),
+        ("You should kill yourself.", "harm_to_others"),
+        ("My husband hits me when he's angry.", "abuse"),
+        ("My boyfriend threatened to kill me if I leave.", "abuse"),
+    ],
+)
+def test_crisis_phrases_are_flagged_with_their_category(text, category):
+    result = screen_text(text)
+    assert result["level"] == "crisis", find(text)
+    assert result["category"] == category
+    assert result["reason"].endswith(".")
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("How do I help a friend who self-harms?", "self_harm"),  # someone else at risk
+        ("My friend told me she wants to kill herself.", "suicide"),
+        ("I used to cut myself when I was a teenager.", "self_harm"),  # past, recovered
+        ("I tried to kill myself years ago, but I'm doing much better now.", "suicide"),
+        ("I feel hopeless.", "distress"),
+        ("I can't cope anymore.", "distress"),
+        ("I don't feel safe at home.", "abuse"),
+        (
+            "Ugh, I want to die, this meeting is so boring lol",
+            "suicide",
+        ),  # joke: lowered, not cleared
+    ],
+)
+def test_third_party_past_and_joking_mentions_are_concern_not_crisis(text, category):
+    result = screen_text(text)
+    assert result["level"] == "concern", find(text)
+    assert result["category"] == category
+
+
+def test_a_recent_act_stays_crisis_even_with_past_tense():
+    assert _level("I cut myself again last night.") == "crisis"
+    assert _level("I used to cut myself when I was a teenager.") == "concern"
+    assert _level("Years ago, I tried to kill myself.") == "concern"
+    # The past belongs to another clause: the wish is present.
+    assert _level("I used to be happy but I want to die.") == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t  ",
+        None,
+        12345,
+        b"\x00\xff\xfeabc",
+        "\x00\x01\x02\x03" * 50,
+        "😊😊😊",
+        "asdfghjkl",
+        "Mi perro murió ayer y estoy muy triste por eso.",
+        "我很难过",
+        "i " * 20_000,
+        "hello " * 100_000,
+    ],
+)
+def test_bad_input_gives_a_well_formed_result(text):
+    result = screen_text(text)
+    assert set(result) == {"level", "reason", "category"}
+    assert result["level"] in LEVELS
+    assert isinstance(result["reason"], str) and result["reason"]
+    assert result["category"] is None or result["category"] in CATEGORIES
+
+
+def test_long_text_is_capped_and_the_reason_says_so():
+    padding = "Today was fine and I went for a walk. " * 400
+    assert len(padding) > MAX_CHARS
+    result = screen_text(padding + "I want to kill myself.")
+    assert result["level"] == "none"  # past the cap: not seen, and the reason says so
+    assert "first 10,000 characters" in result["reason"]
+    early = screen_text("I want to kill myself. " + padding)
+    assert early["level"] == "crisis"
+    assert "first 10,000 characters" in early["reason"]
+
+
+def test_non_english_text_is_not_silently_passed_as_screened():
+    assert "English only" in screen_text("我很难过，不想活了")["reason"]
+
+
+SAD = {"probs": {"sadness": 0.86, "grief": 0.2, "neutral": 0.05}, "labels": ["sadness"]}
+CALM = {"probs": {"neutral": 0.9, "sadness": 0.05}, "labels": ["neutral"]}
+
+
+def test_strong_negative_emotion_lifts_a_weak_cue_to_concern():
+    text = "I'm so tired of everything."
+    assert _level(text) == "none"
+    assert _level(text, CALM) == "none"
+    lifted = screen_text(text, SAD)
+    assert lifted["level"] == "concern"
+    assert lifted["category"] == "distress"
+
+
+def test_emotion_alone_never_flags_and_never_makes_a_crisis():
+    assert _level("My dog died last year and I miss him.", SAD) == "none"  # grief, no cue
+    assert (
+        _level("I'm so tired of everything.", {"probs": {"grief": 1.0, "fear": 1.0}}) == "concern"
+    )
+    assert _level("I'm not going to kill myself.", SAD) == "concern"  # denial + sadness: check in
+
+
+@pytest.mark.parametrize(
+    "emotion",
+    [
+        None,
+        {},
+        {"probs": None},
+        {"probs": {"sadness": "high"}},
+        {"probs": {"sadness": float("nan")}},
+        "x",
+    ],
+)
+def test_odd_emotion_shapes_are_tolerated(emotion):
+    assert _level("I'm so tired of everything.", emotion) == "none"
+
+
+def test_screen_texts_keeps_order_and_pairs_emotions_by_position():
+    texts = ["I'm so tired of everything.", "I want to kill myself.", "", "Lovely day!"]
+    results = screen_texts(texts, [SAD])  # shorter list: the rest have no emotion
+    assert [r["level"] for r in results] == ["concern", "crisis", "none", "none"]
+    assert screen_texts([]) == []
+
+
+def test_rules_are_well_formed_data():
+    names = [rule.name for rule in RULES]
+    assert len(names) == len(set(names))
+    for rule in RULES:
+        assert rule.level in ("concern", "crisis", "cue"), rule.name
+        assert rule.category in CATEGORIES, rule.name
+        assert rule.explanation, rule.name
+        re.compile(rule.pattern)
+
+
+def test_safety_module_imports_neither_torch_nor_django():
+    code = (
+        "import sys, inference.safety, inference.safety_eval;"
+        "print(sorted(m for m in ('torch', 'django', 'transformers') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert out.stdout.strip() == "[]"
+
+
+# The evaluate_safety command ---------------------------------------------------------------------
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "safety.csv"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_evaluate_safety_prints_json_as_its_last_line(tmp_path, capsys):
+    path = _write(
+        tmp_path,
+        "text,label\n"
+        '"I want to kill myself.",crisis\n'
+        '"My husband hits me.",crisis\n'
+        '"This exam is killing me.",none\n'
+        '"I feel hopeless.",concern\n'
+        '"I\'m dying to see it, honestly",none\n'
+        '"My friend wants to kill herself.",crisis\n',
+    )
+    call_command("evaluate_safety", "--data", str(path), "--json")
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["n"] == 6
+    assert report["crisis_recall"] == pytest.approx(2 / 3, abs=1e-3)  # the friend is concern
+    assert report["crisis_precision"] == 1.0
+    assert report["false_alarm_rate"] == 0.0
+    assert report["confusion"]["crisis"] == {"none": 0, "concern": 1, "crisis": 2}
+    assert report["per_level"]["concern"]["support"] == 1
+
+
+def test_evaluate_safety_prints_a_table_without_json(tmp_path, capsys):
+    path = _write(tmp_path, "text,label\nI want to die,crisis\nhello,none\n")
+    call_command("evaluate_safety", "--data", str(path))
+    out = capsys.readouterr().out
+    assert "crisis recall" in out and "gold \\ predicted" in out
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("words,level\nhello,none\n", "line 1"),
+        ("text,label\nhello,none\nI am sad,sadish\n", "line 3"),
+        ("text,label\nhello,none,extra\n", "line 2"),
+        ("text,label\n", "no labelled lines"),
+    ],
+)
+def test_evaluate_safety_rejects_malformed_files_naming_the_line(tmp_path, body, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("evaluate_safety", "--data", str(_write(tmp_path, body)))
+
+
+def test_evaluate_safety_with_emotions_passes_the_model_signals_through(
+    tmp_path, capsys, monkeypatch
+):
+    # A stand-in for the emotion model: the wiring is under test here, not the model.
+    fake = types.ModuleType("inference.analysis")
+    fake.detect_emotions = lambda texts: [SAD for _ in texts]
+    monkeypatch.setitem(sys.modules, "inference.analysis", fake)
+    path = _write(tmp_path, 'text,label\n"I\'m so tired of everything.",concern\nhello,none\n')
+    call_command("evaluate_safety", "--data", str(path), "--json", "--with-emotions")
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["with_emotions"] is True
+    assert report["confusion"]["concern"]["concern"] == 1
+    assert report["false_alarm_rate"] == 0.0  # "hello" has no cue: sadness alone flags nothing
+
+
+def test_evaluate_safety_reports_a_missing_file_clearly(tmp_path):
+    with pytest.raises(CommandError, match="cannot open"):
+        call_command("evaluate_safety", "--data", str(tmp_path / "absent.csv"))
+
+
+# The shipped evaluation files ---------------------------------------------------------------------
+
+
+def test_shipped_eval_file_meets_the_bar():
+    """eval.csv was written alongside the rules, so this guards against regressions only."""
+    rows = load_labelled_csv(ARTEFACTS / "eval.csv")
+    assert len(rows) >= 200
+    assert {row.label for row in rows} == set(LEVELS)
+    report = evaluate(rows)
+    assert report["crisis_recall"] >= 0.9
+    assert report["false_alarm_rate"] <= 0.05
+
+
+def test_heldout_file_keeps_its_honest_figures():
+    """heldout.csv was written before the rules and never tuned on; the bar sits under its
+    figures."""
+    rows = load_labelled_csv(ARTEFACTS / "heldout.csv")
+    assert len(rows) >= 60
+    report = evaluate(rows)
+    assert report["crisis_recall"] >= 0.85
+    assert report["crisis_precision"] >= 0.9
+    assert report["false_alarm_rate"] <= 0.05
