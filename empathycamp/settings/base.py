@@ -107,6 +107,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Daphne serves no static files itself; WhiteNoise does, straight from the app folders until
+# `collectstatic` has run (production runs it and serves the hashed copies).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "EmpathyCamp <no-reply@empathycamp.local>")
@@ -119,7 +124,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNELS_PREFIX", "asgi")},
+            "CONFIG": {
+                # redis-py 8 defaults socket_timeout to 5 s, the same as the layer's blocking BZPOPMIN, so
+                # idle sockets died every ~5 s with TimeoutError (django/channels_redis#422). No read
+                # timeout, as before redis-py 8; the blocking pop has its own.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "socket_connect_timeout": 5}],
+                "prefix": os.environ.get("CHANNELS_PREFIX", "asgi"),
+            },
         }
     }
 else:
@@ -136,6 +147,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = int(os.environ.get("CELERY_PREFETCH", "4"))
 # Embedded mode: tasks run in a background thread pool of the web process (see
 # empathycamp/embedded.py) instead of through a broker; the task code is the same.
 CELERY_EMBEDDED_WORKERS = int(os.environ.get("CELERY_EMBEDDED_WORKERS", "1"))
+
+# --- Live practice ---
+# Learner turns accepted per learner per minute (counted in the database, so across processes).
+PRACTICE_TURNS_PER_MINUTE = int(os.environ.get("PRACTICE_TURNS_PER_MINUTE", "12"))
+# Most learner turns one analysis task takes in one model batch (its own plus other queued ones).
+PRACTICE_BATCH_SIZE = int(os.environ.get("PRACTICE_BATCH_SIZE", "32"))
+# Pause between streamed reply words, for a typing feel; 0 streams at once.
+PRACTICE_TOKEN_DELAY_MS = int(os.environ.get("PRACTICE_TOKEN_DELAY_MS", "12"))
 
 # --- Inference (read by the Celery worker; the web process never imports torch). ---
 INFERENCE = {

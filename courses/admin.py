@@ -1,0 +1,219 @@
+"""Authoring in the Django admin, for instructors (staff in the Instructors group)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from courses.models import (
+    Choice,
+    Course,
+    Enrollment,
+    Item,
+    ItemProgress,
+    Lesson,
+    Module,
+    PersonaReply,
+    Question,
+    Quiz,
+    QuizAttempt,
+    Scenario,
+    ScenarioGoal,
+)
+
+admin.site.site_header = "EmpathyCamp authoring"
+admin.site.site_title = "EmpathyCamp authoring"
+admin.site.index_title = "Courses and content"
+
+
+class ModuleInline(admin.TabularInline):
+    model = Module
+    fields = ("order", "title", "summary")
+    extra = 1
+    ordering = ("order", "id")
+    show_change_link = True
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ("title", "status", "author", "updated_at")
+    list_filter = ("status",)
+    search_fields = ("title", "summary", "description")
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("author", "created_at", "updated_at")
+    fields = ("title", "slug", "status", "summary", "description", "author", "created_at", "updated_at")
+    ordering = ("title",)
+    inlines = (ModuleInline,)
+
+    def save_model(self, request: HttpRequest, obj: Course, form, change: bool) -> None:
+        if not change and obj.author_id is None:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+
+class ItemInline(admin.TabularInline):
+    """Reorder and rename a module's items here; add them as a lesson, quiz or scenario."""
+
+    model = Item
+    fields = ("order", "title", "kind")
+    readonly_fields = ("kind",)
+    ordering = ("order", "id")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A bare Item is neither lesson, quiz nor scenario; those have their own add forms.
+        return False
+
+
+@admin.register(Module)
+class ModuleAdmin(admin.ModelAdmin):
+    list_display = ("title", "course", "order")
+    list_editable = ("order",)
+    list_filter = ("course__status", "course")
+    search_fields = ("title", "course__title")
+    ordering = ("course__title", "order", "id")
+    list_select_related = ("course",)
+    inlines = (ItemInline,)
+
+
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ("title", "module", "order")
+    list_editable = ("order",)
+    list_filter = ("module__course__status", "module__course")
+    search_fields = ("title", "module__title", "module__course__title")
+    ordering = ("module__course__title", "module__order", "order", "id")
+    list_select_related = ("module__course",)
+    autocomplete_fields = ("module",)
+
+
+@admin.register(Lesson)
+class LessonAdmin(ItemAdmin):
+    list_display = ("title", "module", "order", "estimated_minutes")
+    fields = ("module", "order", "title", "estimated_minutes", "body")
+    search_fields = (*ItemAdmin.search_fields, "body")
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    fields = ("order", "topic", "message", "prompt", "explanation")
+    extra = 0
+    ordering = ("order", "id")
+    show_change_link = True
+
+
+@admin.register(Quiz)
+class QuizAdmin(ItemAdmin):
+    list_display = ("title", "module", "order", "pass_mark")
+    fields = ("module", "order", "title", "pass_mark", "introduction")
+    inlines = (QuestionInline,)
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    fields = ("order", "text", "is_correct")
+    extra = 3
+    ordering = ("order", "id")
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "quiz", "topic", "order")
+    list_filter = ("topic", "quiz__module__course")
+    search_fields = ("prompt", "message", "quiz__title")
+    ordering = ("quiz__title", "order", "id")
+    list_select_related = ("quiz",)
+    autocomplete_fields = ("quiz",)
+    inlines = (ChoiceInline,)
+
+
+class ScenarioGoalInline(admin.TabularInline):
+    model = ScenarioGoal
+    fields = ("order", "description", "mechanism", "min_level", "min_turns")
+    extra = 0
+    ordering = ("order", "id")
+
+
+class PersonaReplyInline(admin.StackedInline):
+    model = PersonaReply
+    fields = (
+        "order",
+        "text",
+        ("min_er", "max_er"),
+        ("min_ip", "max_ip"),
+        ("min_ex", "max_ex"),
+        ("asked_question", "tone"),
+        ("min_turn", "max_turn"),
+        ("is_closing", "priority"),
+        "emotion_shift",
+        "example_learner_lines",
+        "condition_summary",
+    )
+    readonly_fields = ("condition_summary",)
+    extra = 0
+    ordering = ("order", "id")
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(ItemAdmin):
+    list_display = ("title", "persona_name", "setting", "difficulty", "module", "order")
+    list_filter = ("setting", "difficulty", *ItemAdmin.list_filter)
+    search_fields = (*ItemAdmin.search_fields, "persona_name", "situation")
+    fields = (
+        "module",
+        "order",
+        "title",
+        ("persona_name", "setting", "difficulty"),
+        "persona_bio",
+        "situation",
+        "opening_line",
+        "starting_emotions",
+        ("max_turns", "engine"),
+    )
+    inlines = (ScenarioGoalInline, PersonaReplyInline)
+
+
+@admin.register(PersonaReply)
+class PersonaReplyAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "scenario", "condition_summary", "priority", "is_closing")
+    list_filter = ("is_closing", "tone", "scenario__setting", "scenario")
+    search_fields = ("text", "scenario__title", "scenario__persona_name")
+    ordering = ("scenario__title", "order", "id")
+    list_select_related = ("scenario",)
+    autocomplete_fields = ("scenario",)
+
+
+class LearnerStateAdmin(admin.ModelAdmin):
+    """Learner state is written by the site only; the admin shows it (to those with view rights,
+    not to instructors) for support."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(LearnerStateAdmin):
+    list_display = ("learner", "course", "enrolled_at", "last_activity_at", "completed_at")
+    list_filter = ("course",)
+    search_fields = ("learner__username", "learner__email", "course__title")
+    list_select_related = ("learner", "course")
+
+
+@admin.register(ItemProgress)
+class ItemProgressAdmin(LearnerStateAdmin):
+    list_display = ("learner", "item", "attempts", "best_score", "completed_at")
+    list_filter = ("item__kind", "item__module__course")
+    search_fields = ("learner__username", "item__title")
+    list_select_related = ("learner", "item")
+
+
+@admin.register(QuizAttempt)
+class QuizAttemptAdmin(LearnerStateAdmin):
+    list_display = ("learner", "quiz", "correct", "total", "created_at")
+    list_filter = ("quiz",)
+    search_fields = ("learner__username", "quiz__title")
+    list_select_related = ("learner", "quiz")

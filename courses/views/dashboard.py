@@ -1,0 +1,16 @@
+"""The learner's dashboard."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from courses.selectors.progress import dashboard_get
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "courses/dashboard.html", {"dashboard": dashboard_get(learner=request.user)})

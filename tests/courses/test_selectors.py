@@ -1,0 +1,88 @@
+"""Selectors: visibility, outline with progress, continue item, dashboard."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+
+from courses.models import Course, Item
+from courses.selectors.courses import course_get_for_user, course_list_published, item_get_for_user, item_next
+from courses.selectors.progress import course_outline, dashboard_get
+from courses.services.enrollments import enrollment_create
+from courses.services.progress import lesson_complete, progress_touch, quiz_attempt_submit
+from tests.factories import correct_answers, course_bundle_create, lesson_create, module_create
+
+pytestmark = pytest.mark.django_db
+
+
+def test_catalogue_lists_published_courses_only():
+    published = course_bundle_create(title="Open")
+    course_bundle_create(title="Secret", status=Course.Status.DRAFT)
+    courses = list(course_list_published())
+    assert [course.title for course in courses] == ["Open"]
+    assert (courses[0].module_count, courses[0].item_count) == (1, 3)
+    assert courses[0] == published.course
+
+
+def test_drafts_are_404_for_learners_and_visible_to_instructors(alice, charlie):
+    draft = course_bundle_create(status=Course.Status.DRAFT)
+    for user in (alice, AnonymousUser()):
+        with pytest.raises(Http404):
+            course_get_for_user(slug=draft.course.slug, user=user)
+        with pytest.raises(Http404):
+            item_get_for_user(item_id=draft.lesson.pk, kind=Item.Kind.LESSON, user=user)
+    assert course_get_for_user(slug=draft.course.slug, user=charlie) == draft.course
+    assert item_get_for_user(item_id=draft.quiz.pk, kind=Item.Kind.QUIZ, user=charlie) == draft.quiz
+
+
+def test_item_of_another_kind_is_404(alice):
+    bundle = course_bundle_create()
+    with pytest.raises(Http404):
+        item_get_for_user(item_id=bundle.lesson.pk, kind=Item.Kind.QUIZ, user=alice)
+
+
+def test_item_next_crosses_modules():
+    bundle = course_bundle_create()
+    second = module_create(course=bundle.course, title="Second", order=1)
+    later = lesson_create(module=second, title="Later")
+    assert item_next(item=bundle.lesson).pk == bundle.quiz.pk
+    assert item_next(item=bundle.scenario).pk == later.pk
+    assert item_next(item=later) is None
+
+
+def test_outline_shows_progress_and_where_to_continue(alice):
+    bundle = course_bundle_create()
+    enrollment_create(learner=alice, course=bundle.course)
+    outline = course_outline(course=bundle.course, learner=alice)
+    assert (outline.percent, outline.continue_item.pk) == (0, bundle.lesson.pk)
+
+    lesson_complete(learner=alice, lesson=bundle.lesson)
+    outline = course_outline(course=bundle.course, learner=alice)
+    assert [row.is_complete for row in outline.item_rows] == [True, False, False]
+    assert (outline.completed, outline.total, outline.percent) == (1, 3, 33)
+    assert outline.continue_item.pk == bundle.quiz.pk  # the one after the last finished
+
+    progress_touch(learner=alice, item=bundle.scenario)  # opened the scenario, not finished
+    assert course_outline(course=bundle.course, learner=alice).continue_item.pk == bundle.scenario.pk
+
+
+def test_outline_for_a_visitor_has_no_progress():
+    bundle = course_bundle_create()
+    outline = course_outline(course=bundle.course, learner=AnonymousUser())
+    assert outline.enrollment is None and outline.continue_item is None and outline.total == 3
+
+
+def test_dashboard_lists_courses_items_and_quiz_scores(alice, bob):
+    bundle = course_bundle_create(title="Foundations")
+    enrollment_create(learner=alice, course=bundle.course)
+    lesson_complete(learner=alice, lesson=bundle.lesson)
+    quiz_attempt_submit(learner=alice, quiz=bundle.quiz, answers=correct_answers(bundle))
+    dashboard = dashboard_get(learner=alice)
+    assert [card.course.title for card in dashboard.in_progress] == ["Foundations"]
+    assert dashboard.in_progress[0].percent == 66
+    assert dashboard.in_progress[0].continue_item.pk == bundle.scenario.pk
+    assert {row.item_id for row in dashboard.completed_items} == {bundle.lesson.pk, bundle.quiz.pk}
+    assert [(row.item_id, row.best_score, row.attempts) for row in dashboard.quiz_scores] == [(bundle.quiz.pk, 1.0, 1)]
+    empty = dashboard_get(learner=bob)
+    assert empty.in_progress == [] and empty.quiz_scores == []

@@ -1,0 +1,146 @@
+"""Plain functions that build authored content for tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import count
+
+from courses.models import Choice, Course, Lesson, Module, Question, Quiz, Scenario, ScenarioGoal
+
+_serial = count(1)
+
+
+@dataclass
+class CourseBundle:
+    course: Course
+    module: Module
+    lesson: Lesson
+    quiz: Quiz
+    scenario: Scenario
+    single: Question  # one correct choice
+    several: Question  # two correct choices
+
+
+def course_create(*, title: str | None = None, status: str = Course.Status.PUBLISHED, **fields) -> Course:
+    number = next(_serial)
+    title = title or f"Course {number}"
+    return Course.objects.create(title=title, slug=f"course-{number}", status=status, summary="A test course.", **fields)
+
+
+def module_create(*, course: Course, title: str = "Module", order: int = 0) -> Module:
+    return Module.objects.create(course=course, title=title, order=order)
+
+
+def lesson_create(*, module: Module, title: str = "Lesson", body: str = "# Hello\n\nSome *warm* words.", order: int = 0) -> Lesson:
+    return Lesson.objects.create(module=module, title=title, body=body, order=order, estimated_minutes=3)
+
+
+def question_create(*, quiz: Quiz, prompt: str, choices: list[tuple[str, bool]], order: int = 0) -> Question:
+    question = Question.objects.create(
+        quiz=quiz, prompt=prompt, message="I waited an hour and nobody called.", explanation=f"Because: {prompt}", order=order
+    )
+    for position, (text, is_correct) in enumerate(choices):
+        Choice.objects.create(question=question, text=text, is_correct=is_correct, order=position)
+    return question
+
+
+def quiz_create(*, module: Module, title: str = "Quiz", order: int = 1, pass_mark: int = 50) -> Quiz:
+    return Quiz.objects.create(module=module, title=title, order=order, pass_mark=pass_mark)
+
+
+def scenario_create(*, module: Module, title: str = "Scenario", order: int = 2) -> Scenario:
+    scenario = Scenario.objects.create(
+        module=module,
+        title=title,
+        order=order,
+        persona_name="Dana",
+        persona_bio="A customer whose parcel went missing twice.",
+        setting=Scenario.Setting.CUSTOMER_SERVICE,
+        difficulty=Scenario.Difficulty.MODERATE,
+        situation="Dana calls the help line, upset.",
+        opening_line="This is the second time!",
+        starting_emotions={"anger": 0.7, "disappointment": 0.5},
+    )
+    ScenarioGoal.objects.create(
+        scenario=scenario, description="Name Dana's frustration.", mechanism=ScenarioGoal.Mechanism.EMOTIONAL_REACTION
+    )
+    return scenario
+
+
+def course_bundle_create(*, status: str = Course.Status.PUBLISHED, title: str | None = None) -> CourseBundle:
+    """A course with one module holding a lesson, a two-question quiz and a scenario."""
+    course = course_create(status=status, title=title)
+    module = module_create(course=course, title="Getting started")
+    lesson = lesson_create(module=module, title="What empathy is", order=0)
+    quiz = quiz_create(module=module, title="Naming emotions", order=1)
+    single = question_create(
+        quiz=quiz, prompt="Which emotion is strongest?", choices=[("Anger", True), ("Joy", False), ("Relief", False)], order=0
+    )
+    several = question_create(
+        quiz=quiz,
+        prompt="Which replies show an emotional reaction?",
+        choices=[("That sounds so frustrating.", True), ("I'm sorry that happened.", True), ("Calm down.", False)],
+        order=1,
+    )
+    scenario = scenario_create(module=module, title="A missing parcel", order=2)
+    return CourseBundle(course=course, module=module, lesson=lesson, quiz=quiz, scenario=scenario, single=single, several=several)
+
+
+def correct_answers(bundle: CourseBundle) -> dict[int, list[int]]:
+    """Answers that get every question of the bundle's quiz right."""
+    return {
+        question.pk: [choice.pk for choice in question.choices.all() if choice.is_correct]
+        for question in (bundle.single, bundle.several)
+    }
+
+
+def wrong_answers(bundle: CourseBundle) -> dict[int, list[int]]:
+    """Answers that get every question of the bundle's quiz wrong."""
+    return {
+        question.pk: [choice.pk for choice in question.choices.all() if not choice.is_correct][:1]
+        for question in (bundle.single, bundle.several)
+    }
+
+
+# --- Live practice ---------------------------------------------------------------------------
+
+
+def persona_reply_create(*, scenario: Scenario, text: str, **conditions) -> PersonaReply:
+    from courses.models import PersonaReply
+
+    return PersonaReply.objects.create(scenario=scenario, text=text, **conditions)
+
+
+def analysis_build(
+    *,
+    er: int = 0,
+    ip: int = 0,
+    ex: int = 0,
+    labels: tuple[str, ...] = ("neutral",),
+    probs: dict[str, float] | None = None,
+    safety: str = "none",
+    rationales: dict[str, list[str]] | None = None,
+) -> dict:
+    """An analysis dict shaped like inference.analysis.analyse_turns' output, for pure unit tests."""
+    probs = probs or {label: 0.8 for label in labels}
+    rationales = rationales or {}
+    return {
+        "text_truncated": False,
+        "emotion": {
+            "probs": probs,
+            "labels": list(labels),
+            "top": sorted(([k, v] for k, v in probs.items()), key=lambda kv: -kv[1])[:3],
+            "ekman": {},
+            "sentiment": {},
+            "highlights": {},
+        },
+        "empathy": {
+            mech: {
+                "level": level,
+                "probs": [1.0 if level == i else 0.0 for i in range(3)],
+                "rationales": [{"start": 0, "end": len(t), "text": t} for t in rationales.get(mech, [])],
+            }
+            for mech, level in (("er", er), ("ip", ip), ("ex", ex))
+        },
+        "safety": {"level": safety, "reason": "", "category": None if safety == "none" else "distress"},
+    }
