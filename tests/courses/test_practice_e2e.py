@@ -1,0 +1,387 @@
+"""Live practice end to end, for real: a daphne server and a Celery worker in their own processes,
+PostgreSQL and Redis, the real models, and headless Chromium (Debian's) clicking through the page.
+
+The demo learner logs in, enrols in the demo course, opens its peer-support scenario, starts
+practice and sends three turns; for each one the analysis, the guidance and the persona's reply
+appear, and after the last one the session summary. A reload shows the same conversation.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+WORKER_READY_S = 120  # loading and warming the models on a cold CPU
+SERVER_READY_S = 30
+TURN_S = 30  # one turn: save, analyse, guide, reply
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is missing: run `make browser`"),
+    pytest.mark.timeout(300),
+]
+
+# Three replies a kind listener might write to Priya, the demo's lonely newcomer: a feeling, an
+# understanding, a question. (Worded so that the safety screen has nothing to pause for: it reads
+# the learner's own words, and "that sounds so lonely and empty" reads to it like distress.)
+TURNS = (
+    "I'm so sorry, that sounds really hard. Thank you for writing to me.",
+    "It sounds like you miss having people around you, especially after growing up in a big family.",
+    "What is a Saturday like for you at the moment, from when you wake up?",
+)
+
+
+@dataclass
+class Service:
+    name: str
+    process: subprocess.Popen
+    log: Path
+
+    def text(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def tail(self, lines: int = 80) -> str:
+        return "\n".join(self.text().splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        # Each service leads its own process group, so prefork children go down with it.
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.process.wait(timeout=wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+@dataclass
+class Stack:
+    url: str
+    env: dict[str, str]
+    services: list[Service] = field(default_factory=list)
+
+    def dump(self) -> str:
+        return "\n".join(f"----- {s.name} (exit {s.process.poll()}) -----\n{s.tail()}" for s in self.services)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _database_url(settings_dict: dict[str, Any]) -> str:
+    user = quote(settings_dict.get("USER") or "", safe="")
+    password = quote(settings_dict.get("PASSWORD") or "", safe="")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or "5432"
+    return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
+
+
+def _start(name: str, args: list[str], env: dict[str, str], logs: Path) -> Service:
+    log = logs / f"{name}.log"
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    handle.close()
+    return Service(name=name, process=process, log=log)
+
+
+def _wait_for(what: str, check: Any, timeout: float, stack: Stack) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        for service in stack.services:
+            if service.process.poll() is not None:
+                raise AssertionError(f"{service.name} exited early\n{stack.dump()}")
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{stack.dump()}")
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=2)  # noqa: S310 - our own server on loopback
+        return True
+    except urllib.error.HTTPError:
+        return True  # it answered
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
+    """daphne and a Celery worker on the test database, committed rows visible to both."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the end-to-end test shares its database with other processes: it needs PostgreSQL (DATABASE_URL)")
+    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(
+        DATABASE_URL=_database_url(connection.settings_dict),
+        REDIS_URL=redis_url,
+        DJANGO_SETTINGS_MODULE="empathycamp.settings.test",
+        # Own channel-layer prefix: another run on the same Redis database never sees our events.
+        CHANNELS_PREFIX=f"e2e-{uuid.uuid4().hex[:8]}",
+        VAR_DIR=str(tmp_path / "var"),
+        PYTHONUNBUFFERED="1",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+    )
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    stack = Stack(url=f"http://127.0.0.1:{port}", env=env)
+
+    # The server serves static files as in production, from STATIC_ROOT (under VAR_DIR).
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=60,
+    )
+    try:
+        stack.services.append(
+            _start(
+                "worker",
+                [
+                    str(BIN / "celery"), "-A", "empathycamp", "worker", "-Q", "inference", "-P", "solo",
+                    "--concurrency", "1", "-l", "info", "-n", f"e2e-{port}@%h", "--without-heartbeat",
+                    "--without-gossip", "--without-mingle",
+                ],
+                env,
+                logs,
+            )
+        )  # fmt: skip
+        stack.services.append(
+            _start(
+                "daphne",
+                [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "empathycamp.asgi:application"],
+                env,
+                logs,
+            )
+        )
+        yield stack
+    finally:
+        for service in reversed(stack.services):
+            service.stop()
+        _wait_for_backends_to_close(connection)
+        # Shown by pytest only when the test failed.
+        print(stack.dump())
+
+
+def _wait_for_backends_to_close(connection: Any, timeout: float = 10.0) -> None:
+    """PostgreSQL ends a killed client's backend a moment later; dropping the test database
+    before then fails with "being accessed by other users"."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.1)
+
+
+def _ready(stack: Stack) -> None:
+    worker = stack.services[0]
+    _wait_for("the server", lambda: _http_ok(stack.url + "/"), SERVER_READY_S, stack)
+    _wait_for("the worker's “ready”", lambda: re.search(r"\bready\.", worker.text()), WORKER_READY_S, stack)
+
+
+def _conversation(page: Any) -> list[tuple[str, str]]:
+    return [
+        (node.get_attribute("data-testid"), node.locator(".chat-message__text").inner_text())
+        for node in page.locator("#messages > li").all()
+    ]
+
+
+def test_practice_end_to_end(stack: Stack) -> None:
+    from django.core.management import call_command
+    from playwright.sync_api import expect, sync_playwright
+
+    from courses.models import PracticeSession, Scenario, ScenarioGoal, Turn
+    from courses.services.demo import DEMO_ACCOUNTS
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    scenario = Scenario.objects.get(title__startswith="Practice: a lonely weekend")
+    # Three turns make the whole session: the last one ends it (max_turns), and the one goal can
+    # only be met on the third turn, so the scenario cannot end early whatever the models read.
+    scenario.max_turns = len(TURNS)
+    scenario.save(update_fields=["max_turns"])
+    scenario.goals.all().delete()
+    ScenarioGoal.objects.create(
+        scenario=scenario,
+        description="Show Priya you feel for her in each reply.",
+        mechanism="er",
+        min_level=1,
+        min_turns=3,
+    )
+    learner = next(spec for spec in DEMO_ACCOUNTS if spec.role == "learner")
+    password = os.environ.get(learner.password_env) or learner.default_password
+
+    _ready(stack)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page_errors: list[str] = []
+        page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+        try:
+            page.goto(stack.url + "/accounts/login/?next=/courses/empathy-foundations/")
+            page.get_by_label("Username").fill(learner.username)
+            page.get_by_label("Password").fill(password)
+            page.get_by_role("button", name="Log in").click()
+            page.get_by_role("button", name="Enrol in this course").click()
+            page.get_by_role("link", name=scenario.title).click()
+            page.get_by_role("button", name="Start practice").click()
+            page.wait_for_url(re.compile(r"/practice/[0-9a-f-]{36}/$"))
+            expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+            expect(page.get_by_test_id("message-persona")).to_have_count(1)  # Priya's opening line
+            expect(page.get_by_test_id("thought-bubble").get_by_role("listitem").first).to_contain_text(
+                "sadness", ignore_case=True
+            )
+
+            learner_messages = page.get_by_test_id("message-learner")
+            persona_messages = page.get_by_test_id("message-persona")
+            for number, text in enumerate(TURNS, start=1):
+                composer = page.get_by_test_id("composer")
+                composer.fill(text)
+                if number % 2:
+                    composer.press("Enter")
+                else:
+                    page.get_by_test_id("send").click()
+                expect(learner_messages).to_have_count(number)
+                mine = learner_messages.nth(number - 1)
+                expect(mine.locator(".chat-message__text")).to_have_text(text)
+                # The analysis: emotion chips and the ER / IP / EX meter under the learner's turn.
+                expect(mine.get_by_test_id("analysis")).to_be_visible(timeout=TURN_S * 1000)
+                expect(mine.get_by_test_id("analysis").locator("[data-mechanism]")).to_have_count(3)
+                turn_id = mine.get_attribute("data-turn-id")
+                assert turn_id and turn_id.isdigit()
+                expect(page.get_by_test_id("wellbeing")).to_be_hidden()
+                # The guidance panel now speaks about this turn.
+                expect(page.get_by_test_id("guidance")).to_have_attribute(
+                    "data-turn-id", turn_id, timeout=TURN_S * 1000
+                )
+                expect(page.get_by_test_id("guidance-try")).not_to_be_empty()
+                # Priya's reply, streamed and then complete.
+                expect(persona_messages).to_have_count(number + 1, timeout=TURN_S * 1000)
+                reply = persona_messages.nth(number)
+                expect(reply).not_to_have_attribute("aria-busy", "true", timeout=TURN_S * 1000)
+                expect(reply.locator(".chat-message__text")).not_to_be_empty()
+
+            summary = page.get_by_test_id("summary")
+            expect(summary).to_be_visible(timeout=TURN_S * 1000)
+            expect(summary).to_contain_text("3 replies")
+            expect(summary).to_contain_text("Show Priya you feel for her in each reply.")
+            expect(page.get_by_test_id("composer")).to_be_hidden()  # nothing more to write: it has ended
+
+            before = _conversation(page)
+            assert [text for role, text in before if role == "message-learner"] == list(TURNS)
+            assert len(before) == 7
+
+            # A reload renders the same conversation from the database, and the summary with it.
+            page.reload()
+            expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+            expect(page.locator("#messages > li")).to_have_count(len(before))
+            assert _conversation(page) == before
+            expect(page.get_by_test_id("summary")).to_be_visible()
+            expect(learner_messages.first.get_by_test_id("analysis")).to_be_visible()
+            assert page_errors == [], f"JavaScript errors on the page: {page_errors}"
+        except BaseException:
+            try:
+                page.screenshot(path=str(Path(stack.services[0].log).parent / "page.png"), full_page=True)
+            except Exception:
+                pass
+            raise
+        finally:
+            context.close()
+            browser.close()
+
+    # What the page showed is what the database holds. (Queried here, outside Playwright's event
+    # loop: inside it Django would open a connection of its own that nothing closes.)
+    session = PracticeSession.objects.get(learner__username=learner.username)
+    assert session.status == PracticeSession.Status.COMPLETED
+    assert session.summary and session.summary["turns"] == 3
+    turns = list(session.turns.order_by("index"))
+    assert [t.role for t in turns] == ["persona", "learner"] * 3 + ["persona"]
+    assert [t.text for t in turns if t.role == "learner"] == list(TURNS)
+    assert all(t.status == Turn.Status.DONE and t.analysis for t in turns if t.role == "learner")
+    assert [(role, text) for role, text in before] == [
+        ("message-persona" if t.role == "persona" else "message-learner", t.text) for t in turns
+    ]
+
+
+def test_loadtest_command_against_the_real_stack(stack: Stack) -> None:
+    """The load-test command, run for real against the same kind of stack: every turn comes back
+    analysed, the figures add up, and the throwaway accounts are gone afterwards."""
+    import io
+    import json
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+    _ready(stack)
+    users_before = get_user_model().objects.count()
+    out = io.StringIO()
+    call_command(
+        "loadtest", "--learners", "3", "--turns", "2", "--url", stack.url, "--json", "--timeout", "60", stdout=out
+    )
+    figures = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert figures["learners"] == 3 and figures["turns"] == 2
+    assert figures["sent"] == 6
+    assert figures["analysed"] == 6
+    assert figures["lost"] == 0
+    assert 0 < figures["p50_ms"] <= figures["p95_ms"] <= figures["max_ms"]
+    assert get_user_model().objects.count() == users_before

@@ -1,0 +1,471 @@
+"""The practice page in a real browser, against a scripted socket.
+
+Playwright stands in for the server's websocket (`route_web_socket`), so every state of the page
+(queued, analysing, failed and retry, disconnected and resend, wellbeing pause, summary, refusals)
+can be driven exactly and quickly. The real socket, worker and models are exercised end to end in
+test_practice_e2e.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.factories import course_bundle_create
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is missing: run `make browser`"),
+]
+
+ANALYSIS = {
+    "emotion": {
+        "labels": ["caring", "sadness"],
+        "top": [["caring", 0.81], ["sadness", 0.4]],
+        "highlights": {"caring": [{"start": 0, "end": 9, "text": "I'm sorry", "weight": 1.0}], "sadness": []},
+    },
+    "empathy": {
+        "er": {"level": 2, "probs": [0.05, 0.1, 0.85], "rationales": [{"start": 0, "end": 9, "text": "I'm sorry"}]},
+        "ip": {
+            "level": 1,
+            "probs": [0.3, 0.6, 0.1],
+            "rationales": [{"start": 14, "end": 35, "text": "sounds so frustrating"}],
+        },
+        "ex": {"level": 0, "probs": [0.9, 0.05, 0.05], "rationales": []},
+    },
+    "safety": {"level": "none"},
+    "text_truncated": False,
+}
+FIRST = "I'm sorry, it sounds so frustrating to wait that long."
+GUIDANCE = {
+    "worked": "You named Dana's frustration: ‘I'm sorry’.",
+    "try_next": "Dana still sounds angry — ask what worries her most about the parcel.",
+    "rewrite": FIRST + " What's been the hardest part of the parcel for you?",
+    "weakest": "ex",
+    "pause": False,
+    "resources": None,
+}
+
+
+class ScriptedSocket:
+    """Every connection the page opens, and every message it sends, as the server would see them."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.state = state
+        self.connections: list[Any] = []
+        self.received: list[dict[str, Any]] = []
+        self.down = False  # while True, every connection is dropped at once (a server that is away)
+
+    def __call__(self, ws: Any) -> None:
+        if self.down:
+            ws.close(code=1011, reason="away")
+            return
+        self.connections.append(ws)
+        ws.on_message(lambda message: self.received.append(json.loads(message)))
+        ws.send(json.dumps({"type": "session.state", **self.state}))
+
+    @property
+    def live(self) -> Any:
+        return self.connections[-1]
+
+    def send(self, type_: str, **payload: Any) -> None:
+        self.live.send(json.dumps({"type": type_, **payload}))
+
+    def of_type(self, type_: str) -> list[dict[str, Any]]:
+        return [message for message in self.received if message.get("type") == type_]
+
+
+def wait_until(page: Any, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """Let the browser run until `predicate` holds (Playwright's sync API delivers events while waiting)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        page.wait_for_timeout(25)
+    raise AssertionError("timed out waiting for the page")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def practice(browser, live_server, transactional_db, alice, client):
+    from courses.selectors.practice import practice_state
+    from courses.services.enrollments import enrollment_create
+    from courses.services.practice import practice_session_start
+
+    bundle = course_bundle_create(title="Empathy Basics")
+    enrollment_create(learner=alice, course=bundle.course)
+    session = practice_session_start(learner=alice, scenario=bundle.scenario)
+    client.force_login(alice)
+    cookie = client.cookies["sessionid"].value
+
+    socket = ScriptedSocket(json.loads(json.dumps(practice_state(session=session), default=str)))
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    context.set_default_timeout(5_000)
+    context.add_cookies([{"name": "sessionid", "value": cookie, "url": live_server.url}])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.route_web_socket("**/ws/practice/**", socket)
+    try:
+        page.goto(f"{live_server.url}/practice/{session.pk}/")
+        page.wait_for_selector('[data-testid="connection-status"][data-state="connected"]')
+        yield page, socket, session, errors
+    finally:
+        context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def submit(page: Any, text: str) -> None:
+    page.get_by_test_id("composer").fill(text)
+    page.get_by_test_id("composer").press("Enter")
+
+
+def saved_turn(message: dict[str, Any], turn_id: int, index: int) -> dict[str, Any]:
+    return {
+        "id": turn_id,
+        "index": index,
+        "role": "learner",
+        "client_id": message["client_id"],
+        "text": message["text"],
+        "status": "queued",
+        "failure_reason": None,
+        "analysis": None,
+        "guidance": None,
+        "persona_state": None,
+    }
+
+
+def test_a_turn_goes_from_sending_to_analysis_guidance_and_a_streamed_reply(practice):
+    page, socket, session, _ = practice
+    assert page.get_by_test_id("message-persona").count() == 1  # the opening line, from the database
+    assert "Anger" in page.get_by_test_id("thought-bubble").inner_text().title()
+
+    submit(page, FIRST)
+    sent = wait_until(page, lambda: socket.of_type("turn.submit"))[0]
+    assert sent["text"] == FIRST and len(sent["client_id"]) == 36
+    assert page.get_by_test_id("composer").input_value() == ""  # Enter sent it
+    learner = page.get_by_test_id("message-learner")
+    assert learner.count() == 1
+
+    socket.send("turn.saved", turn=saved_turn(sent, 11, 1))
+    page.get_by_text("Queued for analysis…").wait_for()
+    socket.send("turn.status", turn_id=11, status="running", reason=None)
+    page.get_by_text("Analysing…").wait_for()
+    assert page.get_by_test_id("typing-indicator").is_visible()
+
+    learner.evaluate("node => { node.sameNode = true; }")
+    socket.send("turn.analysis", turn_id=11, analysis=ANALYSIS)
+    analysis = learner.get_by_test_id("analysis")
+    analysis.wait_for()
+    assert analysis.get_by_role("button", name="caring").is_visible()
+    er = analysis.locator('[data-mechanism="er"]')
+    assert er.get_attribute("data-level") == "2"
+    # Focusing a score highlights its rationale words in the learner's own message.
+    analysis.locator('[data-mechanism="ip"]').focus()
+    assert learner.locator("mark").inner_text() == "sounds so frustrating"
+    assert "sounds so frustrating" in analysis.inner_text()
+    page.mouse.move(0, 0)
+    analysis.locator('[data-mechanism="ip"]').blur()
+    assert learner.locator("mark").count() == 0
+
+    socket.send("guidance", turn_id=11, guidance=GUIDANCE)
+    guidance = page.get_by_test_id("guidance")
+    guidance.get_by_text(GUIDANCE["try_next"]).wait_for()
+    assert GUIDANCE["worked"] in guidance.inner_text()
+    assert GUIDANCE["rewrite"] in guidance.inner_text()
+
+    socket.send("persona.state", turn_id=11, emotions={"relief": 0.6, "anger": 0.3}, trajectory=[])
+    bubble_items = page.get_by_test_id("thought-bubble").get_by_role("listitem")
+    wait_until(page, lambda: bubble_items.first.get_attribute("data-label") == "relief")
+    assert "relief" in bubble_items.first.inner_text().lower()
+    assert bubble_items.count() == 2
+
+    socket.send("reply.start", turn_id=12, in_reply_to=11)
+    for token in ("Thank ", "you ", "for "):
+        socket.send("reply.token", turn_id=12, token=token)
+    wait_until(page, lambda: "Thank you for" in page.get_by_test_id("message-persona").nth(1).inner_text())
+    assert page.get_by_text("Dana is typing…").is_visible()
+    reply = {
+        "id": 12,
+        "index": 2,
+        "role": "persona",
+        "text": "Thank you for listening.",
+        "status": "done",
+        "emotions": {"relief": 0.7},
+    }
+    socket.send("reply.done", turn=reply)
+    wait_until(page, lambda: "Thank you for listening." in page.get_by_test_id("message-persona").nth(1).inner_text())
+    assert page.get_by_test_id("typing-indicator").is_hidden()
+    assert page.get_by_test_id("message-persona").count() == 2
+    assert page.get_by_test_id("message-learner").count() == 1
+    # Patched in place, not replaced: the live region does not read the whole turn out again.
+    assert learner.evaluate("node => node.sameNode") is True
+    # Readable on a phone: nothing is wider than the screen.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_a_reply_already_loaded_from_the_database_is_not_streamed_twice(practice):
+    page, socket, _, _ = practice
+    state = json.loads(json.dumps(socket.state))
+    state["turns"] += [
+        {
+            "id": 71,
+            "index": 1,
+            "role": "learner",
+            "client_id": None,
+            "text": "I'm here.",
+            "status": "done",
+            "analysis": ANALYSIS,
+            "guidance": GUIDANCE,
+        },
+        {"id": 72, "index": 2, "role": "persona", "text": "Thank you. Really.", "status": "done", "emotions": {}},
+    ]
+    socket.send("session.state", **state)
+    wait_until(page, lambda: page.get_by_test_id("message-persona").count() == 2)
+    # The worker was still streaming when the page loaded the saved reply: the stream is ignored.
+    socket.send("reply.start", turn_id=72, in_reply_to=71)
+    socket.send("reply.token", turn_id=72, token="Thank ")
+    socket.send("reply.done", turn=state["turns"][-1])
+    page.wait_for_timeout(150)
+    assert (
+        page.get_by_test_id("message-persona").nth(1).locator(".chat-message__text").inner_text()
+        == "Thank you. Really."
+    )
+    assert page.get_by_test_id("message-persona").count() == 2
+    assert page.get_by_test_id("guidance").get_attribute("data-turn-id") == "71"
+
+
+def test_a_turn_sent_while_disconnected_is_resent_once_with_the_same_client_id(practice):
+    page, socket, _, _ = practice
+    socket.down = True
+    socket.live.close(code=1011, reason="server restart")
+    page.wait_for_selector('[data-testid="connection-status"][data-state="reconnecting"]')
+    # Typing and sending still work: the turn waits for the connection.
+    submit(page, "Are you still there? I want to help.")
+    page.get_by_text("it will be sent automatically").wait_for()
+    assert socket.of_type("turn.submit") == []
+    socket.down = False
+    page.get_by_role("button", name="Reconnect now").click()
+    wait_until(page, lambda: len(socket.connections) == 2, timeout=5)
+    page.wait_for_selector('[data-testid="connection-status"][data-state="connected"]')
+    submits = wait_until(page, lambda: socket.of_type("turn.submit"))
+    assert len(submits) == 1
+    first = submits[0]
+
+    # The ack is lost with another drop; after reconnecting, the page resends the same client_id.
+    socket.live.close(code=1011)
+    wait_until(page, lambda: len(socket.connections) == 3, timeout=5)
+    again = wait_until(page, lambda: socket.of_type("turn.submit")[1:])
+    assert again[0]["client_id"] == first["client_id"]
+    assert again[0]["text"] == first["text"]
+    socket.send("turn.saved", turn=saved_turn(first, 21, 1))
+    page.get_by_text("Queued for analysis…").wait_for()
+    assert page.get_by_test_id("message-learner").count() == 1  # not doubled
+
+    # A later session.state that includes the turn (from the database) replaces everything cleanly.
+    state = json.loads(json.dumps(socket.state))
+    state["turns"].append(saved_turn(first, 21, 1))
+    socket.state = state
+    socket.live.close(code=1011)
+    wait_until(page, lambda: len(socket.connections) == 4, timeout=5)
+    page.wait_for_selector('[data-testid="connection-status"][data-state="connected"]')
+    assert page.get_by_test_id("message-learner").count() == 1
+    assert len(socket.of_type("turn.submit")) == 2  # nothing resent: the database had it
+
+
+def test_a_failed_analysis_offers_retry(practice):
+    page, socket, _, _ = practice
+    submit(page, "That must be hard.")
+    sent = wait_until(page, lambda: socket.of_type("turn.submit"))[0]
+    socket.send("turn.saved", turn=saved_turn(sent, 31, 1))
+    socket.send("turn.status", turn_id=31, status="failed", reason="The analysis could not be completed.")
+    page.get_by_role("alert").get_by_text("couldn't be analysed").wait_for()
+    page.get_by_role("button", name="Retry").click()
+    retry = wait_until(page, lambda: socket.of_type("turn.retry"))[0]
+    assert retry == {"type": "turn.retry", "turn_id": 31}
+    page.get_by_text("Queued for analysis…").wait_for()
+
+
+def test_a_turn_stuck_in_the_queue_offers_retry_after_two_minutes(practice):
+    page, socket, _, _ = practice
+    page.clock.install()
+    page.reload()
+    wait_until(page, lambda: len(socket.connections) == 2)
+    page.wait_for_selector('[data-testid="connection-status"][data-state="connected"]')
+    submit(page, "Take your time, I'm listening.")
+    sent = wait_until(page, lambda: socket.of_type("turn.submit"))[0]
+    socket.send("turn.saved", turn=saved_turn(sent, 81, 1))
+    page.get_by_text("Queued for analysis…").wait_for()
+    assert page.get_by_role("button", name="Retry").count() == 0
+    page.clock.run_for(140_000)
+    page.get_by_role("button", name="Retry").click()
+    assert wait_until(page, lambda: socket.of_type("turn.retry"))[0] == {"type": "turn.retry", "turn_id": 81}
+
+
+def test_a_wellbeing_pause_shows_the_resource_card_and_continue_resumes(practice):
+    page, socket, _, _ = practice
+    submit(page, "Honestly I feel like giving up on everything.")
+    sent = wait_until(page, lambda: socket.of_type("turn.submit"))[0]
+    socket.send("turn.saved", turn=saved_turn(sent, 41, 1))
+    resources = {
+        "title": "Let's take a pause",
+        "body": "If anything here is weighing on you, you don't have to carry it alone.",
+        "lines": ["Talk to someone you trust.", "In the US you can call or text 988."],
+        "continue_label": "I'm okay, continue the practice",
+    }
+    socket.send(
+        "guidance",
+        turn_id=41,
+        guidance={"pause": True, "resources": resources, "worked": None, "try_next": None, "rewrite": None},
+    )
+    card = page.get_by_test_id("wellbeing")
+    card.wait_for()
+    assert "988" in card.inner_text()
+    assert page.get_by_test_id("composer").is_disabled()
+    card.get_by_role("button", name="I'm okay, continue the practice").click()
+    wait_until(page, lambda: socket.of_type("session.continue"))
+    assert card.is_hidden()
+    assert page.get_by_test_id("composer").is_enabled()
+
+
+def test_the_summary_closes_the_session(practice):
+    page, socket, _, _ = practice
+    summary = {
+        "turns": 3,
+        "mechanisms": {
+            "er": {"name": "emotional reaction", "average": 1.67, "best": 2},
+            "ip": {"name": "interpretation", "average": 1.0, "best": 1},
+            "ex": {"name": "exploration", "average": 0.33, "best": 1},
+        },
+        "trajectory": [{"index": 0, "emotions": {"anger": 0.7}}, {"index": 1, "emotions": {"relief": 0.4}}],
+        "goals": [{"id": 1, "description": "Name Dana's frustration.", "mechanism": "er", "met": True}],
+        "goals_met": True,
+        "highlights": [{"quote": "I'm sorry", "note": "You named what Dana was feeling"}],
+        "practise_next": {"mechanism": "ex", "text": "Ask one open question about their experience."},
+        "score": 0.7,
+    }
+    socket.send("session.summary", summary=summary)
+    panel = page.get_by_test_id("summary")
+    panel.wait_for()
+    text = panel.inner_text()
+    for expected in ("3 replies", "1.7", "Name Dana's frustration.", "I'm sorry", "Ask one open question", "Relief"):
+        assert expected.lower() in text.lower(), expected
+    # The conversation has ended: the summary takes the composer's place.
+    assert page.get_by_test_id("composer").is_hidden()
+    assert page.get_by_test_id("send").is_hidden()
+    assert panel.get_by_role("button", name="Practise again").is_visible()
+
+
+def test_refusals_are_polite_and_give_the_words_back(practice):
+    page, socket, _, _ = practice
+    submit(page, "Okay, tell me everything.")
+    sent = wait_until(page, lambda: socket.of_type("turn.submit"))[0]
+    socket.send(
+        "error",
+        code="rate_limited",
+        message="You're sending messages faster than we can reply.",
+        client_id=sent["client_id"],
+    )
+    page.get_by_role("alert").get_by_text("faster than we can reply").wait_for()
+    assert page.get_by_test_id("composer").input_value() == "Okay, tell me everything."
+    assert page.get_by_test_id("message-learner").count() == 0
+
+
+def test_the_counter_and_the_limit(practice):
+    page, socket, _, _ = practice
+    composer = page.get_by_test_id("composer")
+    composer.fill("a" * 2001)
+    assert page.locator("#composer-count").inner_text() == "2001"
+    assert page.get_by_test_id("send").is_disabled()
+    composer.press("Enter")
+    page.wait_for_timeout(100)
+    assert socket.of_type("turn.submit") == []
+    composer.fill("Line one")
+    composer.press("Shift+Enter")
+    composer.press_sequentially("line two")
+    assert composer.input_value() == "Line one\nline two"
+    page.get_by_test_id("send").click()
+    sent = wait_until(page, lambda: socket.of_type("turn.submit"))[0]
+    assert sent["text"] == "Line one\nline two"
+
+
+def test_learner_text_is_shown_as_text_never_as_markup(practice):
+    page, socket, _, _ = practice
+    nasty = '<img src=x onerror="window.__owned=1"> <b>bold</b>'
+    submit(page, nasty)
+    sent = wait_until(page, lambda: socket.of_type("turn.submit"))[0]
+    socket.send("turn.saved", turn=saved_turn(sent, 51, 1))
+    socket.send("reply.start", turn_id=52, in_reply_to=51)
+    socket.send("reply.token", turn_id=52, token="<script>window.__owned=2</script>")
+    page.get_by_test_id("message-persona").nth(1).wait_for()
+    page.wait_for_timeout(100)
+    messages = page.locator("#messages")
+    assert messages.locator("img, b, script").count() == 0
+    assert nasty in page.get_by_test_id("message-learner").inner_text()
+    assert page.evaluate("window.__owned") is None
+
+
+def test_the_page_works_with_the_keyboard_alone(practice):
+    page, socket, _, _ = practice
+    page.locator("body").focus()
+    # Tab from the top of the page until the composer has focus: it must be reachable.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.dataset.testid") == "composer":
+            break
+    else:
+        raise AssertionError("the composer cannot be reached with Tab")
+    page.keyboard.type("I hear you.")
+    page.keyboard.press("Enter")
+    sent = wait_until(page, lambda: socket.of_type("turn.submit"))[0]
+    socket.send("turn.saved", turn=saved_turn(sent, 61, 1))
+    socket.send(
+        "turn.analysis",
+        turn_id=61,
+        analysis={
+            **ANALYSIS,
+            "empathy": {
+                **ANALYSIS["empathy"],
+                "er": {"level": 1, "rationales": [{"start": 0, "end": 6, "text": "I hear"}]},
+            },
+        },
+    )
+    page.get_by_test_id("analysis").wait_for()
+    # The score buttons are reachable with Shift+Tab from the composer, and focusing one shows its
+    # words with a visible focus ring: no mouse needed.
+    page.get_by_test_id("composer").focus()
+    for _ in range(15):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.dataset.mechanism") == "er":
+            break
+    else:
+        raise AssertionError("the ER score cannot be reached with the keyboard")
+    assert page.get_by_test_id("message-learner").locator("mark").inner_text() == "I hear"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
