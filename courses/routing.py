@@ -1,3 +1,9 @@
-"""Websocket routes. The practice chat consumer is added by the live-practice release."""
+"""Websocket routes."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from courses.consumers import PracticeConsumer
+
+websocket_urlpatterns = [
+    path("ws/practice/<uuid:session_id>/", PracticeConsumer.as_asgi()),
+]

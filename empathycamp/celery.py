@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "empathycamp.settings.local")
 app = Celery("empathycamp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Worker start-up hooks (model warm-up) live in <app>/worker.py; only a worker imports them.
+app.autodiscover_tasks(related_name="worker")

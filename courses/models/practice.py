@@ -67,6 +67,11 @@ class Turn(models.Model):
     guidance = models.JSONField(null=True, blank=True)
     persona_state = models.JSONField(null=True, blank=True, help_text="Persona feelings after this turn")
     reply = models.ForeignKey(PersonaReply, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A persona turn points at the learner turn it answers; one-to-one, so a retried task can
+    # never write two answers to the same turn.
+    in_reply_to = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="persona_reply"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     analysed_at = models.DateTimeField(null=True, blank=True)
 

@@ -120,6 +120,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "EmpathyCamp <no-reply
 REDIS_URL = os.environ.get("REDIS_URL", "")
 EMBEDDED_MODE = not REDIS_URL
 
+# Messages a channel may hold before group_send drops new ones, silently. With Redis every consumer
+# of one server process shares one queue, so fifty streaming chats overflow the default of 100.
+CHANNEL_CAPACITY = int(os.environ.get("CHANNEL_CAPACITY", "2000"))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -130,11 +133,14 @@ if REDIS_URL:
                 # timeout, as before redis-py 8; the blocking pop has its own.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": None, "socket_connect_timeout": 5}],
                 "prefix": os.environ.get("CHANNELS_PREFIX", "asgi"),
+                "capacity": CHANNEL_CAPACITY,
             },
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": CHANNEL_CAPACITY}}
+    }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None

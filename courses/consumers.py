@@ -1,0 +1,144 @@
+"""The practice chat socket: thin. Parse, check, call one service, send.
+
+It never runs a model: a learner turn is saved by `turn_submit`, which schedules the analysis
+task after commit; results come back from the task through the group `practice.<uuid>` and
+`practice_event` forwards them. Bad input gets an `error` event and the socket stays open.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import PermissionDenied
+
+from courses.practice import broadcast, events
+from courses.selectors.practice import SessionNotFound, practice_session_for_learner, practice_state, turn_serialise
+from courses.services.practice import PracticeRefused, session_continue, turn_retry, turn_submit
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+
+def _db(func: Any) -> Any:
+    # Not thread-sensitive: each call is its own transaction, so fifty learners' saves run in
+    # parallel threads instead of queueing behind one another on a single shared thread.
+    return database_sync_to_async(func, thread_sensitive=False)
+
+
+def _state_for(*, session_id: uuid.UUID, learner: Any) -> dict[str, Any]:
+    session = practice_session_for_learner(session_id=session_id, learner=learner)
+    return practice_state(session=session)
+
+
+class PracticeConsumer(AsyncJsonWebsocketConsumer):
+    session_id: uuid.UUID
+    group: str | None = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        self.session_id = self.scope["url_route"]["kwargs"]["session_id"]
+        # Accept, then close at once with a 44xx code and no data: a browser sees the code (a
+        # refused handshake only shows 1006) and the page can say why instead of reconnecting.
+        if user is None or not user.is_authenticated:
+            await self.accept()
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        try:
+            state = await _db(_state_for)(session_id=self.session_id, learner=user)
+        except SessionNotFound:
+            await self.accept()
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        except PermissionDenied:
+            await self.accept()
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        broadcast.loop_bind()
+        self.group = events.group_name(self.session_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json(events.event(events.SESSION_STATE, **state))
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        if text_data is None:
+            await self._error(events.ERR_BINARY, "This chat only understands text messages.")
+            return
+        if len(text_data) > events.MAX_FRAME_BYTES:
+            limit = f"{events.MAX_TURN_CHARS:,}"
+            await self._error(events.ERR_TOO_LONG, f"That message is too long; please keep it under {limit} characters.")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self._error(events.ERR_MALFORMED, "That message could not be read.")
+            return
+        if not isinstance(content, dict):
+            await self._error(events.ERR_MALFORMED, "That message could not be read.")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        kind = content.get("type")
+        if kind == events.TURN_SUBMIT:
+            await self.turn_submit(content)
+        elif kind == events.TURN_RETRY:
+            await self.turn_retry(content)
+        elif kind == events.SESSION_CONTINUE:
+            await self._call(session_continue)
+        else:
+            await self._error(events.ERR_UNKNOWN_TYPE, "The chat did not recognise that message.")
+
+    async def turn_submit(self, content: dict[str, Any]) -> None:
+        text = content.get("text")
+        try:
+            client_id = uuid.UUID(str(content.get("client_id")))
+        except ValueError:
+            await self._error(events.ERR_MALFORMED, "The message needs a client_id (a UUID).")
+            return
+        if not isinstance(text, str):
+            await self._error(events.ERR_MALFORMED, "The message needs a text.", client_id=str(client_id))
+            return
+        result = await self._call(turn_submit, client_id=client_id, text=text)
+        if result is not None:
+            turn, created = result
+            if not created:
+                # A resend after a reconnect: acknowledge the stored turn to this socket only.
+                await self.send_json(events.event(events.TURN_SAVED, turn=turn_serialise(turn)))
+            # A new turn's turn.saved reaches every tab of the session through the group, sent by
+            # the service after commit and before the analysis is scheduled, so it always comes first.
+
+    async def turn_retry(self, content: dict[str, Any]) -> None:
+        turn_id = content.get("turn_id")
+        if not isinstance(turn_id, int) or isinstance(turn_id, bool):
+            await self._error(events.ERR_MALFORMED, "The retry needs a turn_id.")
+            return
+        await self._call(turn_retry, turn_id=turn_id)
+
+    async def _call(self, service: Any, **kwargs: Any) -> Any:
+        try:
+            return await _db(service)(
+                session_id=self.session_id, learner=self.scope["user"], **kwargs
+            )
+        except PracticeRefused as refused:
+            await self._error(refused.code, refused.message, client_id=refused.client_id)
+        except (SessionNotFound, PermissionDenied):
+            await self._error(events.ERR_NOT_FOUND, "This practice session is no longer available.")
+        return None
+
+    async def _error(self, code: str, message: str, *, client_id: str | None = None) -> None:
+        payload: dict[str, Any] = {"code": code, "message": message}
+        if client_id:
+            payload["client_id"] = client_id
+        await self.send_json(events.event(events.ERROR, **payload))
+
+    async def practice_event(self, message: dict[str, Any]) -> None:
+        """An event from the group (sent by `events_send`): forward it to the browser as it is."""
+        await self.send_json(message["event"])

@@ -1,0 +1,111 @@
+"""The one place that calls the channel layer's group_send for practice events.
+
+Tasks and services are synchronous; they hand events here, and the sends run on an event loop:
+- the web server's own loop (`loop_bind`, called by the consumer) when the layer is the in-memory
+  one of embedded mode: its asyncio queues belong to that loop and are not thread-safe;
+- otherwise one long-lived loop in a background thread of this process, so a worker keeps its
+  Redis connections warm between batches instead of opening a fresh loop and connection for
+  every send, as `async_to_sync` would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+from courses.practice.events import group_name
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_MESSAGE_TYPE = "practice.event"  # handled by PracticeConsumer.practice_event
+
+_bound_loop: asyncio.AbstractEventLoop | None = None
+_sender: tuple[int, asyncio.AbstractEventLoop] | None = None  # (pid, loop): a forked child starts its own
+_sender_lock = threading.Lock()
+
+
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    global _sender
+    with _sender_lock:
+        if _sender is None or _sender[0] != os.getpid() or not _sender[1].is_running():
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def run() -> None:
+                asyncio.set_event_loop(loop)
+                loop.call_soon(ready.set)
+                loop.run_forever()
+
+            threading.Thread(target=run, name="practice-events", daemon=True).start()
+            ready.wait()
+            _sender = (os.getpid(), loop)
+        return _sender[1]
+
+
+def loop_bind() -> None:
+    """Remember the running event loop (the web server's) for in-memory layer deliveries."""
+    global _bound_loop
+    _bound_loop = asyncio.get_running_loop()
+
+
+async def _group_send_all(layer: Any, messages: list[tuple[str, dict[str, Any]]]) -> None:
+    # Groups are sent to concurrently; within a group, in order, so a page sees its events in sequence.
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for group, event in messages:
+        by_group.setdefault(group, []).append(event)
+
+    async def send_in_order(group: str, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            await layer.group_send(group, {"type": CHANNEL_MESSAGE_TYPE, "event": event})
+
+    await asyncio.gather(*(send_in_order(group, events) for group, events in by_group.items()))
+
+
+Message = tuple[object, dict[str, Any]]  # (session id, event)
+
+
+async def _send_steps(layer: Any, steps: list[tuple[list[tuple[str, dict[str, Any]]], float]]) -> None:
+    for messages, pause_after in steps:
+        await _group_send_all(layer, messages)
+        # Even without a pause, yield: on the in-memory layer a send never waits, and the consumers
+        # must get a turn to drain their queues before they fill (a full queue drops messages).
+        await asyncio.sleep(pause_after)
+
+
+def events_send_steps(steps: Iterable[tuple[Iterable[Message], float]]) -> None:
+    """Send steps of events, each step's events concurrently (in order within a session), pausing
+    after a step as asked; all in one hop to the event loop, so a streamed reply costs one
+    connection to the layer, not one per word."""
+    batch = [([(group_name(sid), event) for sid, event in messages], pause) for messages, pause in steps]
+    batch = [(messages, pause) for messages, pause in batch if messages]
+    if not batch:
+        return
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    loop = _bound_loop if isinstance(layer, InMemoryChannelLayer) else None
+    if loop is None or not loop.is_running():
+        loop = _sender_loop()
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        raise RuntimeError("events_send is for synchronous code; await the layer directly in async code")
+    asyncio.run_coroutine_threadsafe(_send_steps(layer, batch), loop).result(timeout=60)
+
+
+def events_send_many(messages: Iterable[Message]) -> None:
+    """Send each (session id, event) to the browsers of that session, concurrently, in one hop."""
+    events_send_steps([(messages, 0.0)])
+
+
+def events_send(session_id: object, event: dict[str, Any]) -> None:
+    """Send one event to the browsers of a practice session (group `practice.<uuid>`)."""
+    events_send_many([(session_id, event)])

@@ -1,0 +1,157 @@
+"""Persona engines: given the analysis of a learner turn, what does the persona say next?
+
+`engine_for(scenario)` picks the engine named by `Scenario.engine`. The scripted engine here
+chooses among the instructor's authored replies; a generative engine of a later release
+registers itself in ENGINES beside it and the task never changes.
+
+The engine is pure: it receives the replies, the analysis and a `similarity` function
+(the encoder's, on a worker) and touches neither the database nor a model itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from courses.models import PersonaReply, Scenario
+from courses.practice import signals
+
+Similarity = Callable[[str, list[str]], list[float]]
+
+
+@dataclass(frozen=True)
+class TurnFacts:
+    """What the engine knows about the learner turn it answers."""
+
+    text: str
+    analysis: dict[str, Any]
+    turn_number: int  # 1 for the learner's first turn
+    goals_met: bool = False  # every goal of the scenario is met, counting this turn
+    last_turn: bool = False  # this turn reaches the scenario's max_turns
+    used_reply_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class ReplyChoice:
+    text: str
+    reply: PersonaReply | None  # None for a generated or fallback line
+    emotion_shift: dict[str, float]
+    ends_session: bool
+
+
+class PersonaEngine(Protocol):
+    def choose_reply(
+        self, *, scenario: Scenario, replies: Sequence[PersonaReply], facts: TurnFacts, similarity: Similarity | None
+    ) -> ReplyChoice: ...
+
+
+def reply_fits(reply: PersonaReply, facts: TurnFacts) -> bool:
+    """Whether every condition the instructor set on the reply holds for this turn."""
+    levels = signals.levels(facts.analysis)
+    for mech in signals.MECHANISMS:
+        low, high = getattr(reply, f"min_{mech}"), getattr(reply, f"max_{mech}")
+        if low is not None and levels[mech] < low:
+            return False
+        if high is not None and levels[mech] > high:
+            return False
+    if reply.asked_question is not None and reply.asked_question != signals.asked_question(facts.text):
+        return False
+    if reply.tone == PersonaReply.Tone.DISMISSIVE and not signals.is_dismissive(facts.analysis):
+        return False
+    if reply.tone == PersonaReply.Tone.WARM and not signals.is_warm(facts.analysis):
+        return False
+    if reply.min_turn is not None and facts.turn_number < reply.min_turn:
+        return False
+    if reply.max_turn is not None and facts.turn_number > reply.max_turn:
+        return False
+    return True
+
+
+def reply_specificity(reply: PersonaReply) -> int:
+    """How many conditions the reply sets: a reply written for this exact case beats a generic one."""
+    count = sum(
+        getattr(reply, f"{bound}_{mech}") is not None for mech in signals.MECHANISMS for bound in ("min", "max")
+    )
+    count += reply.asked_question is not None
+    count += reply.tone != PersonaReply.Tone.ANY
+    count += (reply.min_turn is not None) + (reply.max_turn is not None)
+    return count
+
+
+def _example_lines(reply: PersonaReply) -> list[str]:
+    return [line.strip() for line in (reply.example_learner_lines or "").splitlines() if line.strip()]
+
+
+def _tie_break(candidates: list[PersonaReply], text: str, similarity: Similarity | None) -> PersonaReply:
+    """Among equally good replies, the one whose example learner lines read most like this turn."""
+    if len(candidates) == 1 or similarity is None:
+        return candidates[0]
+    owners: list[int] = []
+    lines: list[str] = []
+    for position, reply in enumerate(candidates):
+        for line in _example_lines(reply):
+            owners.append(position)
+            lines.append(line)
+    if not lines:
+        return candidates[0]
+    best = [-1.0] * len(candidates)
+    for owner, score in zip(owners, similarity(text, lines), strict=True):
+        best[owner] = max(best[owner], float(score))
+    # max() keeps the first of equal scores, i.e. the authored order.
+    return candidates[max(range(len(candidates)), key=lambda i: best[i])]
+
+
+def _best(pool: list[PersonaReply], facts: TurnFacts, similarity: Similarity | None) -> PersonaReply | None:
+    if not pool:
+        return None
+    # Never repeat a line while another one fits.
+    fresh = [reply for reply in pool if reply.pk not in facts.used_reply_ids]
+    pool = fresh or pool
+    top = max((reply_specificity(reply), reply.priority) for reply in pool)
+    return _tie_break([r for r in pool if (reply_specificity(r), r.priority) == top], facts.text, similarity)
+
+
+FALLBACK_CLOSING = "Thank you. I feel a lot better having talked this through with you."
+
+
+class ScriptedEngine:
+    """Chooses the best-fitting authored reply: conditions filter, specificity then priority rank,
+    sentence similarity to the example learner lines breaks ties, and no line repeats while another fits."""
+
+    def choose_reply(
+        self, *, scenario: Scenario, replies: Sequence[PersonaReply], facts: TurnFacts, similarity: Similarity | None
+    ) -> ReplyChoice:
+        closing = [reply for reply in replies if reply.is_closing]
+        regular = [reply for reply in replies if not reply.is_closing]
+        ends = facts.goals_met or facts.last_turn
+        chosen: PersonaReply | None = None
+        if facts.goals_met:
+            chosen = _best([r for r in closing if reply_fits(r, facts)], facts, similarity) or _best(
+                closing, facts, similarity
+            )
+        if chosen is None:
+            chosen = _best([r for r in regular if reply_fits(r, facts)], facts, similarity)
+        if chosen is None and facts.last_turn:
+            chosen = _best(closing, facts, similarity)
+        if chosen is None:
+            # Nothing authored fits: the most generic line (fewest conditions) reads least out of place.
+            pool = regular or list(replies)
+            fewest = min((reply_specificity(r) for r in pool), default=0)
+            chosen = _best([r for r in pool if reply_specificity(r) == fewest], facts, similarity)
+        if chosen is None:
+            return ReplyChoice(text=FALLBACK_CLOSING if ends else "…", reply=None, emotion_shift={}, ends_session=ends)
+        return ReplyChoice(
+            text=chosen.text,
+            reply=chosen,
+            emotion_shift={k: float(v) for k, v in (chosen.emotion_shift or {}).items()},
+            ends_session=ends,
+        )
+
+
+ENGINES: dict[str, PersonaEngine] = {Scenario.Engine.SCRIPTED: ScriptedEngine()}
+
+
+def engine_for(scenario: Scenario) -> PersonaEngine:
+    """The persona engine the scenario asks for (scripted when unknown)."""
+    return ENGINES.get(scenario.engine, ENGINES[Scenario.Engine.SCRIPTED])

@@ -1,0 +1,135 @@
+"""Reading the analysis of a learner turn: levels, tone, question, persona-emotion words.
+
+Pure functions over the analysis dict the inference side returns (see `inference.analysis`);
+the engine, the feelings update, the guidance and the summary all read a turn through here,
+so they agree on what "dismissive" or "asked a question" means.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+MECHANISMS: tuple[str, ...] = ("er", "ip", "ex")
+MECHANISM_NAMES = {"er": "emotional reaction", "ip": "interpretation", "ex": "exploration"}
+
+DISMISSIVE_LABELS = frozenset({"disapproval", "annoyance", "anger", "disgust"})
+WARM_LABELS = frozenset({"caring", "approval", "gratitude", "admiration", "love", "optimism"})
+# A label counts as present when the detector lists it, or its probability is at least this.
+TONE_PROB = 0.3
+
+_QUESTION_START = re.compile(
+    r"(?:^|[.!?]\s+)(?:what|how|why|when|where|who|which|would|could|can|do|does|did|is|are|was|were|"
+    r"have|has|will|shall|should|tell me|may i|might)\b",
+    re.IGNORECASE,
+)
+
+
+def levels(analysis: Mapping[str, Any] | None) -> dict[str, int]:
+    """{"er": 0..2, "ip": 0..2, "ex": 0..2}; missing mechanisms read as 0."""
+    empathy = (analysis or {}).get("empathy") or {}
+    return {mech: int((empathy.get(mech) or {}).get("level") or 0) for mech in MECHANISMS}
+
+
+def rationales(analysis: Mapping[str, Any] | None, mechanism: str) -> list[str]:
+    """The rationale words the empathy model gave for one mechanism, longest first."""
+    empathy = (analysis or {}).get("empathy") or {}
+    spans = (empathy.get(mechanism) or {}).get("rationales") or []
+    texts = [str(span.get("text", "")).strip() for span in spans if str(span.get("text", "")).strip()]
+    return sorted(texts, key=len, reverse=True)
+
+
+def emotion_probs(analysis: Mapping[str, Any] | None) -> dict[str, float]:
+    return dict(((analysis or {}).get("emotion") or {}).get("probs") or {})
+
+
+def emotion_labels(analysis: Mapping[str, Any] | None) -> set[str]:
+    return set(((analysis or {}).get("emotion") or {}).get("labels") or [])
+
+
+def _tone_strength(analysis: Mapping[str, Any] | None, labels: frozenset[str]) -> float:
+    """How strongly the turn shows any of `labels`: the highest probability among them."""
+    probs = emotion_probs(analysis)
+    return max((float(probs.get(label, 0.0)) for label in labels), default=0.0)
+
+
+def dismissive_strength(analysis: Mapping[str, Any] | None) -> float:
+    """0..1: how dismissive or blaming the learner's turn reads (disapproval, annoyance, anger, disgust)."""
+    return _tone_strength(analysis, DISMISSIVE_LABELS)
+
+
+def is_dismissive(analysis: Mapping[str, Any] | None) -> bool:
+    return bool(emotion_labels(analysis) & DISMISSIVE_LABELS) or dismissive_strength(analysis) >= TONE_PROB
+
+
+def is_warm(analysis: Mapping[str, Any] | None) -> bool:
+    warm = bool(emotion_labels(analysis) & WARM_LABELS) or _tone_strength(analysis, WARM_LABELS) >= TONE_PROB
+    return warm and not is_dismissive(analysis)
+
+
+def asked_question(text: str) -> bool:
+    """Whether the learner asked something: a question mark, or a sentence opening like a question."""
+    stripped = text.strip()
+    return "?" in stripped or bool(_QUESTION_START.search(stripped))
+
+
+def safety_level(analysis: Mapping[str, Any] | None) -> str:
+    return str(((analysis or {}).get("safety") or {}).get("level") or "none")
+
+
+def needs_pause(analysis: Mapping[str, Any] | None) -> bool:
+    """The learner's own words were flagged as concern or crisis: the role-play pauses."""
+    return safety_level(analysis) in {"concern", "crisis"}
+
+
+# How each persona emotion is named back in guidance: (adjective, noun).
+EMOTION_WORDS: dict[str, tuple[str, str]] = {
+    "anger": ("angry", "anger"),
+    "annoyance": ("frustrated", "frustration"),
+    "disapproval": ("unhappy with how this went", "frustration"),
+    "disgust": ("fed up", "frustration"),
+    "disappointment": ("let down", "disappointment"),
+    "sadness": ("sad", "sadness"),
+    "grief": ("heartbroken", "grief"),
+    "fear": ("scared", "fear"),
+    "nervousness": ("anxious", "worry"),
+    "confusion": ("confused", "confusion"),
+    "embarrassment": ("embarrassed", "embarrassment"),
+    "remorse": ("guilty", "guilt"),
+    "surprise": ("caught off guard", "surprise"),
+    "curiosity": ("curious", "curiosity"),
+    "desire": ("eager", "hope"),
+    "optimism": ("hopeful", "hope"),
+    "relief": ("relieved", "relief"),
+    "gratitude": ("grateful", "gratitude"),
+    "approval": ("reassured", "trust"),
+    "caring": ("cared for", "warmth"),
+    "joy": ("happy", "happiness"),
+    "excitement": ("excited", "excitement"),
+    "love": ("loved", "warmth"),
+    "admiration": ("impressed", "admiration"),
+    "pride": ("proud", "pride"),
+    "amusement": ("amused", "amusement"),
+    "realization": ("like something just clicked", "realisation"),
+}
+# Feelings a learner should still attend to: guidance aims at the strongest of these first.
+DIFFICULT_EMOTIONS = frozenset(
+    {"anger", "annoyance", "disapproval", "disgust", "disappointment", "sadness", "grief", "fear",
+     "nervousness", "confusion", "embarrassment", "remorse"}
+)  # fmt: skip
+
+
+def emotion_words(label: str | None) -> tuple[str, str]:
+    """(adjective, noun) for a GoEmotions label; "upset" when there is none to name."""
+    return EMOTION_WORDS.get(label or "", ("upset", "feelings"))
+
+
+def strongest_emotion(emotions: Mapping[str, float], *, difficult_first: bool = True) -> str | None:
+    """The persona's strongest feeling, preferring a difficult one the learner can still respond to."""
+    ranked = sorted(((v, k) for k, v in emotions.items() if k != "neutral" and v > 0), reverse=True)
+    if difficult_first:
+        for _, label in ranked:
+            if label in DIFFICULT_EMOTIONS:
+                return label
+    return ranked[0][1] if ranked else None

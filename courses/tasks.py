@@ -1,0 +1,77 @@
+"""Celery tasks of the courses app: the thin edge between the broker and the practice pipeline.
+
+Imported by the web process (services schedule these tasks), so nothing here loads a model at
+import time; the pipeline imports `inference` inside its functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from courses.services.practice import turns_claim, turns_fail, turns_release
+
+logger = logging.getLogger(__name__)
+
+# Worth another try: the database or Redis went away for a moment.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    RedisConnectionError,
+    RedisTimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+MAX_RETRIES = 3
+FAILED_REASON = "The analysis could not be completed. Your message is saved; you can try again."
+
+
+def _backoff(retries: int) -> float:
+    """1 s, 2 s, 4 s… with jitter, capped at 30 s."""
+    return min(30.0, 2.0**retries) * (0.75 + random.random() / 2)
+
+
+@shared_task(bind=True, name="practice.analyse_turn", max_retries=MAX_RETRIES, acks_late=True)
+def analyse_turn_task(self, turn_id: int) -> int:
+    """Claim the learner turn and up to PRACTICE_BATCH_SIZE - 1 other queued ones, analyse them in one
+    model batch, save each result and send its events, then stream the persona replies. Retries
+    transient errors with backoff; after the last try the turns are marked failed and `turn.status`
+    failed is sent. Returns the batch size."""
+    from courses.practice.pipeline import batch_analyse, replies_send
+
+    claimed = turns_claim(turn_id=turn_id, batch_size=settings.PRACTICE_BATCH_SIZE)
+    if not claimed:
+        return 0  # another worker (or an earlier batch) has this turn
+    started = time.perf_counter()
+    try:
+        outcomes = batch_analyse(claimed)
+    except TRANSIENT_ERRORS as exc:
+        if self.request.retries >= self.max_retries:
+            logger.warning("Giving up on turns %s after %d tries: %r", claimed, self.request.retries + 1, exc)
+            turns_fail(turn_ids=claimed, reason=FAILED_REASON)
+            return len(claimed)
+        # Give the turns back so the retry (or any other task) can claim them again.
+        turns_release(turn_ids=claimed)
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+    except Exception:
+        # Not transient: a retry would fail the same way. The learner can retry from the page.
+        logger.exception("Analysis of turns %s failed", claimed)
+        turns_fail(turn_ids=claimed, reason=FAILED_REASON)
+        return len(claimed)
+    saved = time.perf_counter()
+    replies_send(outcomes)
+    # One line per batch: the load test report reads batch sizes and times from here.
+    logger.info(
+        "practice batch: %d turns analysed and saved in %.0f ms, replies streamed in %.0f ms",
+        len(claimed),
+        (saved - started) * 1000,
+        (time.perf_counter() - saved) * 1000,
+    )
+    return len(claimed)

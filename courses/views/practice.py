@@ -1,0 +1,53 @@
+"""Live practice pages: start a session for a scenario, and the chat page of a session.
+
+The chat itself runs over the websocket (courses/consumers.py); this page renders the whole
+conversation from the database first, so a reload shows exactly what was saved.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from courses.selectors.practice import (
+    SessionNotFound,
+    practice_session_for_learner,
+    practice_state,
+    scenario_get_for_practice,
+)
+from courses.services.practice import practice_session_start
+
+
+@login_required
+@require_POST
+def practice_start(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Start a new practice session on the scenario and open its chat page."""
+    scenario = scenario_get_for_practice(item_id=item_id, user=request.user)
+    session = practice_session_start(learner=request.user, scenario=scenario)
+    return redirect(reverse("courses:practice", kwargs={"session_id": session.pk}))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def practice_session(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    try:
+        session = practice_session_for_learner(session_id=session_id, learner=request.user)
+    except (SessionNotFound, PermissionDenied):
+        # Someone else's session does not exist, as far as this user can tell.
+        raise Http404("No such practice session.") from None
+    scenario = session.scenario
+    context = {
+        "session": session,
+        "scenario": scenario,
+        "course": scenario.module.course,
+        "item": scenario,
+        "conversation": practice_state(session=session),
+        "ws_path": f"/ws/practice/{session.pk}/",
+    }
+    return render(request, "courses/practice.html", context)

@@ -1,0 +1,50 @@
+"""Celery worker start-up: load and warm the models once per worker process, after the fork.
+
+Imported by Celery's autodiscovery (`app.autodiscover_tasks(related_name="worker")` in
+empathycamp/celery.py) in the worker only; the web process never imports this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery.signals import worker_init, worker_process_init
+
+logger = logging.getLogger(__name__)
+
+
+def inference_warm() -> None:
+    """Configure the model registry from settings.INFERENCE and load every model now, so the first
+    learner turn does not wait for a load."""
+    from django.conf import settings
+
+    from inference import registry
+
+    registry.configure(registry.InferenceConfig(**settings.INFERENCE))
+    registry.warm()
+    logger.info("Inference models warm (%s)", settings.INFERENCE)
+
+
+def _warm_or_log() -> None:
+    # A failed warm-up must not kill the worker: the models load on first use, and a turn that
+    # still cannot be analysed fails with a reason the learner sees.
+    try:
+        inference_warm()
+    except Exception:
+        logger.exception("Inference warm-up failed; models will load on first use")
+
+
+@worker_process_init.connect
+def _warm_forked_child(**kwargs: Any) -> None:
+    # Prefork pool: each child loads its own models; CUDA and torch threads do not survive a fork.
+    _warm_or_log()
+
+
+@worker_init.connect
+def _warm_unforked(sender: Any = None, **kwargs: Any) -> None:
+    # Solo and thread pools never fork, so worker_process_init is not sent: warm in this process.
+    pool = getattr(sender, "pool_cls", None)
+    name = pool if isinstance(pool, str) else getattr(pool, "__module__", "")
+    if name and "prefork" not in str(name):
+        _warm_or_log()

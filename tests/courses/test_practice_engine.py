@@ -1,0 +1,121 @@
+"""The scripted persona engine: conditions, ranking, tie-breaks, no repeats, closing."""
+
+from __future__ import annotations
+
+from courses.models import PersonaReply, Scenario
+from courses.practice.engine import ScriptedEngine, TurnFacts, engine_for, reply_fits, reply_specificity
+from tests.factories import analysis_build
+
+SCENARIO = Scenario(persona_name="Dana Reyes", engine=Scenario.Engine.SCRIPTED, max_turns=6)
+
+
+def reply(pk: int, text: str, **conditions) -> PersonaReply:
+    return PersonaReply(pk=pk, text=text, **conditions)
+
+
+def facts(text: str = "I see.", *, turn: int = 1, used=(), goals_met=False, last_turn=False, **analysis) -> TurnFacts:
+    return TurnFacts(
+        text=text,
+        analysis=analysis_build(**analysis),
+        turn_number=turn,
+        goals_met=goals_met,
+        last_turn=last_turn,
+        used_reply_ids=frozenset(used),
+    )
+
+
+def choose(replies, f, similarity=None):
+    return ScriptedEngine().choose_reply(scenario=SCENARIO, replies=replies, facts=f, similarity=similarity)
+
+
+def test_level_conditions_filter_replies():
+    warm = reply(1, "Thank you for hearing me.", min_er=1)
+    cold = reply(2, "You're not listening.", max_er=0, max_ip=0, max_ex=0)
+    assert choose([warm, cold], facts(er=2)).text == "Thank you for hearing me."
+    assert choose([warm, cold], facts(er=0)).text == "You're not listening."
+
+
+def test_question_and_tone_conditions():
+    answers_question = reply(1, "The worst part is the waiting.", asked_question=True)
+    no_question = reply(2, "So what now?", asked_question=False)
+    dismissive = reply(3, "Don't tell me to calm down!", tone=PersonaReply.Tone.DISMISSIVE)
+    replies = [answers_question, no_question, dismissive]
+    assert choose(replies, facts("What has been hardest for you?")).text == "The worst part is the waiting."
+    assert choose(replies, facts("Okay.")).text == "So what now?"
+    annoyed = facts("Calm down, it's just a parcel.", labels=("annoyance",), probs={"annoyance": 0.7})
+    assert reply_fits(dismissive, annoyed)
+    # Both fit with one condition each; the authored order decides, priority overrides it.
+    assert choose([no_question, dismissive], annoyed).text == "So what now?"
+    dismissive.priority = 1
+    assert choose([no_question, dismissive], annoyed).text == "Don't tell me to calm down!"
+    assert not reply_fits(dismissive, facts("Okay.", labels=("caring",)))
+
+
+def test_specificity_then_priority_wins():
+    generic = reply(1, "Mm.")
+    specific = reply(2, "Yes, exactly that.", min_er=1, min_ip=1)
+    assert reply_specificity(specific) == 2
+    assert choose([generic, specific], facts(er=1, ip=1)).text == "Yes, exactly that."
+    low = reply(3, "Low.", min_er=1, priority=0)
+    high = reply(4, "High.", min_er=1, priority=5)
+    assert choose([low, high], facts(er=1)).text == "High."
+
+
+def test_similarity_breaks_ties_between_equal_replies():
+    parcel = reply(1, "It was my daughter's present.", min_er=1, example_learner_lines="Was it something important?")
+    refund = reply(2, "I just want my money back.", min_er=1, example_learner_lines="Do you want a refund?")
+    calls: list[tuple[str, list[str]]] = []
+
+    def similarity(text: str, candidates: list[str]) -> list[float]:
+        calls.append((text, candidates))
+        return [0.9 if "refund" in c else 0.1 for c in candidates]
+
+    chosen = choose([parcel, refund], facts("Would a refund help?", er=1), similarity)
+    assert chosen.text == "I just want my money back."
+    assert calls and calls[0][1] == ["Was it something important?", "Do you want a refund?"]
+
+
+def test_no_repeat_while_another_fits_then_repeat_when_nothing_else():
+    first = reply(1, "First.", priority=2)
+    second = reply(2, "Second.", priority=1)
+    assert choose([first, second], facts()).text == "First."
+    assert choose([first, second], facts(used={1})).text == "Second."
+    assert choose([first, second], facts(used={1, 2})).text == "First."
+
+
+def test_turn_window():
+    early = reply(1, "Early.", max_turn=2)
+    late = reply(2, "Late.", min_turn=3)
+    assert choose([early, late], facts(turn=1)).text == "Early."
+    assert choose([early, late], facts(turn=4)).text == "Late."
+
+
+def test_closing_reply_when_goals_met_and_session_ends():
+    regular = reply(1, "Go on.")
+    closing = reply(2, "Thanks, that helped a lot.", is_closing=True)
+    open_choice = choose([regular, closing], facts(er=2))
+    assert open_choice.text == "Go on." and not open_choice.ends_session
+    done = choose([regular, closing], facts(er=2, goals_met=True))
+    assert done.text == "Thanks, that helped a lot." and done.ends_session
+    assert done.reply is closing
+
+
+def test_last_turn_ends_even_without_goals():
+    regular = reply(1, "Go on.")
+    choice = choose([regular], facts(turn=6, last_turn=True))
+    assert choice.ends_session and choice.text == "Go on."
+
+
+def test_nothing_fits_falls_back_to_the_most_generic_reply():
+    strict = reply(1, "Strict.", min_er=2, min_ip=2)
+    loose = reply(2, "Loose.", min_er=2)
+    assert choose([strict, loose], facts(er=0)).text == "Loose."
+
+
+def test_emotion_shift_is_carried():
+    shifting = reply(1, "Okay.", emotion_shift={"anger": -0.2})
+    assert choose([shifting], facts()).emotion_shift == {"anger": -0.2}
+
+
+def test_engine_registry_picks_scripted():
+    assert isinstance(engine_for(SCENARIO), ScriptedEngine)

@@ -1,0 +1,56 @@
+"""The session summary: levels per mechanism, goals, highlights from the learner's own words, score."""
+
+from __future__ import annotations
+
+from courses.practice.summary import GoalSpec, LearnerTurn, all_goals_met, goals_met, session_score, summary_compose
+from tests.factories import analysis_build
+
+GOALS = [
+    GoalSpec(id=1, description="Name the feeling", mechanism="er", min_level=1, min_turns=2),
+    GoalSpec(id=2, description="Ask an open question", mechanism="ex", min_level=2, min_turns=1),
+]
+
+
+def turns():
+    return [
+        LearnerTurn(index=1, text="Okay, what's your order number", analysis=analysis_build(ex=1)),
+        LearnerTurn(
+            index=3,
+            text="That sounds so frustrating. What happened?",
+            analysis=analysis_build(er=2, ex=2, rationales={"er": ["sounds so frustrating"], "ex": ["What happened?"]}),
+        ),
+        LearnerTurn(
+            index=5,
+            text="I'm sorry, it must feel like nobody listens.",
+            analysis=analysis_build(er=1, ip=2, rationales={"ip": ["nobody listens"]}),
+        ),
+    ]
+
+
+def test_goals_are_counted_per_turn():
+    assert goals_met(GOALS, turns()) == [1, 2]
+    assert all_goals_met(GOALS, turns())
+    assert not all_goals_met(GOALS, turns()[:2])
+    assert not all_goals_met([], turns())  # no goals: the session ends by its turn limit
+
+
+def test_summary_levels_highlights_and_next_step():
+    trajectory = [{"index": 0, "emotions": {"anger": 0.7}}]
+    s = summary_compose(turns=turns(), goals=GOALS, trajectory=trajectory, persona_name="Dana Reyes")
+    assert s["turns"] == 3
+    assert s["mechanisms"]["er"] == {"name": "emotional reaction", "average": 1.0, "best": 2}
+    assert s["mechanisms"]["ip"]["best"] == 2
+    assert s["goals_met"] is True and [g["met"] for g in s["goals"]] == [True, True]
+    quotes = [h["quote"] for h in s["highlights"]]
+    assert quotes[0] == "sounds so frustrating"  # best level first, the learner's own words
+    assert "nobody listens" in quotes
+    assert len(s["highlights"]) == 3 and len({h["turn_index"] for h in s["highlights"]}) == 3
+    assert s["practise_next"]["mechanism"] == "ip"
+    assert s["trajectory"][0]["emotions"] == {"anger": 0.7}
+
+
+def test_score_rewards_goals_and_empathy():
+    full = session_score(GOALS, turns())
+    weak = session_score(GOALS, [LearnerTurn(index=1, text="ok", analysis=analysis_build())])
+    assert 0 <= weak < full <= 1
+    assert weak == 0.0

@@ -1,0 +1,90 @@
+"""The analysis task's edges: a lost claim does nothing, transient errors retry then fail the turn
+with a reason, other errors fail it at once; the learner is told either way."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import OperationalError
+
+from courses.models import Turn
+from courses.services.enrollments import enrollment_create
+from courses.services.practice import practice_session_start, turn_submit, turns_claim
+from courses.tasks import FAILED_REASON, MAX_RETRIES, analyse_turn_task
+from tests.factories import course_bundle_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def turn(alice):
+    bundle = course_bundle_create()
+    enrollment_create(learner=alice, course=bundle.course)
+    session = practice_session_start(learner=alice, scenario=bundle.scenario)
+    turn, _ = turn_submit(session_id=session.pk, learner=alice, client_id=uuid.uuid4(), text="That sounds hard.")
+    return turn
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Events the services send, instead of the channel layer."""
+    sent: list[tuple[object, dict]] = []
+    monkeypatch.setattr("courses.services.practice.events_send", lambda sid, event: sent.append((sid, event)))
+    return sent
+
+
+def test_a_turn_someone_else_claimed_is_left_alone(turn, monkeypatch):
+    assert turns_claim(turn_id=turn.pk, batch_size=1) == [turn.pk]
+
+    def must_not_run(ids):
+        raise AssertionError("analysed a turn another worker holds")
+
+    monkeypatch.setattr("courses.practice.pipeline.batch_analyse", must_not_run)
+    assert analyse_turn_task.apply(args=[turn.pk]).get() == 0
+
+
+def test_transient_errors_retry_then_fail_the_turn_with_a_reason(turn, sent, monkeypatch):
+    calls: list[list[int]] = []
+
+    def database_down(ids):
+        calls.append(list(ids))
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("courses.practice.pipeline.batch_analyse", database_down)
+    analyse_turn_task.apply(args=[turn.pk])
+    turn.refresh_from_db()
+    assert len(calls) == MAX_RETRIES + 1  # each retry claimed the released turn again
+    assert turn.status == Turn.Status.FAILED and turn.failure_reason == FAILED_REASON
+    assert turn.attempts == MAX_RETRIES + 1
+    assert sent == [
+        (turn.session_id, {"type": "turn.status", "turn_id": turn.pk, "status": "failed", "reason": FAILED_REASON})
+    ]
+
+
+def test_a_bug_fails_the_turn_at_once(turn, sent, monkeypatch):
+    def broken(ids):
+        raise ValueError("unexpected shape")
+
+    monkeypatch.setattr("courses.practice.pipeline.batch_analyse", broken)
+    analyse_turn_task.apply(args=[turn.pk])
+    turn.refresh_from_db()
+    assert turn.status == Turn.Status.FAILED and turn.attempts == 1
+    assert sent[0][1]["status"] == "failed"
+
+
+def test_a_transient_error_then_success_keeps_the_turn(turn, sent, monkeypatch):
+    calls: list[list[int]] = []
+
+    def flaky(ids):
+        calls.append(list(ids))
+        if len(calls) == 1:
+            raise OperationalError("deadlock detected")
+        Turn.objects.filter(pk__in=ids).update(status=Turn.Status.DONE)
+        return []
+
+    monkeypatch.setattr("courses.practice.pipeline.batch_analyse", flaky)
+    analyse_turn_task.apply(args=[turn.pk])
+    turn.refresh_from_db()
+    assert turn.status == Turn.Status.DONE and turn.attempts == 2
+    assert sent == []
