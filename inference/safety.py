@@ -4,7 +4,9 @@ Plain Python on purpose (no torch, no Django): the web process, a worker and the
 commands all import it cheaply. The rules themselves are data in ``inference.safety_rules``; this
 module only normalises text, runs the rules sentence by sentence, applies the context checks
 (negation, past and recovered, jokes, films and news) and, when the emotion model's output is
-given, lets strong negative emotion lift weak distress cues to ``concern``. Emotion alone never
+given, lets strong negative emotion lift the writer's own weak distress cues to ``concern``.
+Distress and risk phrases said of someone else (a learner reflecting a persona: "that sounds
+really lonely", "you must feel so alone") are dropped; see ``_holder``. Emotion alone never
 makes a crisis.
 
 Public contract (other modules rely on it, keep it stable)::
@@ -78,6 +80,7 @@ class Finding:
     negated: bool = False
     past: bool = False
     joke: bool = False
+    first_person: bool = False  # the writer is the one who feels it (needed for emotion lift)
 
 
 # Compiled patterns --------------------------------------------------------------------------------
@@ -102,11 +105,19 @@ _QUOTED = re.compile(r'"[^"]{0,500}"')
 _CLAUSE_BREAK = re.compile(r",|:|\b(?:but|though|although|however|yet|except|because)\b")
 # Where the tense can change: "years ago, I tried..." is one clause, "... but now I want..." two.
 _TENSE_BREAK = re.compile(r"\b(?:but|though|although|however|yet|except|because|now|and now)\b")
-_SENTENCE_SPLIT = re.compile(r"[.!?;\n\r]+|\s-{1,2}\s|—|–")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _WORD = re.compile(r"[a-z']+")
-_YOU = re.compile(r"\b(?:you|your|yourself)\b")
-_FOR_YOU = re.compile(r"\s*(?:for|to|in|with) you\b")
+_FOR_YOU = re.compile(r"\s*(?:for|to|in|with) (?:you|him|her|them)\b")
+_FOR_ME = re.compile(r"\s*(?:for|to|in|with|about) me\b")
+_FRAME = re.compile(safety_rules.REFLECTIVE_FRAME)
+_FIRST_PERSON = re.compile(safety_rules.FIRST_PERSON)
+_OTHER_SUBJECT = re.compile(safety_rules.OTHER_SUBJECT)
+_SUBJECT_BREAK = re.compile(safety_rules.SUBJECT_BREAK)
+_SENTENCE = re.compile(r"(.*?)([.!?;\n\r]+|\s-{1,2}\s|—|–|$)", re.DOTALL)
+_HOLDER_WINDOW = 200  # characters before a phrase searched for its frame or subject
+# Rules whose phrase can be said of the writer or reflected back to someone else. Threats and
+# urging ("you should kill yourself", "I'll hurt you") are harm_to_others and always count.
+_ATTRIBUTABLE_CATEGORIES = frozenset({"suicide", "self_harm", "abuse", "distress"})
 
 _APOSTROPHES = str.maketrans(
     {
@@ -223,7 +234,7 @@ def find(text: str, *, already_normalised: bool = False) -> list[Finding]:
         text = normalise(_prepare(text)[0])
     joke = bool(_JOKE.search(text))
     findings: list[Finding] = []
-    for raw_sentence in _SENTENCE_SPLIT.split(text):
+    for raw_sentence, question in _sentences(text):
         sentence = raw_sentence.strip()
         if not sentence:
             continue
@@ -239,12 +250,19 @@ def find(text: str, *, already_normalised: bool = False) -> list[Finding]:
             # Every match counts, not just the first: "I'd never X, but I want to X" must not
             # hide behind its own denial.
             best: Finding | None = None
+            top_level = "concern" if rule.third_party and rule.level == "crisis" else rule.level
             for match in pattern.finditer(sentence):
-                if rule.level != "crisis" and not rule.third_party and _about_you(sentence, match):
-                    continue
-                finding = _contextualise(rule, match, sentence, joke)
+                first_person = True
+                if not rule.third_party and rule.category in _ATTRIBUTABLE_CATEGORIES:
+                    holder = _holder(sentence, match, question)
+                    if holder == "other":
+                        continue  # a reflection, validation or question to someone else
+                    first_person = holder == "writer"
+                finding = _contextualise(rule, match, sentence, joke, first_person)
                 if best is None or _FINDING_RANK[finding.level] > _FINDING_RANK[best.level]:
                     best = finding
+                if best.level == top_level:
+                    break  # no later match can rank higher (keeps repetitive text cheap)
             if best is not None:
                 findings.append(best)
     return findings
@@ -299,23 +317,71 @@ def _clause(sentence: str, match: re.Match[str]) -> str:
     return sentence[start : following.start() if following else len(sentence)]
 
 
-def _about_you(sentence: str, match: re.Match[str]) -> bool:
-    """The distress phrase is said of "you": a learner reflecting a persona's feelings back.
+def _sentences(text: str) -> list[tuple[str, bool]]:
+    """The sentences of ``text``, each with whether it ended in a question mark."""
+    out = []
+    for m in _SENTENCE.finditer(text):
+        if m.group(1).strip():
+            out.append((m.group(1), "?" in m.group(2)))
+        if m.end() >= len(text):
+            break
+    return out
 
-    ("I can imagine you feel hopeless", "it must feel like it is all falling apart for you").
-    Crisis rules do not use this; they name the writer ("i ... want to die") instead.
+
+def _holder(sentence: str, match: re.Match[str], question: bool) -> str:
+    """Whose feeling the phrase states: "writer", "other" or "unknown" (no subject named).
+
+    A learner reflecting a persona ("that sounds really lonely", "I'm sorry the weekends feel so
+    empty", "it must feel like nothing will get better", "you must feel so alone", "she sounds
+    like she can't cope") or asking them ("are you feeling hopeless?") is not in distress. The
+    writer named in the phrase or after the frame ("I hear you, and I feel so empty too", "sounds
+    like nothing will get better for me") keeps it the writer's. "unknown" (no subject at all:
+    "what's the point") still flags as before but cannot be lifted by emotion alone.
     """
-    before = _CLAUSE_BREAK.split(sentence[: _key_start(match)])[-1].split()[-4:]
-    after = sentence[match.end() : match.end() + 12]
-    return bool(_YOU.search(" ".join(before))) or bool(_FOR_YOU.match(after))
+    key = _key_start(match)
+    own = sentence[match.start() : match.end()]
+    if _FIRST_PERSON.search(own) or _FOR_ME.match(sentence, match.end()):
+        return "writer"
+    # Only the nearby part of the sentence (keeps long, repetitive text cheap).
+    window_start = max(0, key - _HOLDER_WINDOW)
+    before = sentence[window_start:key]
+    # 1. A reflective frame earlier in the sentence, with no "I" between it and the phrase.
+    frames = list(_FRAME.finditer(before))
+    if frames:
+        between = before[frames[-1].end() :]
+        if not _FIRST_PERSON.search(between) and not re.search(
+            r"\b(?:but|though|although|however|yet)\b", between
+        ):
+            return "other"
+    # 2. The nearest subject before the phrase, in its own clause.
+    if _FOR_YOU.match(sentence, match.end()):
+        return "other"
+    clause = _SUBJECT_BREAK.split(before)[-1]
+    for word in reversed(clause.split()[-6:]):
+        if _FIRST_PERSON.fullmatch(word):
+            return "writer"
+        if _OTHER_SUBJECT.fullmatch(word):
+            return "other"
+    # 3. A question to someone else that does not mention the writer.
+    if question and _OTHER_SUBJECT.search(sentence) and not _FIRST_PERSON.search(sentence):
+        return "other"
+    return "writer" if _FIRST_PERSON.search(sentence) else "unknown"
 
 
-def _contextualise(rule: Rule, match: re.Match[str], sentence: str, joke: bool) -> Finding:
+def _contextualise(
+    rule: Rule, match: re.Match[str], sentence: str, joke: bool, first_person: bool = True
+) -> Finding:
     level = rule.level
     if rule.negatable and _is_negated(sentence, _key_start(match)):
         # A denied crisis phrase is still a weak cue: with strong negative emotion, or with
         # another weak cue in the same message, it becomes a concern.
-        return Finding(rule, "cue" if level == "crisis" else "none", sentence, negated=True)
+        return Finding(
+            rule,
+            "cue" if level == "crisis" else "none",
+            sentence,
+            negated=True,
+            first_person=first_person,
+        )
     if rule.third_party and level == "crisis":
         level = "concern"
     # The past marker must sit in the phrase's own clause ("I used to be happy but I want to
@@ -332,7 +398,14 @@ def _contextualise(rule: Rule, match: re.Match[str], sentence: str, joke: bool) 
             level = "concern"
         elif rule.category in ("distress", "harm_to_others"):
             level = "none"
-    return Finding(rule, level, sentence, past=past, joke=joke and rule.level != "cue")
+    return Finding(
+        rule,
+        level,
+        sentence,
+        past=past,
+        joke=joke and rule.level != "cue",
+        first_person=first_person,
+    )
 
 
 def _distress_emotion(emotion: Mapping[str, Any] | None) -> bool:
@@ -380,7 +453,9 @@ def _decide(
         plain_cues = [f for f in cues if not f.negated]
         if negated_crisis and plain_cues:
             return "concern", "distress", _REASONS[("concern", "distress")]
-        if _distress_emotion(emotion):
+        # Emotion lifts only the writer's own cue: a learner's "that sounds so lonely" reads as
+        # sad to the emotion model, but the sadness is the persona's.
+        if any(f.first_person for f in cues) and _distress_emotion(emotion):
             return "concern", "distress", _REASON_EMOTION
     return "none", None, _REASON_NONE
 

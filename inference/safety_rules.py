@@ -41,6 +41,10 @@ Decisions the team took (also in the model card)
   distress; it never clears a crisis phrase completely.
 - Counsellor-style questions to someone else ("have you thought about killing yourself?") are
   ``none``: asking is good practice. Telling someone to kill themselves is ``crisis``.
+- Reflections of someone else's feelings ("that sounds really lonely", "you must feel so alone",
+  "I'm sorry the weekends feel so empty", "she sounds overwhelmed") are ``none``: only the
+  writer's own first-person distress or risk flags (``REFLECTIVE_FRAME`` below, applied by
+  ``inference.safety._holder``). Threats and urging harm are never attributed away.
 """
 
 from __future__ import annotations
@@ -753,6 +757,16 @@ RULES: tuple[Rule, ...] = (
         "Feeling uncared for or that life is pointless.",
         negatable=False,
     ),
+    Rule(
+        "alone_self",
+        r"\bi (?:feel|am|have been|have felt|have been feeling|am feeling|feel like i am) "
+        r"(?:so|really|completely|totally|utterly|very|incredibly|terribly|just so) "
+        r"(?:alone|lonely|isolated)\b",
+        "distress",
+        "concern",
+        "The writer saying they feel very alone (plain 'I'm lonely' is left alone).",
+        negatable=False,
+    ),
     # ---------------------------------------------------------------- weak cues (never flag alone)
     Rule(
         "cue_weak_distress",
@@ -802,4 +816,41 @@ MEDIA = (
     r"\b(?:movie|film|book|novel|song|lyrics|episode|series|show|character|story|scene|"
     r"documentary|article|news|report|villain|hero|play|poem|podcast|game|anime|comic|"
     r"chapter|tv|netflix|the plot)\b"
+)
+
+# Whose feeling is it? ------------------------------------------------------------------------------
+# Learners practise reflecting a persona's feelings ("that sounds really lonely", "you must feel so
+# alone", "I'm sorry the weekends feel so empty"). A distress or risk phrase in the scope of one of
+# these frames belongs to the other person, unless the writer puts themself back in between
+# ("I hear you, and I feel so empty too"). Frames said of oneself are not frames: "I know it
+# sounds stupid" (a self-deprecating aside) and "I can't see how ..." (a negated listener verb).
+REFLECTIVE_FRAME = (
+    # "it / that / you / she sounds (like)", "sounding", but not "it sounds stupid, but ..."
+    r"\b(?:sounds?|sounding|sounded)\b(?! (?:so |really |a bit |kind of |pretty |very )?"
+    r"(?:dramatic|stupid|silly|weird|crazy|bad|mad|strange|dumb|pathetic|selfish|ridiculous|"
+    r"awful|childish|melodramatic)\b)|"
+    r"\b(?:it|that|this|which|you|he|she|they) (?:\w+ )?(?:must|might|may|could|would) "
+    r"(?:feel|be|have)\b|"
+    r"\b(?:you|he|she|they) (?:\w+ )?(?:seem|seems|seemed|look|looks|looked)\b|"
+    r"\bi (?:can |could )?(?:really |totally |completely |only |just |certainly )?"
+    r"(?:hear|imagine|understand|sense|get why|get how|get that)\b|"
+    r"\bi can (?:really |totally |completely |only |just |certainly )?(?:see|tell)\b|"
+    r"\bi am (?:so |really |very |truly |deeply |just )?sorry\b|"
+    r"\bsorry (?:to hear|that|you|for|about)\b|"
+    r"\b(?:it is|it would be|that is|that would be|it makes|that makes|it is completely|"
+    r"it is totally) (?:\w+ )?(?:okay|ok|normal|natural|understandable|fine|alright|all right|"
+    r"sense|human|valid)\b|"
+    r"\bunderstandable\b|\bno wonder\b|\bof course (?:you|he|she|they)\b|"
+    r"\b(?:anyone|anybody|most people|a lot of people|many people|lots of people|people often)"
+    r" (?:\w+ )?(?:would|might|could|feel|feels|get)\b"
+)
+# The writer as the one who feels it.
+FIRST_PERSON = r"\b(?:i|me|my|myself|mine)\b"
+# Someone else as the subject of the phrase ("you feel", "she is", "your weekends", "their life").
+# Object pronouns (him, her, them) are left out: "losing her made everything feel pointless".
+OTHER_SUBJECT = r"\b(?:you|your|yourself|yours|he|she|they|his|their|themselves)\b"
+# Where a new subject can start, for finding the nearest one before a phrase.
+SUBJECT_BREAK = (
+    r",|:|\b(?:but|though|although|however|yet|except|because|and|so|when|since|after|while|if|"
+    r"until|or)\b"
 )

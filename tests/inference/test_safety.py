@@ -334,3 +334,76 @@ def test_heldout_file_keeps_its_honest_figures():
     assert report["crisis_recall"] >= 0.85
     assert report["crisis_precision"] >= 0.9
     assert report["false_alarm_rate"] <= 0.05
+
+
+# Learners reflecting a persona's feelings ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Oh Priya, that sounds really lonely. I'm sorry the weekends feel so empty right now.",
+        "It sounds like you feel hopeless.",
+        "You must feel so alone.",
+        "I can hear how scared you are.",
+        "That must be exhausting.",
+        "She sounds overwhelmed.",
+        "I'm so sorry you're going through this.",
+        "It's understandable to feel like giving up sometimes — what's making it feel that way?",
+        "It must feel like things will never get better when every weekend looks the same.",
+        "I hear that you feel trapped, like there's no way out of this loneliness.",
+        "He sounds like he can't cope with much more of this.",
+        "It's understandable to feel like giving up on everything when it all piles up.",
+        "It sounds like you feel there's no reason to live right now.",
+        "Are you thinking about ending your life?",
+        "Are you feeling hopeless about it?",
+    ],
+)
+def test_reflections_validations_and_questions_to_the_persona_are_none(text):
+    assert _level(text) == "none", find(text)
+    # The learner's turn reads as sad to the emotion model; the sadness is the persona's.
+    assert _level(text, SAD) == "none", find(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("I feel so alone.", "concern"),
+        ("I feel hopeless.", "concern"),
+        ("I can't cope anymore.", "concern"),
+        ("Honestly I feel so empty right now.", "concern"),
+        ("I hear you, and I feel so empty too.", "concern"),  # the writer puts themself back in
+        ("Sounds like nothing will ever get better for me.", "concern"),
+        ("I know it sounds dramatic, but I can't go on.", "concern"),
+        ("I want to die.", "crisis"),
+        ("It sounds stupid but life isn't worth living anymore.", "crisis"),
+    ],
+)
+def test_the_writers_own_distress_still_flags(text, level):
+    assert _level(text) == level, find(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["You should just kill yourself.", "I'll hurt you.", "I'm going to kill him."]
+)
+def test_threats_and_urging_harm_stay_crisis_even_when_said_to_you(text):
+    result = screen_text(text)
+    assert result["level"] == "crisis", find(text)
+    assert result["category"] == "harm_to_others"
+
+
+def test_emotion_lifts_only_the_writers_own_cue():
+    assert _level("I'm so tired of everything.", SAD) == "concern"
+    assert _level("She sounds so tired of everything.", SAD) == "none"
+    assert _level("Feeling so alone in a new city is really hard.", SAD) == "none"
+
+
+def test_reflections_file_keeps_false_alarms_rare_and_crisis_recall():
+    """reflections.csv: learners' reflections in the demo scenarios (hard negatives) plus the
+    learner's own disclosures. Written before the subject rule; the fix was tuned on it."""
+    rows = load_labelled_csv(ARTEFACTS / "reflections.csv")
+    assert len(rows) >= 80
+    report = evaluate(rows)
+    assert report["false_alarm_rate"] <= 0.03
+    assert report["crisis_recall"] >= 0.875
+    assert report["flag_recall"] >= 0.85
