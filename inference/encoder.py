@@ -100,8 +100,36 @@ def embedding_fingerprint(encoder: nn.Module) -> str:
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    weights = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+    # Summed in fp32 even when the model runs in bf16: a bf16 sum over many tokens loses digits.
+    weights = mask.unsqueeze(-1).float()
+    pooled = (hidden.float() * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+    return pooled.to(hidden.dtype)
+
+
+def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
+    """"auto": bf16 where the hardware multiplies it natively (CUDA; CPUs with AMX or AVX512-BF16).
+
+    The models were fine-tuned under bf16 autocast, so bf16 inference matches training; on such
+    CPUs it is several times faster for batches, while CPUs without it would emulate bf16 slowly.
+    """
+    if name in ("float32", "fp32"):
+        return torch.float32
+    if name in ("bfloat16", "bf16"):
+        return torch.bfloat16
+    if name != "auto":
+        raise ValueError(f"unknown dtype {name!r}: auto, float32 or bfloat16")
+    if device.type == "cuda":
+        return torch.bfloat16
+    cpu = getattr(torch, "cpu", None)
+    native = False
+    for probe in ("_is_amx_tile_supported", "_is_avx512_bf16_supported"):
+        check = getattr(cpu, probe, None)
+        if check is not None:
+            try:
+                native = native or bool(check())
+            except Exception:  # pragma: no cover - depends on the build
+                pass
+    return torch.bfloat16 if native else torch.float32
 
 
 # --------------------------------------------------------------------------------------------
@@ -171,7 +199,7 @@ def encode_pairs(
     out = []
     for i, ids in enumerate(text_batch["input_ids"]):
         context_ids = context_batch["input_ids"][i]
-        keep = min(len(ids), room - min(len(context_ids), min_context))
+        keep = min(len(ids), room - min(len(context_ids), min_context, room // 2))
         keep_context = min(len(context_ids), room - keep)
         context_part = context_ids[len(context_ids) - keep_context :] if keep_context else []
         offsets = text_batch["offset_mapping"][i]
@@ -198,8 +226,19 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> Iterator[l
         yield order[start : start + batch_size]
 
 
-def collate(items: Sequence[EncodedText], pad_id: int, device: torch.device | str = "cpu") -> dict[str, torch.Tensor]:
+PAD_MULTIPLE = 8
+
+
+def collate(
+    items: Sequence[EncodedText], pad_id: int, device: torch.device | str = "cpu", multiple: int = PAD_MULTIPLE
+) -> dict[str, torch.Tensor]:
+    """Pad a batch to its longest item, rounded up to a multiple of ``multiple`` tokens.
+
+    The rounding keeps the number of distinct tensor shapes small: oneDNN builds a kernel per
+    shape on first use (costly with bf16 on CPU), so a worker meets the same few shapes again.
+    """
     width = max(len(item) for item in items)
+    width = -(-width // multiple) * multiple
     ids = torch.full((len(items), width), pad_id, dtype=torch.long)
     types = torch.zeros((len(items), width), dtype=torch.long)
     mask = torch.zeros((len(items), width), dtype=torch.long)

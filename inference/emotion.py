@@ -1,0 +1,220 @@
+"""Emotion detector: 28 GoEmotions labels, Ekman and sentiment views, and the words behind them."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from inference.encoder import (
+    PAD_MULTIPLE,
+    EncodedText,
+    collate,
+    embedding_fingerprint,
+    encode_texts,
+    freeze_embeddings,
+    length_sorted_batches,
+    load_artefact_weights,
+    load_base_encoder,
+    load_tokenizer,
+    mean_pool,
+    read_artefact_config,
+    resolve_dtype,
+    resolve_base_path,
+    word_spans,
+)
+from inference.labels import EKMAN_LABELS, EKMAN_MAPPING, GOEMOTIONS_LABELS, NEUTRAL, SENTIMENT_LABELS, SENTIMENT_MAPPING
+
+TOP_K = 3
+MAX_HIGHLIGHTS = 5
+
+
+class EmotionModel(nn.Module):
+    """Base encoder, mean pooling and one linear layer giving 28 independent logits."""
+
+    def __init__(self, encoder: nn.Module, num_labels: int = len(GOEMOTIONS_LABELS), dropout: float = 0.1):
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(encoder.config.hidden_size, num_labels)
+
+    def encode(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        hidden = self.encoder(**batch).last_hidden_state
+        return hidden, mean_pool(hidden, batch["attention_mask"])
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        _, pooled = self.encode(batch)
+        return self.head(self.dropout(pooled))
+
+
+def build_emotion_model(base_path: Path, dropout: float = 0.1) -> EmotionModel:
+    encoder = load_base_encoder(base_path)
+    freeze_embeddings(encoder)
+    return EmotionModel(encoder, dropout=dropout)
+
+
+def _grouped(probs: np.ndarray, labels_over: Sequence[str], mapping: dict[str, tuple[str, ...]], groups: Sequence[str]) -> dict[str, Any]:
+    """Group probability = max over members; a group is present when any member label is."""
+    index = {label: i for i, label in enumerate(GOEMOTIONS_LABELS)}
+    group_probs = {group: round(float(max(probs[index[m]] for m in mapping[group])), 4) for group in groups}
+    present = {group for group in groups if any(m in labels_over for m in mapping[group])}
+    ordered = sorted(present, key=lambda g: -group_probs[g]) or [NEUTRAL]
+    return {"probs": group_probs, "labels": ordered}
+
+
+def empty_emotion_result() -> dict[str, Any]:
+    """What an empty text gets: certainly neutral, nothing to highlight."""
+    probs = np.zeros(len(GOEMOTIONS_LABELS))
+    probs[GOEMOTIONS_LABELS.index(NEUTRAL)] = 1.0
+    return _result(probs, [NEUTRAL], {})
+
+
+def _result(probs: np.ndarray, labels_over: list[str], highlights: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    order = np.argsort(-probs, kind="stable")
+    return {
+        "probs": {label: round(float(probs[i]), 4) for i, label in enumerate(GOEMOTIONS_LABELS)},
+        "labels": labels_over,
+        "top": [[GOEMOTIONS_LABELS[i], round(float(probs[i]), 4)] for i in order[:TOP_K]],
+        "ekman": _grouped(probs, labels_over, EKMAN_MAPPING, EKMAN_LABELS),
+        "sentiment": _grouped(probs, labels_over, SENTIMENT_MAPPING, SENTIMENT_LABELS),
+        "highlights": highlights,
+    }
+
+
+class EmotionDetector:
+    """Loaded once per process by the registry; ``analyse`` takes a whole batch of texts."""
+
+    def __init__(self, model: EmotionModel, tokenizer: Any, config: dict[str, Any], device: torch.device):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.config = config
+        self.device = device
+        self.max_len = int(config.get("max_len", 128))
+        self.thresholds = np.asarray(config.get("thresholds", [0.5] * len(GOEMOTIONS_LABELS)), dtype=float)
+
+    @classmethod
+    def load(
+        cls,
+        artefact_dir: Path,
+        base_model_path: str | Path | None = None,
+        device: str | torch.device = "cpu",
+        quantize: bool = False,
+        dtype: str = "auto",
+    ) -> EmotionDetector:
+        config = read_artefact_config(artefact_dir)
+        base_path = resolve_base_path(base_model_path)
+        model = EmotionModel(load_base_encoder(base_path), num_labels=len(config["labels"]))
+        load_artefact_weights(model, artefact_dir, config)
+        model.eval()
+        device = torch.device(device)
+        if not (quantize and device.type == "cpu"):
+            model = model.to(resolve_dtype(dtype, device))
+        if quantize and device.type == "cpu":
+            # The head stays in fp32: its weights also drive the highlights.
+            with warnings.catch_warnings():  # torch.ao's eager quantisation warns that it moves to torchao
+                warnings.simplefilter("ignore")
+                model.encoder = torch.ao.quantization.quantize_dynamic(model.encoder, {nn.Linear}, dtype=torch.qint8)
+        return cls(model.to(device), load_tokenizer(base_path), config, device)
+
+    def encode(self, texts: Sequence[str]) -> list[EncodedText]:
+        return encode_texts(self.tokenizer, texts, self.max_len)
+
+    def forward_encoded(
+        self, items: Sequence[EncodedText], batch_size: int = 64, with_tokens: bool = True, pad_multiple: int = PAD_MULTIPLE
+    ) -> tuple[np.ndarray, list[np.ndarray | None]]:
+        """Probabilities (n, 28) and, per item, per-token logit contributions (tokens, 28).
+
+        The contributions decompose each logit exactly: with mean pooling and a linear head,
+        logit_k = sum_t (w_k . h_t) / T + b_k, so w_k . h_t / T is what token t adds to label k.
+        That costs one small matmul on states we already have, where gradient x input would
+        need a backward pass per label and occlusion a forward pass per word.
+        """
+        probs = np.zeros((len(items), len(GOEMOTIONS_LABELS)), dtype=np.float32)
+        tokens: list[np.ndarray | None] = [None] * len(items)
+        weight = self.model.head.weight
+        with torch.inference_mode():
+            for batch_index in length_sorted_batches([len(item) for item in items], batch_size):
+                batch = collate([items[i] for i in batch_index], self.tokenizer.pad_token_id, self.device, pad_multiple)
+                hidden, pooled = self.model.encode(batch)
+                logits = self.model.head(pooled)
+                probs[batch_index] = torch.sigmoid(logits).float().cpu().numpy()
+                if with_tokens:
+                    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                    contrib = (hidden @ weight.T) * mask / mask.sum(1, keepdim=True)
+                    contrib = contrib.float().cpu().numpy()
+                    for row, i in enumerate(batch_index):
+                        tokens[i] = contrib[row, : len(items[i])]
+        return probs, tokens
+
+    def results(
+        self, texts: Sequence[str], items: Sequence[EncodedText], probs: np.ndarray, tokens: Sequence[np.ndarray | None]
+    ) -> list[dict[str, Any]]:
+        out = []
+        for i, text in enumerate(texts):
+            if not text.strip():
+                out.append(empty_emotion_result())
+                continue
+            row = probs[i]
+            over = [GOEMOTIONS_LABELS[j] for j in np.argsort(-row, kind="stable") if row[j] >= self.thresholds[j]]
+            labels_over = over or [NEUTRAL]
+            highlights: dict[str, list[dict[str, Any]]] = {}
+            if tokens[i] is not None:
+                for j in np.argsort(-row, kind="stable")[:TOP_K]:
+                    # "neutral" is the absence of emotion: no words drive it worth showing.
+                    if GOEMOTIONS_LABELS[j] != NEUTRAL:
+                        highlights[GOEMOTIONS_LABELS[j]] = _highlights(text, items[i], tokens[i][:, j])
+            out.append(_result(row, labels_over, highlights))
+        return out
+
+    def analyse(self, texts: Sequence[str], batch_size: int = 64, highlights: bool = True) -> list[dict[str, Any]]:
+        """The "emotion" part of an analysis for each text, in input order."""
+        texts = [text if isinstance(text, str) else str(text) for text in texts]
+        items = self.encode(texts)
+        probs, tokens = self.forward_encoded(items, batch_size=batch_size, with_tokens=highlights)
+        return self.results(texts, items, probs, tokens)
+
+    def predict_probs(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        probs, _ = self.forward_encoded(self.encode(texts), batch_size=batch_size, with_tokens=False)
+        return probs
+
+    def fingerprint(self) -> str:
+        return embedding_fingerprint(self.model.encoder)
+
+
+# Function words carry little emotion of their own but pick up context in the last layer; the UI
+# should point at content words, so they are never highlighted.
+_FUNCTION_WORDS = frozenset(
+    """a an the and or but if so of to in on at by for with from as is am are was were be been being
+    i me my mine we us our you your he him his she her it its they them their this that these those
+    there here then than too very just do does did have has had will would can could should shall
+    may might must not no nor s t d ll m re ve name""".split()
+)
+
+
+def _highlightable(word: str) -> bool:
+    return any(ch.isalnum() for ch in word) and word.lower() not in _FUNCTION_WORDS
+
+
+def _highlights(text: str, item: EncodedText, scores: np.ndarray) -> list[dict[str, Any]]:
+    """The content words that pushed a label up most, relative to the text's average word."""
+    words = [w for w in word_spans(text, item, scores) if _highlightable(w["text"]) or not _highlightable(text)]
+    if not words:
+        return []
+    raw = np.array([w["weight"] for w in words])
+    centred = raw - raw.mean() if len(words) > 1 else raw
+    top = centred.max()
+    if top <= 0:
+        return []
+    chosen = []
+    for k in np.argsort(-centred, kind="stable")[:MAX_HIGHLIGHTS]:
+        weight = centred[k] / top
+        if weight < 0.3 or raw[k] <= 0:
+            continue
+        word = words[k]
+        chosen.append({"start": int(word["start"]), "end": int(word["end"]), "text": word["text"], "weight": round(float(weight), 3)})
+    return sorted(chosen, key=lambda w: w["start"])

@@ -1,0 +1,194 @@
+"""Empathy scorer: EPITOME levels (ER, IP, EX) of a response, with the response spans behind them."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from inference.encoder import (
+    PAD_MULTIPLE,
+    EncodedText,
+    collate,
+    encode_pairs,
+    freeze_embeddings,
+    length_sorted_batches,
+    load_artefact_weights,
+    load_base_encoder,
+    load_tokenizer,
+    mean_pool,
+    read_artefact_config,
+    resolve_dtype,
+    resolve_base_path,
+)
+from inference.labels import EMPATHY_MECHANISMS
+
+LEVELS = 3
+
+
+class EmpathyModel(nn.Module):
+    """Cross-encoder over (message answered, response) with three 3-way heads and a span tagger.
+
+    The level heads read the mean of all tokens next to the mean of the response tokens, so the
+    response is not drowned by a long post; the tagger scores every response token for each
+    mechanism and is trained on the EPITOME rationales alongside the levels.
+    """
+
+    def __init__(self, encoder: nn.Module, dropout: float = 0.1):
+        super().__init__()
+        hidden = encoder.config.hidden_size
+        self.encoder = encoder
+        self.dropout = nn.Dropout(dropout)
+        self.levels = nn.Linear(2 * hidden, len(EMPATHY_MECHANISMS) * LEVELS)
+        self.tagger = nn.Linear(hidden, len(EMPATHY_MECHANISMS))
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        hidden = self.encoder(**batch).last_hidden_state
+        mask = batch["attention_mask"]
+        response_mask = mask * batch["token_type_ids"]
+        pooled = torch.cat([mean_pool(hidden, mask), mean_pool(hidden, response_mask)], dim=-1)
+        level_logits = self.levels(self.dropout(pooled)).view(-1, len(EMPATHY_MECHANISMS), LEVELS)
+        tag_logits = self.tagger(self.dropout(hidden))
+        return level_logits, tag_logits
+
+
+def build_empathy_model(base_path: Path, dropout: float = 0.1) -> EmpathyModel:
+    encoder = load_base_encoder(base_path)
+    freeze_embeddings(encoder)
+    return EmpathyModel(encoder, dropout=dropout)
+
+
+_SPAN_GLUE = re.compile(r"^[\s,;:'\"\-]*$")
+
+
+def tagged_spans(text: str, item: EncodedText, probs: np.ndarray, threshold: float) -> list[dict[str, Any]]:
+    """Merge tagged response tokens into whole-word character spans of ``text``."""
+    words: dict[int, list[float]] = {}
+    bounds: dict[int, tuple[int, int]] = {}
+    for position, span in enumerate(item.spans):
+        if span is None:
+            continue
+        start, end, word = span
+        words.setdefault(word, []).append(float(probs[position]))
+        low, high = bounds.get(word, (start, end))
+        bounds[word] = (min(low, start), max(high, end))
+    spans: list[list[int]] = []
+    for word in sorted(words):
+        if max(words[word]) < threshold:
+            continue
+        start, end = bounds[word]
+        # Join neighbours separated only by spaces or light punctuation into one span.
+        if spans and _SPAN_GLUE.match(text[spans[-1][1] : start]):
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    result = []
+    for start, end in spans:
+        # A span starts at a word, not at the full stop of the sentence before.
+        while start < end and not (text[start].isalnum() or text[start] in "\"'(“‘"):
+            start += 1
+        if any(ch.isalnum() for ch in text[start:end]):
+            result.append({"start": start, "end": end, "text": text[start:end]})
+    return result
+
+
+def empty_empathy_result() -> dict[str, Any]:
+    return {m: {"level": 0, "probs": [1.0, 0.0, 0.0], "rationales": []} for m in EMPATHY_MECHANISMS}
+
+
+class EmpathyScorer:
+    """Loaded once per process by the registry; ``analyse`` scores a batch of (context, response)."""
+
+    def __init__(self, model: EmpathyModel, tokenizer: Any, config: dict[str, Any], device: torch.device):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.config = config
+        self.device = device
+        self.max_len = int(config.get("max_len", 256))
+        self.tag_threshold = float(config.get("tag_threshold", 0.5))
+        bias = config.get("level_bias") or {}
+        self.level_bias = np.array([bias.get(m, [0.0, 0.0, 0.0]) for m in EMPATHY_MECHANISMS], dtype=np.float32)
+
+    @classmethod
+    def load(
+        cls,
+        artefact_dir: Path,
+        base_model_path: str | Path | None = None,
+        device: str | torch.device = "cpu",
+        quantize: bool = False,
+        dtype: str = "auto",
+    ) -> EmpathyScorer:
+        config = read_artefact_config(artefact_dir)
+        base_path = resolve_base_path(base_model_path)
+        model = EmpathyModel(load_base_encoder(base_path))
+        load_artefact_weights(model, artefact_dir, config)
+        model.eval()
+        device = torch.device(device)
+        if not (quantize and device.type == "cpu"):
+            model = model.to(resolve_dtype(dtype, device))
+        if quantize and device.type == "cpu":
+            with warnings.catch_warnings():  # torch.ao's eager quantisation warns that it moves to torchao
+                warnings.simplefilter("ignore")
+                model.encoder = torch.ao.quantization.quantize_dynamic(model.encoder, {nn.Linear}, dtype=torch.qint8)
+        return cls(model.to(device), load_tokenizer(base_path), config, device)
+
+    def encode(self, contexts: Sequence[str], texts: Sequence[str]) -> list[EncodedText]:
+        return encode_pairs(self.tokenizer, contexts, texts, self.max_len)
+
+    def forward_encoded(
+        self, items: Sequence[EncodedText], batch_size: int = 64, pad_multiple: int = PAD_MULTIPLE
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Level log-probabilities (n, 3, 3) before the tuned offsets, and tag probabilities per item."""
+        log_probs = np.zeros((len(items), len(EMPATHY_MECHANISMS), LEVELS), dtype=np.float32)
+        tags: list[np.ndarray] = [np.zeros((0, len(EMPATHY_MECHANISMS)))] * len(items)
+        with torch.inference_mode():
+            for batch_index in length_sorted_batches([len(item) for item in items], batch_size):
+                batch = collate([items[i] for i in batch_index], self.tokenizer.pad_token_id, self.device, pad_multiple)
+                level_logits, tag_logits = self.model(batch)
+                log_probs[batch_index] = torch.log_softmax(level_logits.float(), -1).cpu().numpy()
+                tag_probs = torch.sigmoid(tag_logits.float()).cpu().numpy()
+                for row, i in enumerate(batch_index):
+                    tags[i] = tag_probs[row, : len(items[i])]
+        return log_probs, tags
+
+    def levels(self, log_probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Levels and probabilities after the per-level offsets tuned on dev."""
+        adjusted = log_probs + self.level_bias[None]
+        adjusted = adjusted - adjusted.max(-1, keepdims=True)
+        probs = np.exp(adjusted)
+        probs /= probs.sum(-1, keepdims=True)
+        return probs.argmax(-1), probs
+
+    def results(
+        self, texts: Sequence[str], items: Sequence[EncodedText], log_probs: np.ndarray, tags: Sequence[np.ndarray]
+    ) -> list[dict[str, Any]]:
+        levels, probs = self.levels(log_probs)
+        out = []
+        for i, text in enumerate(texts):
+            if not text.strip():
+                out.append(empty_empathy_result())
+                continue
+            result = {}
+            for m, mechanism in enumerate(EMPATHY_MECHANISMS):
+                level = int(levels[i, m])
+                rationales = tagged_spans(text, items[i], tags[i][:, m], self.tag_threshold) if level > 0 else []
+                result[mechanism] = {
+                    "level": level,
+                    "probs": [round(float(p), 4) for p in probs[i, m]],
+                    "rationales": rationales,
+                }
+            out.append(result)
+        return out
+
+    def analyse(self, texts: Sequence[str], contexts: Sequence[str] | None = None, batch_size: int = 64) -> list[dict[str, Any]]:
+        """The "empathy" part of an analysis for each response, in input order."""
+        contexts = list(contexts) if contexts is not None else [""] * len(texts)
+        items = self.encode(contexts, texts)
+        log_probs, tags = self.forward_encoded(items, batch_size=batch_size)
+        return self.results(texts, items, log_probs, tags)
