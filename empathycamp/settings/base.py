@@ -159,8 +159,10 @@ CELERY_EMBEDDED_WORKERS = int(os.environ.get("CELERY_EMBEDDED_WORKERS", "1"))
 PRACTICE_TURNS_PER_MINUTE = int(os.environ.get("PRACTICE_TURNS_PER_MINUTE", "12"))
 # Most learner turns one analysis task takes in one model batch (its own plus other queued ones).
 PRACTICE_BATCH_SIZE = int(os.environ.get("PRACTICE_BATCH_SIZE", "32"))
-# Pause between streamed reply words, for a typing feel; 0 streams at once.
-PRACTICE_TOKEN_DELAY_MS = int(os.environ.get("PRACTICE_TOKEN_DELAY_MS", "12"))
+# Pause between streamed reply words, for a typing feel; 0 streams at once. Off by default:
+# a sleeping inference worker holds up every other learner's analysis (measured with
+# `loadtest --think-ms 6000`: p95 send → analysis 663 ms with 12 ms, 432 ms with 0).
+PRACTICE_TOKEN_DELAY_MS = int(os.environ.get("PRACTICE_TOKEN_DELAY_MS", "0"))
 
 # --- Inference (read by the Celery worker; the web process never imports torch). ---
 INFERENCE = {
