@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,18 +13,14 @@ from torch import nn
 from inference.encoder import (
     PAD_MULTIPLE,
     EncodedText,
+    ServedModel,
     collate,
     embedding_fingerprint,
     encode_texts,
     freeze_embeddings,
     length_sorted_batches,
-    load_artefact_weights,
     load_base_encoder,
-    load_tokenizer,
     mean_pool,
-    read_artefact_config,
-    resolve_dtype,
-    resolve_base_path,
     word_spans,
 )
 from inference.labels import EKMAN_LABELS, EKMAN_MAPPING, GOEMOTIONS_LABELS, NEUTRAL, SENTIMENT_LABELS, SENTIMENT_MAPPING
@@ -86,40 +81,19 @@ def _result(probs: np.ndarray, labels_over: list[str], highlights: dict[str, lis
     }
 
 
-class EmotionDetector:
+class EmotionDetector(ServedModel):
     """Loaded once per process by the registry; ``analyse`` takes a whole batch of texts."""
 
+    model: EmotionModel
+    default_max_len = 128
+
     def __init__(self, model: EmotionModel, tokenizer: Any, config: dict[str, Any], device: torch.device):
-        self.model = model.eval()
-        self.tokenizer = tokenizer
-        self.config = config
-        self.device = device
-        self.max_len = int(config.get("max_len", 128))
+        super().__init__(model, tokenizer, config, device)
         self.thresholds = np.asarray(config.get("thresholds", [0.5] * len(GOEMOTIONS_LABELS)), dtype=float)
 
     @classmethod
-    def load(
-        cls,
-        artefact_dir: Path,
-        base_model_path: str | Path | None = None,
-        device: str | torch.device = "cpu",
-        quantize: bool = False,
-        dtype: str = "auto",
-    ) -> EmotionDetector:
-        config = read_artefact_config(artefact_dir)
-        base_path = resolve_base_path(base_model_path)
-        model = EmotionModel(load_base_encoder(base_path), num_labels=len(config["labels"]))
-        load_artefact_weights(model, artefact_dir, config)
-        model.eval()
-        device = torch.device(device)
-        if not (quantize and device.type == "cpu"):
-            model = model.to(resolve_dtype(dtype, device))
-        if quantize and device.type == "cpu":
-            # The head stays in fp32: its weights also drive the highlights.
-            with warnings.catch_warnings():  # torch.ao's eager quantisation warns that it moves to torchao
-                warnings.simplefilter("ignore")
-                model.encoder = torch.ao.quantization.quantize_dynamic(model.encoder, {nn.Linear}, dtype=torch.qint8)
-        return cls(model.to(device), load_tokenizer(base_path), config, device)
+    def build(cls, encoder: nn.Module, config: dict[str, Any]) -> EmotionModel:
+        return EmotionModel(encoder, num_labels=len(config["labels"]))
 
     def encode(self, texts: Sequence[str]) -> list[EncodedText]:
         return encode_texts(self.tokenizer, texts, self.max_len)

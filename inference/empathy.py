@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,17 +14,13 @@ from torch import nn
 from inference.encoder import (
     PAD_MULTIPLE,
     EncodedText,
+    ServedModel,
     collate,
     encode_pairs,
     freeze_embeddings,
     length_sorted_batches,
-    load_artefact_weights,
     load_base_encoder,
-    load_tokenizer,
     mean_pool,
-    read_artefact_config,
-    resolve_dtype,
-    resolve_base_path,
 )
 from inference.labels import EMPATHY_MECHANISMS
 
@@ -102,41 +97,21 @@ def empty_empathy_result() -> dict[str, Any]:
     return {m: {"level": 0, "probs": [1.0, 0.0, 0.0], "rationales": []} for m in EMPATHY_MECHANISMS}
 
 
-class EmpathyScorer:
+class EmpathyScorer(ServedModel):
     """Loaded once per process by the registry; ``analyse`` scores a batch of (context, response)."""
 
+    model: EmpathyModel
+    default_max_len = 256
+
     def __init__(self, model: EmpathyModel, tokenizer: Any, config: dict[str, Any], device: torch.device):
-        self.model = model.eval()
-        self.tokenizer = tokenizer
-        self.config = config
-        self.device = device
-        self.max_len = int(config.get("max_len", 256))
+        super().__init__(model, tokenizer, config, device)
         self.tag_threshold = float(config.get("tag_threshold", 0.5))
         bias = config.get("level_bias") or {}
         self.level_bias = np.array([bias.get(m, [0.0, 0.0, 0.0]) for m in EMPATHY_MECHANISMS], dtype=np.float32)
 
     @classmethod
-    def load(
-        cls,
-        artefact_dir: Path,
-        base_model_path: str | Path | None = None,
-        device: str | torch.device = "cpu",
-        quantize: bool = False,
-        dtype: str = "auto",
-    ) -> EmpathyScorer:
-        config = read_artefact_config(artefact_dir)
-        base_path = resolve_base_path(base_model_path)
-        model = EmpathyModel(load_base_encoder(base_path))
-        load_artefact_weights(model, artefact_dir, config)
-        model.eval()
-        device = torch.device(device)
-        if not (quantize and device.type == "cpu"):
-            model = model.to(resolve_dtype(dtype, device))
-        if quantize and device.type == "cpu":
-            with warnings.catch_warnings():  # torch.ao's eager quantisation warns that it moves to torchao
-                warnings.simplefilter("ignore")
-                model.encoder = torch.ao.quantization.quantize_dynamic(model.encoder, {nn.Linear}, dtype=torch.qint8)
-        return cls(model.to(device), load_tokenizer(base_path), config, device)
+    def build(cls, encoder: nn.Module, config: dict[str, Any]) -> EmpathyModel:
+        return EmpathyModel(encoder)
 
     def encode(self, contexts: Sequence[str], texts: Sequence[str]) -> list[EncodedText]:
         return encode_pairs(self.tokenizer, contexts, texts, self.max_len)

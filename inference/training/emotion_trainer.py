@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
-import sys
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,33 +20,29 @@ import torch
 import torch.nn.functional as F
 
 from inference.emotion import EmotionModel, build_emotion_model
-from inference.encoder import (
-    BASE_MODEL_NAME,
-    EncodedText,
-    collate,
-    embedding_fingerprint,
-    encode_texts,
-    length_sorted_batches,
-    load_tokenizer,
-    resolve_base_path,
-    save_artefact,
-)
+from inference.encoder import EncodedText, collate, encode_texts, length_sorted_batches, save_artefact
 from inference.labels import GOEMOTIONS_LABELS
-from inference.training.common import load_trained_state
 from inference.training.card import write_model_card
 from inference.training.common import (
+    Log,
+    TrainingJob,
+    add_data_arguments,
+    add_run_arguments,
     autocast,
-    layerwise_param_groups,
-    linear_schedule,
-    make_optimizer,
-    pick_device,
+    cli_main,
+    common_config_kwargs,
+    hyper_parameters,
+    load_trained_state,
+    optimizer_and_schedule,
+    optimizer_step,
     progress,
-    run_record,
+    record_choice,
+    release_device_memory,
     set_seed,
     shuffled_length_batches,
     state_copy,
 )
-from inference.training.data import EmotionExample, file_digest, read_goemotions
+from inference.training.data import EmotionExample, read_goemotions
 from inference.training.metrics import (
     cross_fitted_macro_f1,
     emotion_scores,
@@ -56,8 +50,6 @@ from inference.training.metrics import (
     tune_thresholds,
     tune_thresholds_joint,
 )
-
-Log = Callable[[str], None]
 
 
 @dataclass
@@ -148,45 +140,25 @@ def dev_summary(probs: np.ndarray, truth: np.ndarray) -> dict[str, Any]:
     }
 
 
-class EmotionTraining:
+class EmotionTraining(TrainingJob):
+    cfg: EmotionTrainConfig
+    train: list[EmotionExample]
+    dev: list[EmotionExample]
+
     def __init__(self, data_dir: Path, cfg: EmotionTrainConfig, log: Log = print):
-        self.cfg = cfg
-        self.log = log
-        self.started = time.time()
-        self.device = pick_device(cfg.device)
-        self.base_path = resolve_base_path(cfg.base_model_path)
-        self.tokenizer = load_tokenizer(self.base_path)
-        self.train_file = Path(data_dir) / "train.tsv"
-        self.dev_file = Path(data_dir) / "dev.tsv"
-        train = read_goemotions(self.train_file)
-        self.dev = read_goemotions(self.dev_file)
-        if cfg.max_dev and cfg.max_dev < len(self.dev):
-            self.dev = random.Random(4321).sample(self.dev, cfg.max_dev)
-        self.train_total = len(train)
-        if cfg.max_train and cfg.max_train < len(train):
-            # A fixed subsample so teachers and a later student see the same rows.
-            train = random.Random(1234).sample(train, cfg.max_train)
-        self.train = train
+        super().__init__(data_dir, cfg, log, suffix="tsv", read=read_goemotions)
+        train = self.train
         self.train_items = encode_texts(self.tokenizer, [e.text for e in train], cfg.max_len)
         self.dev_items = encode_texts(self.tokenizer, [e.text for e in self.dev], cfg.inference_max_len)
         self.train_truth = label_matrix(train)
         self.dev_truth = label_matrix(self.dev)
         log(f"emotion: {len(train)} train / {len(self.dev)} dev texts on {self.device}")
 
-    def has_time_for(self, seconds: float) -> bool:
-        if self.cfg.time_budget is None:
-            return True
-        return time.time() - self.started + 1.15 * seconds + 20 < self.cfg.time_budget
-
     def fit(self, seed: int, loss_name: str, soft_targets: np.ndarray | None = None, name: str | None = None) -> FittedModel:
         cfg = self.cfg
         set_seed(seed)
         model = build_emotion_model(self.base_path, cfg.dropout).to(self.device)
-        optimizer = make_optimizer(
-            layerwise_param_groups(model, cfg.lr, cfg.weight_decay, cfg.layer_decay, cfg.head_lr_scale), self.device
-        )
-        steps_per_epoch = math.ceil(len(self.train_items) / cfg.batch_size)
-        scheduler = linear_schedule(optimizer, steps_per_epoch * cfg.epochs, cfg.warmup_ratio)
+        optimizer, scheduler, steps_per_epoch = optimizer_and_schedule(model, cfg, len(self.train_items), self.device)
         hard = torch.tensor(self.train_truth)
         targets = hard if soft_targets is None else cfg.distill_alpha * hard + (1 - cfg.distill_alpha) * torch.tensor(soft_targets)
         positives = hard.sum(0).clamp(min=1)
@@ -197,10 +169,7 @@ class EmotionTraining:
         name = name or f"seed{seed}-{loss_name}"
         epochs: list[dict[str, Any]] = []
         best_state, best_score = None, -1.0
-        for epoch in range(1, cfg.epochs + 1):
-            if epochs and not self.has_time_for(epochs[-1]["seconds"]):
-                self.log(f"{name}: time budget reached, stopping after epoch {epoch - 1}")
-                break
+        for epoch in self.epoch_numbers(name, epochs):
             model.train()
             started = time.time()
             total = torch.zeros((), device=self.device)  # summed on device: no sync per step
@@ -218,17 +187,11 @@ class EmotionTraining:
                     loss = sum(asymmetric_loss(lg, y) for lg in logits) / len(logits)
                 else:
                     loss = sum(F.binary_cross_entropy_with_logits(lg, y, pos_weight=pos_weight) for lg in logits) / len(logits)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
+                optimizer_step(model, loss, optimizer, scheduler)
                 total += loss.detach()
             dev_probs = predict_probs(model, self.dev_items, pad, self.device, cfg.eval_batch_size)
             summary = {"epoch": epoch, "train_loss": round(float(total) / steps_per_epoch, 5), **dev_summary(dev_probs, self.dev_truth)}
-            summary["seconds"] = round(time.time() - started, 1)
-            epochs.append(summary)
-            self.log(f"{name} epoch {epoch}: " + json.dumps(summary))
+            self.epoch_done(name, epoch, epochs, summary, started)
             if selection_score(summary) > best_score:
                 best_score = selection_score(summary)
                 best_state = state_copy(model)
@@ -238,8 +201,7 @@ class EmotionTraining:
         if self.cfg.save_train_probs or self.cfg.distill:
             fitted.train_probs = predict_probs(model, self.train_items, pad, self.device, cfg.eval_batch_size)
         del model, optimizer
-        if self.device.type == "cuda":
-            torch.cuda.empty_cache()
+        release_device_memory(self.device)
         return fitted
 
     def export(self, fitted: FittedModel, out_dir: Path, record: dict[str, Any]) -> dict[str, Any]:
@@ -258,8 +220,7 @@ class EmotionTraining:
         }
         config = {
             "kind": "emotion",
-            "base_model": BASE_MODEL_NAME if self.cfg.base_model_path is None else str(self.cfg.base_model_path),
-            "base_fingerprint": embedding_fingerprint(model.encoder),
+            **self.base_model_record(model),
             "labels": list(GOEMOTIONS_LABELS),
             "max_len": self.cfg.inference_max_len,
             "thresholds": [float(t) for t in thresholds],
@@ -267,17 +228,6 @@ class EmotionTraining:
         }
         save_artefact(model, out_dir, config)
         return config
-
-    def data_record(self) -> dict[str, Any]:
-        return {
-            "train_file": self.train_file.name,
-            "train_sha256_16": file_digest(self.train_file),
-            "train_rows_total": self.train_total,
-            "train_rows_used": len(self.train),
-            "dev_file": self.dev_file.name,
-            "dev_sha256_16": file_digest(self.dev_file),
-            "dev_rows": len(self.dev),
-        }
 
 
 def load_teacher(directory: Path) -> FittedModel:
@@ -314,7 +264,7 @@ def train_emotion(data_dir: Path, out_dir: Path, cfg: EmotionTrainConfig, log: L
                 log(f"time budget reached: seeds after {candidates[-1].name} skipped")
                 break
             candidates.append(job.fit(seed, losses[k % len(losses)]))
-    record: dict[str, Any] = {"hyper_parameters": {k: v for k, v in asdict(cfg).items() if k != "extra"}, **cfg.extra}
+    record: dict[str, Any] = {"hyper_parameters": hyper_parameters(cfg), **cfg.extra}
     record["data"] = job.data_record()
     record["split"] = "trained on train.tsv; epoch choice, model choice and thresholds (jointly for 28-label and Ekman macro-F1) on dev.tsv"
     if len(candidates) > 1 or cfg.distill:
@@ -330,10 +280,7 @@ def train_emotion(data_dir: Path, out_dir: Path, cfg: EmotionTrainConfig, log: L
         student_loss = losses[0] if losses[0] != "auto" else max(candidates, key=lambda c: selection_score(c.best)).loss
         candidates.append(job.fit(student_seed, student_loss, soft_targets=soft, name=f"student{student_seed}-{student_loss}"))
     chosen = max(candidates, key=lambda c: selection_score(c.best))
-    record["models"] = {c.name: c.epochs for c in candidates}
-    record["chosen"] = chosen.name
-    record["run"] = run_record(argv)
-    record["train_seconds"] = round(time.time() - started, 1)
+    record_choice(record, candidates, chosen, argv, started)
     log(f"chosen on dev: {chosen.name} " + json.dumps(chosen.best))
     config = job.export(chosen, out_dir, record)
     if cfg.save_train_probs and chosen.train_probs is not None:
@@ -350,50 +297,29 @@ def train_emotion(data_dir: Path, out_dir: Path, cfg: EmotionTrainConfig, log: L
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = EmotionTrainConfig()
-    parser.add_argument("--data", required=True, help="folder holding GoEmotions train.tsv and dev.tsv")
-    parser.add_argument("--out", required=True, help="artefact folder to write")
-    parser.add_argument("--epochs", type=int, default=d.epochs)
-    parser.add_argument("--batch-size", type=int, default=d.batch_size)
-    parser.add_argument("--lr", type=float, default=d.lr)
-    parser.add_argument("--max-len", type=int, default=d.max_len)
-    parser.add_argument("--layer-decay", type=float, default=d.layer_decay)
+    add_data_arguments(parser, d, "folder holding GoEmotions train.tsv and dev.tsv")
     parser.add_argument("--loss", default=d.loss, help="bce, asl, or a comma list cycled over seeds")
     parser.add_argument("--seeds", default="0", help="comma-separated seeds, one model each")
     parser.add_argument("--distill", action="store_true", help="fold the seeds' ensemble into one student")
     parser.add_argument("--distill-from", default="", help="comma-separated teacher folders from --save-train-probs runs")
     parser.add_argument("--save-train-probs", action="store_true", help="also write train/dev probabilities (teacher runs)")
-    parser.add_argument("--max-train", type=int, default=None, help="use a fixed random subset of this many rows")
-    parser.add_argument("--max-dev", type=int, default=None, help="smoke tests: a fixed subset of dev")
-    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    parser.add_argument("--time-budget", type=float, default=None, help="seconds; stop adding epochs / seeds past it")
-    parser.add_argument("--base-model-path", default=None)
+    add_run_arguments(parser, max_train_help="use a fixed random subset of this many rows")
 
 
 def config_from_args(args: argparse.Namespace) -> EmotionTrainConfig:
     return EmotionTrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        max_len=args.max_len,
-        layer_decay=args.layer_decay,
+        **common_config_kwargs(args),
         loss=args.loss,
-        seeds=tuple(int(s) for s in str(args.seeds).split(",") if s.strip()),
         distill=args.distill or bool(args.distill_from),
         distill_from=tuple(d for d in args.distill_from.split(",") if d.strip()),
         save_train_probs=args.save_train_probs,
-        max_train=args.max_train,
-        max_dev=args.max_dev,
-        device=args.device,
-        base_model_path=args.base_model_path,
-        time_budget=args.time_budget,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    train_emotion(Path(args.data), Path(args.out), config_from_args(args), argv=sys.argv)
+    cli_main(
+        argv, description=__doc__.splitlines()[0], add_arguments=add_arguments, config_from_args=config_from_args, train=train_emotion
+    )
 
 
 if __name__ == "__main__":

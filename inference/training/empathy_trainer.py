@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
-import sys
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,36 +20,31 @@ import torch
 import torch.nn.functional as F
 
 from inference.empathy import LEVELS, EmpathyModel, build_empathy_model
-from inference.encoder import (
-    BASE_MODEL_NAME,
-    EncodedText,
-    collate,
-    embedding_fingerprint,
-    encode_pairs,
-    length_sorted_batches,
-    load_tokenizer,
-    resolve_base_path,
-    save_artefact,
-)
+from inference.encoder import EncodedText, collate, encode_pairs, length_sorted_batches, save_artefact
 from inference.labels import EMPATHY_MECHANISMS
 from inference.training.card import write_model_card
 from inference.training.common import (
+    Log,
+    TrainingJob,
+    add_data_arguments,
+    add_run_arguments,
     autocast,
-    layerwise_param_groups,
-    linear_schedule,
+    cli_main,
+    common_config_kwargs,
+    hyper_parameters,
     load_trained_state,
-    make_optimizer,
-    pick_device,
+    optimizer_and_schedule,
+    optimizer_step,
     progress,
-    run_record,
+    record_choice,
+    release_device_memory,
     set_seed,
     shuffled_length_batches,
     state_copy,
 )
-from inference.training.data import EmpathyExample, file_digest, read_epitome
+from inference.training.data import EmpathyExample, read_epitome
 from inference.training.metrics import multiclass_scores, tune_class_bias
 
-Log = Callable[[str], None]
 MIN_BIAS_GAIN = 0.01
 
 
@@ -117,24 +110,14 @@ class FittedScorer:
         return max(self.epochs, key=lambda e: e["mean_macro_f1"])
 
 
-class EmpathyTraining:
+class EmpathyTraining(TrainingJob):
+    cfg: EmpathyTrainConfig
+    train: list[EmpathyExample]
+    dev: list[EmpathyExample]
+
     def __init__(self, data_dir: Path, cfg: EmpathyTrainConfig, log: Log = print):
-        self.cfg = cfg
-        self.log = log
-        self.started = time.time()
-        self.device = pick_device(cfg.device)
-        self.base_path = resolve_base_path(cfg.base_model_path)
-        self.tokenizer = load_tokenizer(self.base_path)
-        self.train_file = Path(data_dir) / "train.csv"
-        self.dev_file = Path(data_dir) / "dev.csv"
-        train = read_epitome(self.train_file)
-        self.dev = read_epitome(self.dev_file)
-        if cfg.max_dev and cfg.max_dev < len(self.dev):
-            self.dev = random.Random(4321).sample(self.dev, cfg.max_dev)
-        self.train_total = len(train)
-        if cfg.max_train and cfg.max_train < len(train):
-            train = random.Random(1234).sample(train, cfg.max_train)
-        self.train = train
+        super().__init__(data_dir, cfg, log, suffix="csv", read=read_epitome)
+        train = self.train
         encode = lambda rows, ctx: encode_pairs(self.tokenizer, ctx, [e.response for e in rows], cfg.max_len)  # noqa: E731
         self.train_items = encode(train, [e.seeker_post for e in train])
         self.train_items_no_context = encode(train, [""] * len(train))
@@ -192,20 +175,11 @@ class EmpathyTraining:
             result[mechanism] = multiclass_scores(self.dev_levels[:, m], (log_probs[:, m] + offset).argmax(1))
         return result
 
-    def has_time_for(self, seconds: float) -> bool:
-        if self.cfg.time_budget is None:
-            return True
-        return time.time() - self.started + 1.15 * seconds + 20 < self.cfg.time_budget
-
     def fit(self, seed: int, soft_levels: np.ndarray | None = None, name: str | None = None) -> FittedScorer:
         cfg = self.cfg
         set_seed(seed)
         model = build_empathy_model(self.base_path, cfg.dropout).to(self.device)
-        optimizer = make_optimizer(
-            layerwise_param_groups(model, cfg.lr, cfg.weight_decay, cfg.layer_decay, cfg.head_lr_scale), self.device
-        )
-        steps_per_epoch = math.ceil(len(self.train_items) / cfg.batch_size)
-        scheduler = linear_schedule(optimizer, steps_per_epoch * cfg.epochs, cfg.warmup_ratio)
+        optimizer, scheduler, steps_per_epoch = optimizer_and_schedule(model, cfg, len(self.train_items), self.device)
         weights = self.class_weights().to(self.device)
         levels = torch.tensor(self.train_levels)
         rng = random.Random(seed)
@@ -214,10 +188,7 @@ class EmpathyTraining:
         soft = None if soft_levels is None else torch.tensor(soft_levels, dtype=torch.float32)
         epochs: list[dict[str, Any]] = []
         best: tuple[float, dict[str, torch.Tensor], np.ndarray, list[np.ndarray]] | None = None
-        for epoch in range(1, cfg.epochs + 1):
-            if epochs and not self.has_time_for(epochs[-1]["seconds"]):
-                self.log(f"{name}: time budget reached, stopping after epoch {epoch - 1}")
-                break
+        for epoch in self.epoch_numbers(name, epochs):
             model.train()
             started = time.time()
             total = torch.zeros((), device=self.device)  # summed on device: no sync per step
@@ -247,11 +218,7 @@ class EmpathyTraining:
                 ).sum(-1)
                 mask = tag_mask.to(self.device)
                 loss = loss + cfg.tag_weight * (tag_loss * mask).sum() / mask.sum().clamp(min=1)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
+                optimizer_step(model, loss, optimizer, scheduler)
                 total += loss.detach()
             log_probs, dev_tags = self.predict(model, self.dev_items)
             scores = self.level_scores(log_probs)
@@ -261,15 +228,12 @@ class EmpathyTraining:
                 summary[f"{mechanism}_f1"] = round(scores[mechanism]["macro_f1"], 4)
             summary["mean_macro_f1"] = round(float(np.mean([scores[m]["macro_f1"] for m in EMPATHY_MECHANISMS])), 4)
             summary.update(self.tagging_scores(dev_tags))
-            summary["seconds"] = round(time.time() - started, 1)
-            epochs.append(summary)
-            self.log(f"{name} epoch {epoch}: " + json.dumps(summary))
+            self.epoch_done(name, epoch, epochs, summary, started)
             if best is None or summary["mean_macro_f1"] > best[0]:
                 best = (summary["mean_macro_f1"], state_copy(model), log_probs, dev_tags)
         assert best is not None
         del model, optimizer
-        if self.device.type == "cuda":
-            torch.cuda.empty_cache()
+        release_device_memory(self.device)
         return FittedScorer(name=name, state=best[1], dev_log_probs=best[2], dev_tag_probs=best[3], epochs=epochs)
 
     def export(self, fitted: FittedScorer, out_dir: Path, record: dict[str, Any]) -> dict[str, Any]:
@@ -301,8 +265,7 @@ class EmpathyTraining:
         load_trained_state(model, fitted.state)
         config = {
             "kind": "empathy",
-            "base_model": BASE_MODEL_NAME if self.cfg.base_model_path is None else str(self.cfg.base_model_path),
-            "base_fingerprint": embedding_fingerprint(model.encoder),
+            **self.base_model_record(model),
             "mechanisms": list(EMPATHY_MECHANISMS),
             "max_len": self.cfg.max_len,
             "tag_threshold": float(tag_choice),
@@ -312,17 +275,8 @@ class EmpathyTraining:
         save_artefact(model, out_dir, config)
         return config
 
-    def data_record(self) -> dict[str, Any]:
-        return {
-            "train_file": self.train_file.name,
-            "train_sha256_16": file_digest(self.train_file),
-            "train_rows_total": self.train_total,
-            "train_rows_used": len(self.train),
-            "train_rationales_not_located": self.unlocated,
-            "dev_file": self.dev_file.name,
-            "dev_sha256_16": file_digest(self.dev_file),
-            "dev_rows": len(self.dev),
-        }
+    def data_record(self, **train_extra: Any) -> dict[str, Any]:
+        return super().data_record(train_rationales_not_located=self.unlocated, **train_extra)
 
 
 def train_empathy(data_dir: Path, out_dir: Path, cfg: EmpathyTrainConfig, log: Log = print, argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -351,13 +305,10 @@ def train_empathy(data_dir: Path, out_dir: Path, cfg: EmpathyTrainConfig, log: L
         student_seed = max(cfg.seeds) + 100
         candidates.append(job.fit(student_seed, soft_levels=np.mean(teacher_probs, axis=0), name=f"student{student_seed}"))
     chosen = max(candidates, key=lambda c: c.best["mean_macro_f1"])
-    record = {**record, "hyper_parameters": {k: v for k, v in asdict(cfg).items() if k != "extra"}, **cfg.extra}
+    record = {**record, "hyper_parameters": hyper_parameters(cfg), **cfg.extra}
     record["data"] = job.data_record()
     record["split"] = "trained on train.csv; epoch choice, seed choice, level offsets and tag threshold on dev.csv"
-    record["models"] = {c.name: c.epochs for c in candidates}
-    record["chosen"] = chosen.name
-    record["run"] = run_record(argv)
-    record["train_seconds"] = round(time.time() - started, 1)
+    record_choice(record, candidates, chosen, argv, started)
     config = job.export(chosen, Path(out_dir), record)
     write_model_card(Path(out_dir))
     final = record["dev_final"]
@@ -370,48 +321,27 @@ def train_empathy(data_dir: Path, out_dir: Path, cfg: EmpathyTrainConfig, log: L
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = EmpathyTrainConfig()
-    parser.add_argument("--data", required=True, help="folder holding EPITOME train.csv and dev.csv")
-    parser.add_argument("--out", required=True, help="artefact folder to write")
-    parser.add_argument("--epochs", type=int, default=d.epochs)
-    parser.add_argument("--batch-size", type=int, default=d.batch_size)
-    parser.add_argument("--lr", type=float, default=d.lr)
-    parser.add_argument("--max-len", type=int, default=d.max_len)
-    parser.add_argument("--layer-decay", type=float, default=d.layer_decay)
+    add_data_arguments(parser, d, "folder holding EPITOME train.csv and dev.csv")
     parser.add_argument("--tag-weight", type=float, default=d.tag_weight)
     parser.add_argument("--seeds", default="0", help="comma-separated seeds; the best on dev is kept")
     parser.add_argument("--no-bias-tuning", action="store_true")
     parser.add_argument("--distill", action="store_true", help="fold the seeds' ensemble into one student")
-    parser.add_argument("--max-train", type=int, default=None)
-    parser.add_argument("--max-dev", type=int, default=None, help="smoke tests: a fixed subset of dev")
-    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    parser.add_argument("--time-budget", type=float, default=None, help="seconds; stop adding epochs / seeds past it")
-    parser.add_argument("--base-model-path", default=None)
+    add_run_arguments(parser)
 
 
 def config_from_args(args: argparse.Namespace) -> EmpathyTrainConfig:
     return EmpathyTrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        max_len=args.max_len,
-        layer_decay=args.layer_decay,
+        **common_config_kwargs(args),
         tag_weight=args.tag_weight,
-        seeds=tuple(int(s) for s in str(args.seeds).split(",") if s.strip()),
         tune_bias=not args.no_bias_tuning,
         distill=args.distill,
-        max_train=args.max_train,
-        max_dev=args.max_dev,
-        device=args.device,
-        base_model_path=args.base_model_path,
-        time_budget=args.time_budget,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    train_empathy(Path(args.data), Path(args.out), config_from_args(args), argv=sys.argv)
+    cli_main(
+        argv, description=__doc__.splitlines()[0], add_arguments=add_arguments, config_from_args=config_from_args, train=train_empathy
+    )
 
 
 if __name__ == "__main__":

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
+from tests.browser import chromium_launch, requires_chromium
 from tests.factories import course_bundle_create
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)"),
+    requires_chromium,
 ]
 
 
@@ -36,7 +25,7 @@ def page():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = chromium_launch(playwright)
         context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
         context.set_default_timeout(10_000)
         try:

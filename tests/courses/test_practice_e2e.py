@@ -26,17 +26,10 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.browser import chromium_launch, requires_chromium
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 WORKER_READY_S = 120  # loading and warming the models on a cold CPU
 SERVER_READY_S = 30
@@ -46,7 +39,7 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is missing: run `make browser`"),
+    requires_chromium,
     pytest.mark.timeout(300),
 ]
 
@@ -270,7 +263,7 @@ def test_practice_end_to_end(stack: Stack) -> None:
 
     _ready(stack)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = chromium_launch(playwright)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.set_default_timeout(15_000)
         page = context.new_page()

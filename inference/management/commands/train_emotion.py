@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
+
+from inference.management.commands._common import train_from_options
 
 
 class Command(BaseCommand):
@@ -18,18 +18,6 @@ class Command(BaseCommand):
         add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from argparse import Namespace
-
-        from inference.training.data import DataFormatError
         from inference.training.emotion_trainer import config_from_args, train_emotion
 
-        try:
-            train_emotion(
-                Path(options["data"]),
-                Path(options["out"]),
-                config_from_args(Namespace(**options)),
-                log=lambda line: self.stdout.write(line),
-                argv=["python", *sys.argv] if "train_emotion" in sys.argv else None,
-            )
-        except DataFormatError as exc:
-            raise CommandError(str(exc)) from exc
+        train_from_options(self, options, name="train_emotion", train=train_emotion, config_from_args=config_from_args)

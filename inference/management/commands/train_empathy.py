@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
+
+from inference.management.commands._common import train_from_options
 
 
 class Command(BaseCommand):
@@ -18,18 +18,6 @@ class Command(BaseCommand):
         add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from argparse import Namespace
-
-        from inference.training.data import DataFormatError
         from inference.training.empathy_trainer import config_from_args, train_empathy
 
-        try:
-            train_empathy(
-                Path(options["data"]),
-                Path(options["out"]),
-                config_from_args(Namespace(**options)),
-                log=lambda line: self.stdout.write(line),
-                argv=["python", *sys.argv] if "train_empathy" in sys.argv else None,
-            )
-        except DataFormatError as exc:
-            raise CommandError(str(exc)) from exc
+        train_from_options(self, options, name="train_empathy", train=train_empathy, config_from_args=config_from_args)
