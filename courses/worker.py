@@ -14,14 +14,31 @@ from celery.signals import worker_init, worker_process_init
 logger = logging.getLogger(__name__)
 
 
-def inference_warm() -> None:
-    """Configure the model registry from settings.INFERENCE and load every model now, so the first
-    learner turn does not wait for a load."""
+_configured = False
+
+
+def inference_configure() -> None:
+    """Configure the model registry from settings.INFERENCE, once per process. The worker does it
+    at start; in embedded mode the first task does it, so the same settings apply in both modes."""
+    global _configured
+    if _configured:
+        return
     from django.conf import settings
 
     from inference import registry
 
     registry.configure(registry.InferenceConfig(**settings.INFERENCE))
+    _configured = True
+
+
+def inference_warm() -> None:
+    """Configure the model registry and load every model now, so the first learner turn does not
+    wait for a load."""
+    from django.conf import settings
+
+    from inference import registry
+
+    inference_configure()
     registry.warm()
     logger.info("Inference models warm (%s)", settings.INFERENCE)
 

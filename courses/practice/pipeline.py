@@ -91,6 +91,9 @@ def batch_analyse(turn_ids: Sequence[int]) -> list[TurnOutcome]:
     from inference.analysis import TurnInput, analyse_turns
     from inference.similarity import similarity
 
+    from courses.worker import inference_configure
+
+    inference_configure()
     turns = list(Turn.objects.filter(pk__in=turn_ids, status=Turn.Status.RUNNING).select_related("session"))
     if not turns:
         return []
