@@ -21,6 +21,7 @@ evaluation figures.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -28,6 +29,12 @@ from typing import Any
 
 from inference import safety_rules
 from inference.safety_rules import RULES, Rule
+
+if sys.version_info >= (3, 11):
+    from re import _constants as _sre, _parser as _sre_parse
+else:  # pragma: no cover
+    import sre_constants as _sre
+    import sre_parse as _sre_parse
 
 # Only this many characters are screened; the reason says so when text was cut.
 MAX_CHARS = 10_000
@@ -93,6 +100,169 @@ def _compiled_rules() -> tuple[tuple[Rule, re.Pattern[str], re.Pattern[str] | No
         (rule, re.compile(rule.pattern), re.compile(rule.unless) if rule.unless else None)
         for rule in RULES
     )
+
+
+# Fast path: literal triggers ---------------------------------------------------------------------
+# Most texts contain nothing any rule could match. Each rule pattern is parsed (the ``re`` module's
+# own parser) into a set of literal strings such that every match of the pattern contains at least
+# one of them as a substring (lookarounds, ``\b`` and ``unless`` are ignored: that only widens the
+# set). A text with none of these literals cannot give any finding, so ``find`` skips the sentence
+# loop and returns [] at once; the result is exactly what the full path gives.
+
+_TRIGGER_PRODUCT_MAX = 256  # largest set of exact strings expanded from a concatenation
+_TRIGGER_COMMON_WORDS = frozenset(
+    """
+    i me my you he she it we they the a an and or but to of in on at for with is am are was were
+    be been do does did not no have has had this that so just what when how why if can will would
+    want feel like could might going go get got said says need try plan about all any off from up
+    out one everyone nobody really very also
+    """.split()
+)
+
+
+class _Literals:
+    """What a regex node can match: exactly one of ``exact``, or text containing one of ``need``.
+
+    ``exact`` is None when the node is not a small finite language; ``need`` is None when nothing
+    is known to be required (an empty string in a set also means nothing is required).
+    """
+
+    __slots__ = ("exact", "need")
+
+    def __init__(self, exact: set[str] | None = None, need: frozenset[str] | None = None):
+        self.exact = exact
+        self.need = need
+
+
+def _literal_cost(literal: str) -> int:
+    """Higher is rarer in ordinary text (a guess; it only decides speed, never the result)."""
+    return sum(
+        1 if word in _TRIGGER_COMMON_WORDS else len(word)
+        for word in literal.replace("-", " ").split()
+    )
+
+
+def _need_of(info: _Literals) -> frozenset[str] | None:
+    if info.exact is not None:
+        return None if "" in info.exact else frozenset(info.exact)
+    return info.need
+
+
+def _rarer(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    key_a = (min(map(_literal_cost, a)), -len(a))
+    key_b = (min(map(_literal_cost, b)), -len(b))
+    return a if key_a >= key_b else b
+
+
+def _literals_of_sequence(items: list[Any]) -> _Literals:
+    # A concatenation: adjacent exact parts multiply out; any one part's requirement holds for the
+    # whole, so the rarest one is kept.
+    exact: set[str] | None = {""}
+    need: frozenset[str] | None = None
+    whole = True
+    for op, av in items:
+        info = _literals_of_node(op, av)
+        if (
+            exact is not None
+            and info.exact is not None
+            and len(exact) * len(info.exact) <= _TRIGGER_PRODUCT_MAX
+        ):
+            exact = {a + b for a in exact for b in info.exact}
+            continue
+        whole = False
+        if exact is not None:
+            need = _rarer(need, None if "" in exact else frozenset(exact))
+        need = _rarer(need, _need_of(info))
+        exact = set(info.exact) if info.exact is not None else None
+    if whole:
+        return _Literals(exact=exact)
+    if exact is not None:
+        need = _rarer(need, None if "" in exact else frozenset(exact))
+    return _Literals(need=need)
+
+
+def _literals_of_node(op: Any, av: Any) -> _Literals:
+    if op is _sre.LITERAL:
+        return _Literals(exact={chr(av)})
+    if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
+        return _Literals(exact={""})  # zero width: contributes no characters to the match
+    if op is _sre.SUBPATTERN:
+        if av[1] & (re.IGNORECASE | re.VERBOSE):  # an inline (?i:...) would change the literals
+            return _Literals()
+        return _literals_of_sequence(list(av[-1]))
+    if op is _sre.BRANCH:
+        branches = [_literals_of_sequence(list(branch)) for branch in av[1]]
+        if all(b.exact is not None for b in branches):
+            union = set().union(*(b.exact for b in branches))  # type: ignore[misc]
+            if len(union) <= _TRIGGER_PRODUCT_MAX:
+                return _Literals(exact=union)
+        needs = [_need_of(b) for b in branches]
+        if any(n is None for n in needs):
+            return _Literals()
+        return _Literals(need=frozenset().union(*needs))  # type: ignore[arg-type]
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
+        low, high, sub = av
+        inner = _literals_of_sequence(list(sub))
+        if inner.exact is not None and high != _sre.MAXREPEAT and high <= 1:
+            return _Literals(exact=inner.exact | {""} if low == 0 else set(inner.exact))
+        if low >= 1:
+            return _Literals(need=_need_of(inner))
+        return _Literals()
+    if op is _sre.IN and all(o is _sre.LITERAL for o, _ in av):
+        return _Literals(exact={chr(a) for _, a in av})
+    return _Literals()  # anything else (classes, dot, back-references): nothing known
+
+
+def _rule_triggers(pattern: str) -> frozenset[str]:
+    """Literals of which every match of ``pattern`` contains at least one (raises if none)."""
+    parsed = _sre_parse.parse(pattern)
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        raise ValueError(f"trigger derivation does not handle flags: {pattern!r}")
+    need = _need_of(_literals_of_sequence(list(parsed)))
+    if not need or "" in need:
+        raise ValueError(f"no literal trigger can be derived from rule pattern {pattern!r}")
+    return need
+
+
+def _literal_alternation(literals: frozenset[str] | set[str]) -> str:
+    """A regex matching any of ``literals``, as a trie so each position tries few branches."""
+    trie: dict[str, Any] = {}
+    for literal in literals:
+        node = trie
+        for char in literal:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        # Ending here already suffices (only whether some literal occurs matters).
+        if "" in node:
+            return ""
+        alternatives = [re.escape(char) + emit(child) for char, child in sorted(node.items())]
+        return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+
+    return emit(trie)
+
+
+@cache
+def _trigger_regex() -> re.Pattern[str]:
+    """One search for every rule's triggers (built on first use with the rules)."""
+    literals: set[str] = set()
+    for rule in RULES:
+        literals |= _rule_triggers(rule.pattern)
+    return re.compile(_literal_alternation(literals))
+
+
+def _could_fire(text: str) -> bool:
+    """False only when no rule can match any sentence of the normalised ``text``."""
+    if '"' in text and _MEDIA.search(text):
+        # Quotes are blanked out of sentences about films and songs, which can join words that
+        # were apart; such text always takes the full path.
+        return True
+    return _trigger_regex().search(text) is not None
 
 
 _NEGATION = re.compile(safety_rules.NEGATION)
@@ -203,12 +373,24 @@ def screen_texts(
 
 def screen_text(text: Any, emotion: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Screen one text; see ``screen_texts``."""
+    return _screen(text, emotion, full=False)
+
+
+def _screen_full(text: Any, emotion: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``screen_text`` without the literal-trigger fast path (tests check the two agree)."""
+    return _screen(text, emotion, full=True)
+
+
+def _screen(text: Any, emotion: Mapping[str, Any] | None, *, full: bool) -> dict[str, Any]:
     prepared, truncated, odd = _prepare(text)
     if not prepared.strip():
         return _result("none", _REASON_EMPTY, None)
 
     normalised = normalise(prepared)
-    findings = find(normalised, already_normalised=True)
+    if full:
+        findings = _find_all(normalised)
+    else:
+        findings = find(normalised, already_normalised=True)
     level, category, reason = _decide(findings, emotion)
 
     if level == "none" and _looks_not_english(normalised):
@@ -232,6 +414,13 @@ def find(text: str, *, already_normalised: bool = False) -> list[Finding]:
     """Every rule match in ``text`` with its level after the context checks (for tests, tools)."""
     if not already_normalised:
         text = normalise(_prepare(text)[0])
+    if not _could_fire(text):
+        return []  # no rule's literal trigger anywhere: no rule can match (see _rule_triggers)
+    return _find_all(text)
+
+
+def _find_all(text: str) -> list[Finding]:
+    """``find`` on normalised text, every rule tried on every sentence (no fast path)."""
     joke = bool(_JOKE.search(text))
     findings: list[Finding] = []
     for raw_sentence, question in _sentences(text):

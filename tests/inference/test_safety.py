@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from inference import safety
 from inference.safety import MAX_CHARS, find, screen_text, screen_texts
 from inference.safety_eval import evaluate, load_labelled_csv
 from inference.safety_rules import CATEGORIES, LEVELS, RULES
@@ -407,3 +408,85 @@ def test_reflections_file_keeps_false_alarms_rare_and_crisis_recall():
     assert report["false_alarm_rate"] <= 0.03
     assert report["crisis_recall"] >= 0.875
     assert report["flag_recall"] >= 0.85
+
+
+# Fast path: literal triggers ---------------------------------------------------------------------
+
+_EVERYDAY = [
+    "Thanks so much, that really helped!",
+    "I studied all night and my diet is going well.",
+    "We went to the mall after work and watched a movie.",
+    "My boss said the meeting is moved to Friday.",
+    "The game last night was amazing, we won 3-1.",
+    "",
+    "   ",
+    "ok",
+    "Je suis très fatigué aujourd'hui, mais ça va.",
+    "日本語のテキストです",
+    "lol same",
+    "\x00\x01\x02 binary \x03",
+    'In the film the hero says "I want to die" and then "end it all".',
+    'The song goes "i am so "alone" tonight" and I love it.',
+    'She wrote "want" "to die" in the book, a scene I hated.',
+    "I'm fine - really - just tired of it all.",
+    "Honestly what's the point — nobody listens.",
+    "I'M SO ALONE AND I WANT TO DIE",
+    "i cant cope anymore; i give up",
+    "kms lol",
+    "My friend said she wants to kill herself.",
+]
+
+
+def _fast_path_corpus() -> list[str]:
+    texts = list(_EVERYDAY)
+    for name in ("eval.csv", "heldout.csv", "reflections.csv"):
+        for row in load_labelled_csv(ARTEFACTS / name):
+            text = row.text
+            texts.append(text)
+            # The same lines in media sentences with quotes, joined to others, shouted, in jest.
+            texts.append(f'In the movie the character says "{text}" and it stuck with me.')
+            texts.append(f"{text} lol")
+            texts.append(text.upper())
+            texts.append(text.replace(" ", '"').replace("'", "\u2019"))
+    texts.append(" ".join(texts[-200:]))
+    return texts
+
+
+def test_rule_triggers_are_derived_for_every_rule():
+    for rule in RULES:
+        triggers = safety._rule_triggers(rule.pattern)
+        assert triggers and "" not in triggers, rule.name
+
+
+def test_every_rule_match_contains_one_of_its_triggers():
+    """The soundness the fast path rests on, checked on every sentence the corpus gives."""
+    checks = [
+        (rule.name, pattern, safety._rule_triggers(rule.pattern))
+        for rule, pattern, _ in safety._compiled_rules()
+    ]
+    matched = 0
+    for text in _fast_path_corpus():
+        normalised = safety.normalise(safety._prepare(text)[0])
+        for sentence, _ in safety._sentences(normalised):
+            for name, pattern, triggers in checks:
+                for match in pattern.finditer(sentence.strip()):
+                    matched += 1
+                    assert any(t in match.group(0) for t in triggers), (name, sentence)
+    assert matched > 300
+
+
+@pytest.mark.parametrize("emotion", [None, SAD, {"probs": {"grief": 1.0, "fear": 1.0}}])
+def test_fast_path_gives_exactly_the_full_paths_results(emotion):
+    texts = _fast_path_corpus()
+    assert len(texts) > 500
+    skipped = 0
+    for text in texts:
+        assert screen_text(text, emotion) == safety._screen_full(text, emotion), text
+        skipped += not safety._could_fire(safety.normalise(safety._prepare(text)[0]))
+    assert skipped > 0  # the fast path is actually taken
+
+
+def test_plain_text_takes_the_fast_path_and_risky_text_does_not():
+    assert not safety._could_fire(safety.normalise("Thanks, that was a lovely walk in the park."))
+    assert safety._could_fire(safety.normalise("I'm so tired of everything."))  # a cue: emotion
+    assert safety._could_fire(safety.normalise('In the film she says "hi".'))  # quoted media
