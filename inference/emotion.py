@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from inference.encoder import (
     freeze_embeddings,
     length_sorted_batches,
     load_base_encoder,
+    WordGroups,
     mean_pool,
     word_spans,
 )
@@ -53,12 +55,16 @@ def build_emotion_model(base_path: Path, dropout: float = 0.1) -> EmotionModel:
     return EmotionModel(encoder, dropout=dropout)
 
 
-def _grouped(probs: np.ndarray, labels_over: Sequence[str], mapping: dict[str, tuple[str, ...]], groups: Sequence[str]) -> dict[str, Any]:
+_LABEL_INDEX = {label: i for i, label in enumerate(GOEMOTIONS_LABELS)}
+
+
+def _grouped(probs: Sequence[float], labels_over: Sequence[str], mapping: dict[str, tuple[str, ...]], groups: Sequence[str]) -> dict[str, Any]:
     """Group probability = max over members; a group is present when any member label is."""
-    index = {label: i for i, label in enumerate(GOEMOTIONS_LABELS)}
+    index = _LABEL_INDEX
     group_probs = {group: round(float(max(probs[index[m]] for m in mapping[group])), 4) for group in groups}
     present = {group for group in groups if any(m in labels_over for m in mapping[group])}
-    ordered = sorted(present, key=lambda g: -group_probs[g]) or [NEUTRAL]
+    # Ties (common once rounded) break in the groups' fixed order, not a set's hash order.
+    ordered = sorted(present, key=lambda g: (-group_probs[g], groups.index(g))) or [NEUTRAL]
     return {"probs": group_probs, "labels": ordered}
 
 
@@ -69,14 +75,18 @@ def empty_emotion_result() -> dict[str, Any]:
     return _result(probs, [NEUTRAL], {})
 
 
-def _result(probs: np.ndarray, labels_over: list[str], highlights: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    order = np.argsort(-probs, kind="stable")
+def _result(
+    probs: np.ndarray, labels_over: list[str], highlights: dict[str, list[dict[str, Any]]], order: Sequence[int] | None = None
+) -> dict[str, Any]:
+    if order is None:
+        order = np.argsort(-probs, kind="stable").tolist()
+    values = probs.tolist()  # Python floats: the same numbers, far cheaper to round one by one
     return {
-        "probs": {label: round(float(probs[i]), 4) for i, label in enumerate(GOEMOTIONS_LABELS)},
+        "probs": {label: round(values[i], 4) for i, label in enumerate(GOEMOTIONS_LABELS)},
         "labels": labels_over,
-        "top": [[GOEMOTIONS_LABELS[i], round(float(probs[i]), 4)] for i in order[:TOP_K]],
-        "ekman": _grouped(probs, labels_over, EKMAN_MAPPING, EKMAN_LABELS),
-        "sentiment": _grouped(probs, labels_over, SENTIMENT_MAPPING, SENTIMENT_LABELS),
+        "top": [[GOEMOTIONS_LABELS[i], round(values[i], 4)] for i in order[:TOP_K]],
+        "ekman": _grouped(values, labels_over, EKMAN_MAPPING, EKMAN_LABELS),
+        "sentiment": _grouped(values, labels_over, SENTIMENT_MAPPING, SENTIMENT_LABELS),
         "highlights": highlights,
     }
 
@@ -134,15 +144,18 @@ class EmotionDetector(ServedModel):
                 out.append(empty_emotion_result())
                 continue
             row = probs[i]
-            over = [GOEMOTIONS_LABELS[j] for j in np.argsort(-row, kind="stable") if row[j] >= self.thresholds[j]]
+            order = np.argsort(-row, kind="stable").tolist()
+            passes = (row >= self.thresholds).tolist()
+            over = [GOEMOTIONS_LABELS[j] for j in order if passes[j]]
             labels_over = over or [NEUTRAL]
             highlights: dict[str, list[dict[str, Any]]] = {}
             if tokens[i] is not None:
-                for j in np.argsort(-row, kind="stable")[:TOP_K]:
-                    # "neutral" is the absence of emotion: no words drive it worth showing.
-                    if GOEMOTIONS_LABELS[j] != NEUTRAL:
-                        highlights[GOEMOTIONS_LABELS[j]] = _highlights(text, items[i], tokens[i][:, j])
-            out.append(_result(row, labels_over, highlights))
+                # "neutral" is the absence of emotion: no words drive it worth showing.
+                shown = [j for j in order[:TOP_K] if GOEMOTIONS_LABELS[j] != NEUTRAL]
+                if shown:
+                    for j, spans in zip(shown, _highlights_many(text, items[i], tokens[i], shown)):
+                        highlights[GOEMOTIONS_LABELS[j]] = spans
+            out.append(_result(row, labels_over, highlights, order))
         return out
 
     def analyse(self, texts: Sequence[str], batch_size: int = 64, highlights: bool = True) -> list[dict[str, Any]]:
@@ -174,12 +187,38 @@ def _highlightable(word: str) -> bool:
     return any(ch.isalnum() for ch in word) and word.lower() not in _FUNCTION_WORDS
 
 
+_highlightable_word = lru_cache(maxsize=16384)(_highlightable)  # words recur across texts and labels
+
+
 def _highlights(text: str, item: EncodedText, scores: np.ndarray) -> list[dict[str, Any]]:
     """The content words that pushed a label up most, relative to the text's average word."""
     words = [w for w in word_spans(text, item, scores) if _highlightable(w["text"]) or not _highlightable(text)]
     if not words:
         return []
-    raw = np.array([w["weight"] for w in words])
+    return _choose(np.array([w["weight"] for w in words]), [(w["start"], w["end"], w["text"]) for w in words])
+
+
+def _highlights_many(text: str, item: EncodedText, scores: np.ndarray, labels: Sequence[int]) -> list[list[dict[str, Any]]]:
+    """``_highlights`` for several label columns of ``scores`` (tokens, labels), the words grouped once."""
+    groups: WordGroups = item.word_groups(min(len(item.spans), len(scores)))
+    if not len(groups):
+        return [[] for _ in labels]
+    texts = [text[start:end] for start, end in zip(groups.starts, groups.ends)]
+    if _highlightable(text):
+        keep = [w for w, word in enumerate(texts) if _highlightable_word(word)]
+        if not keep:
+            return [[] for _ in labels]
+    else:
+        keep = list(range(len(texts)))
+    words = [(groups.starts[w], groups.ends[w], texts[w]) for w in keep]
+    # (words, labels) sums, one contiguous row per label as np.array(list of floats) would give.
+    sums = groups.sums(scores[:, list(labels)])
+    kept = np.ascontiguousarray(sums[keep].T)
+    return [_choose(np.ascontiguousarray(kept[k]), words) for k in range(len(labels))]
+
+
+def _choose(raw: np.ndarray, words: Sequence[tuple[int, int, str]]) -> list[dict[str, Any]]:
+    """The top words by weight centred on the mean, scaled by the best one; ``words`` are (start, end, text)."""
     centred = raw - raw.mean() if len(words) > 1 else raw
     top = centred.max()
     if top <= 0:
@@ -189,6 +228,6 @@ def _highlights(text: str, item: EncodedText, scores: np.ndarray) -> list[dict[s
         weight = centred[k] / top
         if weight < 0.3 or raw[k] <= 0:
             continue
-        word = words[k]
-        chosen.append({"start": int(word["start"]), "end": int(word["end"]), "text": word["text"], "weight": round(float(weight), 3)})
+        start, end, word = words[k]
+        chosen.append({"start": int(start), "end": int(end), "text": word, "weight": round(float(weight), 3)})
     return sorted(chosen, key=lambda w: w["start"])

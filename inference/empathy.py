@@ -64,20 +64,45 @@ _SPAN_GLUE = re.compile(r"^[\s,;:'\"\-]*$")
 
 def tagged_spans(text: str, item: EncodedText, probs: np.ndarray, threshold: float) -> list[dict[str, Any]]:
     """Merge tagged response tokens into whole-word character spans of ``text``."""
-    words: dict[int, list[float]] = {}
-    bounds: dict[int, tuple[int, int]] = {}
+    return _tagged_spans_many(text, item, np.asarray(probs)[:, None], [0], threshold)[0]
+
+
+def _tagged_spans_many(
+    text: str, item: EncodedText, probs: np.ndarray, columns: Sequence[int], threshold: float
+) -> list[list[dict[str, Any]]]:
+    """``tagged_spans`` for several mechanism columns of ``probs`` (tokens, mechanisms), in one pass."""
+    rows = np.asarray(probs)[:, list(columns)].tolist()  # Python floats, as float() gives them
+    peaks: dict[int, list[float]] = {}
+    bounds: dict[int, list[int]] = {}
     for position, span in enumerate(item.spans):
         if span is None:
             continue
         start, end, word = span
-        words.setdefault(word, []).append(float(probs[position]))
-        low, high = bounds.get(word, (start, end))
-        bounds[word] = (min(low, start), max(high, end))
-    spans: list[list[int]] = []
-    for word in sorted(words):
-        if max(words[word]) < threshold:
+        row = rows[position]
+        entry = bounds.get(word)
+        if entry is None:
+            bounds[word] = [start, end]
+            peaks[word] = list(row)
             continue
-        start, end = bounds[word]
+        if start < entry[0]:
+            entry[0] = start
+        if end > entry[1]:
+            entry[1] = end
+        peak = peaks[word]
+        for c, value in enumerate(row):
+            if value > peak[c]:
+                peak[c] = value
+    order = sorted(peaks)
+    return [
+        _merge(text, [bounds[word] for word in order if not peaks[word][c] < threshold])
+        for c in range(len(columns))
+    ]
+
+
+def _merge(text: str, words: Sequence[Sequence[int]]) -> list[dict[str, Any]]:
+    """Character spans of the tagged words, (start, end) in word order, joined and trimmed."""
+    spans: list[list[int]] = []
+    for start, end in words:
         # Join neighbours separated only by spaces or light punctuation into one span.
         if spans and _SPAN_GLUE.match(text[spans[-1][1] : start]):
             spans[-1][1] = end
@@ -150,13 +175,16 @@ class EmpathyScorer(ServedModel):
                 out.append(empty_empathy_result())
                 continue
             result = {}
+            row_levels = levels[i].tolist()
+            row_probs = probs[i].tolist()
+            tagged = [m for m in range(len(EMPATHY_MECHANISMS)) if row_levels[m] > 0]
+            spans = _tagged_spans_many(text, items[i], tags[i], tagged, self.tag_threshold) if tagged else []
+            rationales = dict(zip(tagged, spans))
             for m, mechanism in enumerate(EMPATHY_MECHANISMS):
-                level = int(levels[i, m])
-                rationales = tagged_spans(text, items[i], tags[i][:, m], self.tag_threshold) if level > 0 else []
                 result[mechanism] = {
-                    "level": level,
-                    "probs": [round(float(p), 4) for p in probs[i, m]],
-                    "rationales": rationales,
+                    "level": int(row_levels[m]),
+                    "probs": [round(p, 4) for p in row_probs[m]],
+                    "rationales": rationales.get(m, []),
                 }
             out.append(result)
         return out

@@ -14,10 +14,11 @@ import json
 import os
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
+import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
@@ -148,9 +149,90 @@ class EncodedText:
     # Per position: (start, end, word index) for tokens of the analysed text, None otherwise.
     spans: list[tuple[int, int, int] | None]
     truncated: bool
+    # Word groups of ``spans``, built once on first use and shared by every label that reads them.
+    _words: dict[int, WordGroups] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.input_ids)
+
+    def word_groups(self, limit: int | None = None) -> WordGroups:
+        """The analysed text's words (tokens at positions below ``limit``), grouped once per item."""
+        limit = len(self.spans) if limit is None else limit
+        groups = self._words.get(limit)
+        if groups is None:
+            groups = self._words[limit] = WordGroups.build(self.spans, limit)
+        return groups
+
+
+@dataclass
+class WordGroups:
+    """Which token positions make up each word of the analysed text, and the word's character bounds.
+
+    Words come in order of first appearance (the order ``word_spans`` returns them in).
+    ``index[w, c]`` is the c-th token of word w (0 where there is none, ``valid`` says which).
+    """
+
+    keys: list[Any]
+    starts: list[int]
+    ends: list[int]
+    index: np.ndarray
+    valid: np.ndarray
+
+    @classmethod
+    def build(cls, spans: Sequence[tuple[int, int, int] | None], limit: int) -> WordGroups:
+        members: dict[Any, list[int]] = {}
+        bounds: dict[Any, list[int]] = {}
+        for position, span in enumerate(spans[:limit]):
+            if span is None:
+                continue
+            start, end, word = span
+            entry = bounds.get(word)
+            if entry is None:
+                bounds[word] = [start, end]
+                members[word] = [position]
+            else:
+                if start < entry[0]:
+                    entry[0] = start
+                if end > entry[1]:
+                    entry[1] = end
+                members[word].append(position)
+        keys = list(members)
+        width = max((len(m) for m in members.values()), default=0)
+        if width == 1:  # the common case: one token per word
+            index = np.array([members[key][0] for key in keys], dtype=np.intp)[:, None]
+            valid = np.ones((len(keys), 1), dtype=bool)
+        else:
+            index = np.zeros((len(keys), width), dtype=np.intp)
+            valid = np.zeros((len(keys), width), dtype=bool)
+            rows = [w for w, key in enumerate(keys) for _ in members[key]]
+            cols = [c for key in keys for c in range(len(members[key]))]
+            index[rows, cols] = [p for key in keys for p in members[key]]
+            valid[rows, cols] = True
+        return cls(
+            keys=keys,
+            starts=[bounds[key][0] for key in keys],
+            ends=[bounds[key][1] for key in keys],
+            index=index,
+            valid=valid,
+        )
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def sums(self, token_scores: np.ndarray) -> np.ndarray:
+        """Per word, the sum of its tokens' scores, (words,) or (words, labels) for 2-D scores.
+
+        Added one token at a time in float64, starting from 0.0, exactly as ``word_spans`` does.
+        """
+        scores = np.asarray(token_scores, dtype=np.float64)
+        total = np.zeros((len(self.keys), *scores.shape[1:]), dtype=np.float64)
+        for c in range(self.index.shape[1]):
+            column = scores[self.index[:, c]]
+            valid = self.valid[:, c]
+            if not valid.all():
+                column[~valid] = 0.0
+            total += column
+        return total
 
 
 def _pieces(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> Any:
@@ -159,18 +241,53 @@ def _pieces(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> Any:
     )
 
 
+Pieces = tuple[list[int], list[tuple[int, int]], list[int | None]]
+
+
+def _backend_ready(tokenizer: PreTrainedTokenizerBase) -> Any:
+    """The fast tokenizer's Rust backend when it is set up as ``_pieces`` would leave it, else None."""
+    backend = getattr(tokenizer, "_tokenizer", None)
+    if backend is None or not getattr(tokenizer, "is_fast", False):
+        return None
+    try:
+        split = getattr(tokenizer, "split_special_tokens", False)
+        if backend.truncation is not None or backend.padding is not None or backend.encode_special_tokens != bool(split):
+            return None
+    except AttributeError:  # pragma: no cover - older tokenizers
+        return None
+    return backend
+
+
+def _encode_pieces(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> list[Pieces]:
+    """Word piece ids, character offsets and word indexes of each text, without special tokens.
+
+    The same as ``_pieces`` gives, read straight off the Rust encodings (transformers would first
+    convert every field of every encoding to Python objects), each distinct text encoded once.
+    """
+    unique = list(dict.fromkeys(texts))
+    backend = _backend_ready(tokenizer)
+    if backend is None:
+        batch = _pieces(tokenizer, unique)  # leaves the backend set up for the next call
+        encoded: list[Pieces] = [
+            (ids, batch["offset_mapping"][i], batch.word_ids(i)) for i, ids in enumerate(batch["input_ids"])
+        ]
+    else:
+        encoded = [(e.ids, e.offsets, e.word_ids) for e in backend.encode_batch(unique, add_special_tokens=False)]
+    if len(unique) == len(texts):
+        return encoded
+    lookup = dict(zip(unique, encoded))
+    return [lookup[text] for text in texts]
+
+
 def encode_texts(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_len: int) -> list[EncodedText]:
     """``[CLS] text [SEP]`` per text, cut at ``max_len`` tokens with a flag when cut."""
-    batch = _pieces(tokenizer, texts)
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
     room = max_len - 2
     out = []
-    for i, ids in enumerate(batch["input_ids"]):
-        offsets = batch["offset_mapping"][i]
-        words = batch.word_ids(i)
+    for ids, offsets, words in _encode_pieces(tokenizer, texts):
         keep = min(len(ids), room)
         spans: list[tuple[int, int, int] | None] = [None]
-        spans += [(offsets[j][0], offsets[j][1], words[j]) for j in range(keep)]
+        spans += [(start, end, word) for (start, end), word in zip(offsets[:keep], words[:keep])]
         spans.append(None)
         out.append(
             EncodedText(
@@ -195,21 +312,18 @@ def encode_pairs(
     The end of the message being answered (often the question) matters most to the reply, and
     the reply itself must stay whole as far as possible because its spans are what we tag.
     """
-    text_batch = _pieces(tokenizer, texts)
-    context_batch = _pieces(tokenizer, contexts)
+    text_batch = _encode_pieces(tokenizer, texts)
+    context_batch = _encode_pieces(tokenizer, contexts)
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
     room = max_len - 3
     out = []
-    for i, ids in enumerate(text_batch["input_ids"]):
-        context_ids = context_batch["input_ids"][i]
+    for (ids, offsets, words), (context_ids, _, _) in zip(text_batch, context_batch):
         keep = min(len(ids), room - min(len(context_ids), min_context, room // 2))
         keep_context = min(len(context_ids), room - keep)
         context_part = context_ids[len(context_ids) - keep_context :] if keep_context else []
-        offsets = text_batch["offset_mapping"][i]
-        words = text_batch.word_ids(i)
         head = 2 + len(context_part)
         spans: list[tuple[int, int, int] | None] = [None] * head
-        spans += [(offsets[j][0], offsets[j][1], words[j]) for j in range(keep)]
+        spans += [(start, end, word) for (start, end), word in zip(offsets[:keep], words[:keep])]
         spans.append(None)
         out.append(
             EncodedText(
@@ -242,14 +356,10 @@ def collate(
     """
     width = max(len(item) for item in items)
     width = -(-width // multiple) * multiple
-    ids = torch.full((len(items), width), pad_id, dtype=torch.long)
-    types = torch.zeros((len(items), width), dtype=torch.long)
-    mask = torch.zeros((len(items), width), dtype=torch.long)
-    for row, item in enumerate(items):
-        n = len(item)
-        ids[row, :n] = torch.tensor(item.input_ids)
-        types[row, :n] = torch.tensor(item.token_type_ids)
-        mask[row, :n] = 1
+    lengths = [len(item) for item in items]
+    ids = torch.tensor([[*item.input_ids, *[pad_id] * (width - n)] for item, n in zip(items, lengths)], dtype=torch.long)
+    types = torch.tensor([[*item.token_type_ids, *[0] * (width - n)] for item, n in zip(items, lengths)], dtype=torch.long)
+    mask = (torch.arange(width)[None, :] < torch.tensor(lengths)[:, None]).long()
     return {
         "input_ids": ids.to(device),
         "token_type_ids": types.to(device),
