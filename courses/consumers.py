@@ -140,5 +140,7 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(events.event(events.ERROR, **payload))
 
     async def practice_event(self, message: dict[str, Any]) -> None:
-        """An event from the group (sent by `events_send`): forward it to the browser as it is."""
-        await self.send_json(message["event"])
+        """Events from the group (sent through `courses.practice.broadcast`): forward each to the
+        browser as it is, in order."""
+        for event in message["events"]:
+            await self.send_json(event)

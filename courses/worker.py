@@ -50,6 +50,16 @@ def _warm_or_log() -> None:
         inference_warm()
     except Exception:
         logger.exception("Inference warm-up failed; models will load on first use")
+        return
+    from courses.practice.pipeline import scripts_warm
+
+    try:
+        warmed = scripts_warm()
+    except Exception:
+        # A database not migrated yet, say: the first turn of each scenario reads its script then.
+        logger.exception("Persona scripts not read at start; they will be on first use")
+    else:
+        logger.info("Persona scripts of %d published scenarios read", warmed)
 
 
 @worker_process_init.connect

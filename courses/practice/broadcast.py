@@ -54,34 +54,38 @@ def loop_bind() -> None:
     _bound_loop = asyncio.get_running_loop()
 
 
-async def _group_send_all(layer: Any, messages: list[tuple[str, dict[str, Any]]]) -> None:
-    # Groups are sent to concurrently; within a group, in order, so a page sees its events in sequence.
-    by_group: dict[str, list[dict[str, Any]]] = {}
-    for group, event in messages:
-        by_group.setdefault(group, []).append(event)
-
-    async def send_in_order(group: str, events: list[dict[str, Any]]) -> None:
-        for event in events:
-            await layer.group_send(group, {"type": CHANNEL_MESSAGE_TYPE, "event": event})
-
-    await asyncio.gather(*(send_in_order(group, events) for group, events in by_group.items()))
+async def _group_send_all(layer: Any, by_group: dict[str, list[dict[str, Any]]]) -> None:
+    # One channel-layer message per group carries that group's events in order; groups are sent
+    # to concurrently. Each layer message costs a Redis round trip here and a receive in the web
+    # process, so a turn's dozen events travel as a few messages, not one each.
+    await asyncio.gather(
+        *(layer.group_send(group, {"type": CHANNEL_MESSAGE_TYPE, "events": events}) for group, events in by_group.items())
+    )
 
 
 Message = tuple[object, dict[str, Any]]  # (session id, event)
 
 
 async def _send_steps(layer: Any, steps: list[tuple[list[tuple[str, dict[str, Any]]], float]]) -> None:
+    # Steps with no pause between them are coalesced; a pause sends what has gathered first.
+    pending: dict[str, list[dict[str, Any]]] = {}
     for messages, pause_after in steps:
-        await _group_send_all(layer, messages)
-        # Even without a pause, yield: on the in-memory layer a send never waits, and the consumers
-        # must get a turn to drain their queues before they fill (a full queue drops messages).
-        await asyncio.sleep(pause_after)
+        for group, event in messages:
+            pending.setdefault(group, []).append(event)
+        if pause_after > 0:
+            await _group_send_all(layer, pending)
+            pending = {}
+            await asyncio.sleep(pause_after)
+    if pending:
+        await _group_send_all(layer, pending)
+    # Yield: on the in-memory layer a send never waits, and the consumers must get a turn to
+    # drain their queues before they fill (a full queue drops messages).
+    await asyncio.sleep(0)
 
 
 def events_send_steps(steps: Iterable[tuple[Iterable[Message], float]]) -> None:
-    """Send steps of events, each step's events concurrently (in order within a session), pausing
-    after a step as asked; all in one hop to the event loop, so a streamed reply costs one
-    connection to the layer, not one per word."""
+    """Send steps of events, in order within a session, pausing after a step as asked; all in one
+    hop to the event loop. Events between pauses go to each session as one layer message."""
     batch = [([(group_name(sid), event) for sid, event in messages], pause) for messages, pause in steps]
     batch = [(messages, pause) for messages, pause in batch if messages]
     if not batch:

@@ -1,9 +1,9 @@
 """Every event of the practice websocket, in one place.
 
 Server → browser events are JSON objects with a "type" field. Inside the channel layer the
-same events travel as {"type": "practice.event", "event": {...}} to the consumer of group
-`practice.<session uuid>`; `courses.practice.broadcast.events_send` is the one helper that calls
-group_send.
+same events travel as {"type": "practice.event", "events": [{...}, ...]} (one layer message for the
+events sent together) to the consumer of group `practice.<session uuid>`;
+`courses.practice.broadcast` is the one module that calls group_send.
 
 Browser → server messages:
     {"type": "turn.submit", "client_id": "<uuid4>", "text": "..."}   a learner turn (≤ MAX_TURN_CHARS)

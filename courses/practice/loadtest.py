@@ -100,6 +100,8 @@ class SimulatedLearner:
 class LoadtestResult:
     learners: int
     turns: int
+    think_ms: int = 0
+    ramp_s: float = 0.0
     sent: int = 0
     saved: int = 0
     analysed: int = 0
@@ -128,6 +130,8 @@ class LoadtestResult:
             "max_ms": _round(max(self.latencies_ms) if self.latencies_ms else None),
             "learners": self.learners,
             "turns": self.turns,
+            "think_ms": self.think_ms,
+            "ramp_s": self.ramp_s,
             "saved": self.saved,
             "failed": self.failed,
             "refused": self.refused,
@@ -446,7 +450,7 @@ async def loadtest_run(
     seed: int = 1,
 ) -> LoadtestResult:
     """Every learner at once, each sending `turns` turns; stops everything at `timeout` seconds."""
-    result = LoadtestResult(learners=len(learners), turns=turns)
+    result = LoadtestResult(learners=len(learners), turns=turns, think_ms=think_ms, ramp_s=ramp_s)
     rng = random.Random(seed)
     started = time.monotonic()
     deadline = started + timeout
@@ -505,6 +509,12 @@ def report_lines(result: LoadtestResult) -> list[str]:
 
     lines = [
         f"learners {data['learners']} × turns {data['turns']} in {data['duration_s']:.1f} s",
+        (
+            f"pacing          {data['think_ms'] / 1000:.1f} s (±50%) between a reply and the next turn, "
+            f"starts spread over {data['ramp_s']:.1f} s"
+            if data["think_ms"] or data["ramp_s"]
+            else "pacing          none: every learner sends again the moment a reply ends (a flood)"
+        ),
         f"turns sent      {data['sent']}",
         f"turns saved     {data['saved']}",
         f"turns analysed  {data['analysed']}",

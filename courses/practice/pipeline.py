@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 
-from courses.models import Turn
+from courses.models import Scenario, Turn
 from courses.practice import events
 from courses.practice.broadcast import Message, events_send_steps
 from courses.selectors.practice import turn_serialise
@@ -65,6 +65,21 @@ def _similarity_prime(turns: Sequence[Turn], scripts: Mapping[int, ScenarioScrip
     from inference import registry
 
     registry.sentence_encoder().encode([turn.text for turn in turns] + lines)
+
+
+def scripts_warm() -> int:
+    """Read every published scenario's persona replies and encode their example learner lines now,
+    at worker start, so the first learner of each scenario does not wait for those passes.
+    Returns the number of scenarios warmed."""
+    from courses.models import Course
+
+    scenario_ids = set(
+        Scenario.objects.filter(module__course__status=Course.Status.PUBLISHED).values_list("pk", flat=True)
+    )
+    scripts = scenario_scripts(scenario_ids=scenario_ids)
+    _readings_fill([reply.text for script in scripts.values() for reply in script.replies])
+    _similarity_prime([], scripts)
+    return len(scripts)
 
 
 def _contexts(turns: Sequence[Turn]) -> dict[int, str]:
@@ -148,7 +163,7 @@ def analysis_events(outcome: TurnOutcome) -> list[Message]:
 _WORD = re.compile(r"\S+\s*")
 
 
-BUSY_WORDS_PER_TOKEN = 6
+UNPACED_WORDS_PER_TOKEN = 6
 
 
 def _tokens(text: str) -> list[str]:
@@ -164,18 +179,20 @@ def replies_send(outcomes: Sequence[TurnOutcome]) -> None:
     session.summary where a turn ended its session. (turn.analysis, guidance and persona.state
     went out as each turn was saved.)
 
-    Every session's words go out together, one round at a time. They are paced for a typing
-    feel, one word a token, only when no other turn waits for this worker; when turns wait,
-    they go out at once, a few words a token, so streaming never holds up the next analysis."""
+    Every session's words go out together, one round at a time. With PRACTICE_TOKEN_DELAY_MS set
+    they are paced for a typing feel, one word a token, but only while no other turn waits for
+    this worker. Unpaced (the default) or busy, a token carries a few words and the whole reply
+    goes out at once, so streaming never holds up the next analysis nor floods the sockets."""
     streams = [(o.session_id, o.turn, o.persona_turn) for o in outcomes if o.persona_turn is not None]
     starts: list[Message] = [
         (sid, events.event(events.REPLY_START, turn_id=reply.pk, in_reply_to=turn.pk)) for sid, turn, reply in streams
     ]
     words = [(sid, reply, _tokens(reply.text)) for sid, _, reply in streams]
     pause = min(settings.PRACTICE_TOKEN_DELAY_MS, 15) / 1000
-    if words and Turn.objects.filter(status=Turn.Status.QUEUED).exists():
+    if words and pause and Turn.objects.filter(status=Turn.Status.QUEUED).exists():
         pause = 0.0
-        words = [(sid, reply, _chunks(tokens, BUSY_WORDS_PER_TOKEN)) for sid, reply, tokens in words]
+    if not pause:
+        words = [(sid, reply, _chunks(tokens, UNPACED_WORDS_PER_TOKEN)) for sid, reply, tokens in words]
     rounds = max((len(tokens) for _, _, tokens in words), default=0)
     steps: list[tuple[list[Message], float]] = [(starts, 0.0)]
     for position in range(rounds):

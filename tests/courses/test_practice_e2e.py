@@ -369,10 +369,15 @@ def test_loadtest_command_against_the_real_stack(stack: Stack) -> None:
     users_before = get_user_model().objects.count()
     out = io.StringIO()
     call_command(
-        "loadtest", "--learners", "3", "--turns", "2", "--url", stack.url, "--json", "--timeout", "60", stdout=out
-    )
-    figures = json.loads(out.getvalue().strip().splitlines()[-1])
+        "loadtest", "--learners", "3", "--turns", "2", "--think-ms", "300", "--url", stack.url, "--json",
+        "--timeout", "60", stdout=out,
+    )  # fmt: skip
+    report = out.getvalue()
+    figures = json.loads(report.strip().splitlines()[-1])
     assert figures["learners"] == 3 and figures["turns"] == 2
+    # The start spread defaults to one think time, and the report says how the learners were paced.
+    assert figures["think_ms"] == 300 and figures["ramp_s"] == 0.3
+    assert "0.3 s (±50%) between a reply and the next turn" in report
     assert figures["sent"] == 6
     assert figures["analysed"] == 6
     assert figures["lost"] == 0

@@ -13,6 +13,7 @@ import json
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from courses.practice import loadtest
@@ -34,10 +35,17 @@ class Command(BaseCommand):
             "--turn-timeout", type=float, default=30.0, help="Give up on one turn after this many seconds."
         )
         parser.add_argument(
-            "--think-ms", type=int, default=0, help="Pause between a reply and the next turn (jittered)."
+            "--think-ms",
+            type=int,
+            default=None,
+            help="Pause between a reply and the next turn, jittered ±50%% (default: the sustained pace the "
+            "rate limit allows, 60 s / PRACTICE_TURNS_PER_MINUTE; 0 floods).",
         )
         parser.add_argument(
-            "--ramp", type=float, default=0.0, help="Spread the learners' starts over this many seconds."
+            "--ramp",
+            type=float,
+            default=None,
+            help="Spread the learners' starts over this many seconds (default: one think time).",
         )
         parser.add_argument("--seed", type=int, default=1, help="Seed for the choice of sentences.")
         parser.add_argument(
@@ -53,6 +61,15 @@ class Command(BaseCommand):
             raise CommandError("--turns must be between 1 and 100.")
         if options["timeout"] <= 0 or options["turn_timeout"] <= 0:
             raise CommandError("Timeouts must be positive.")
+        # A real learner cannot keep up more than the rate limit allows: pace at that by default, so
+        # the figures describe the most a cohort of this size may ask of the server. --think-ms 0
+        # --ramp 0 is the flood: every learner sends again the moment a reply ends.
+        think_ms = options["think_ms"]
+        if think_ms is None:
+            think_ms = 60_000 // max(1, settings.PRACTICE_TURNS_PER_MINUTE)
+        ramp_s = options["ramp"] if options["ramp"] is not None else think_ms / 1000
+        if think_ms < 0 or ramp_s < 0:
+            raise CommandError("--think-ms and --ramp cannot be negative.")
         try:
             target = loadtest.target_parse(options["url"])
             loadtest.server_check(target)
@@ -92,8 +109,8 @@ class Command(BaseCommand):
                     scenario=scenario,
                     timeout=options["timeout"],
                     turn_timeout=options["turn_timeout"],
-                    think_ms=options["think_ms"],
-                    ramp_s=options["ramp"],
+                    think_ms=think_ms,
+                    ramp_s=ramp_s,
                     seed=options["seed"],
                 )
             )
