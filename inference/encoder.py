@@ -111,10 +111,11 @@ def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
-    """"auto": bf16 where the hardware multiplies it natively (CUDA; CPUs with AMX or AVX512-BF16).
+    """"auto": bf16 on CUDA and on CPUs with AMX tiles, float32 elsewhere.
 
-    The models were fine-tuned under bf16 autocast, so bf16 inference matches training; on such
-    CPUs it is several times faster for batches, while CPUs without it would emulate bf16 slowly.
+    The models were fine-tuned under bf16 autocast, so bf16 inference matches training. With AMX
+    it is several times faster for batches; with AVX512-BF16 alone it is slower than float32
+    (measured on a 2-core Xeon without AMX: 61 vs 97 turns/s batched, 25 vs 17 ms a single turn).
     """
     if name in ("float32", "fp32"):
         return torch.float32
@@ -124,16 +125,15 @@ def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
         raise ValueError(f"unknown dtype {name!r}: auto, float32 or bfloat16")
     if device.type == "cuda":
         return torch.bfloat16
-    cpu = getattr(torch, "cpu", None)
-    native = False
-    for probe in ("_is_amx_tile_supported", "_is_avx512_bf16_supported"):
-        check = getattr(cpu, probe, None)
-        if check is not None:
-            try:
-                native = native or bool(check())
-            except Exception:  # pragma: no cover - depends on the build
-                pass
-    return torch.bfloat16 if native else torch.float32
+    return torch.bfloat16 if cpu_has_amx() else torch.float32
+
+
+def cpu_has_amx() -> bool:
+    check = getattr(getattr(torch, "cpu", None), "_is_amx_tile_supported", None)
+    try:
+        return bool(check()) if check is not None else False
+    except Exception:  # pragma: no cover - depends on the build
+        return False
 
 
 # --------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ class InferenceConfig:
     threads: int = 2  # torch intra-op threads on CPU
     quantize: bool = False  # int8 dynamic quantisation of the Linear layers on CPU
     base_model_path: str | None = None  # local folder of the base encoder; default: the PyPI package
-    dtype: str = "auto"  # auto (bf16 where the hardware has it), float32 or bfloat16; quantize implies float32
+    dtype: str = "auto"  # auto (bf16 on CUDA or AMX CPUs), float32 or bfloat16; quantize implies float32
     artefacts_dir: Path = field(default=ARTEFACTS_DIR)
 
 

@@ -201,21 +201,24 @@ def turns_claim(*, turn_id: int, batch_size: int) -> list[int]:
         status=Turn.Status.RUNNING, attempts=F("attempts") + 1
     ):
         return []
-    claimed = [turn_id]
-    if batch_size > 1:
-        candidates = list(
-            Turn.objects.filter(status=Turn.Status.QUEUED, role=Turn.Role.LEARNER)
-            .exclude(pk=turn_id)
-            .order_by("created_at", "id")
-            .values_list("pk", flat=True)[: batch_size - 1]
+    return [turn_id] + (turns_claim_queued(batch_size=batch_size - 1) if batch_size > 1 else [])
+
+
+def turns_claim_queued(*, batch_size: int) -> list[int]:
+    """Claim up to batch_size queued learner turns, oldest first, each by a conditional update.
+    Another worker may take any of them between the read and the update: fine, it wins."""
+    candidates = list(
+        Turn.objects.filter(status=Turn.Status.QUEUED, role=Turn.Role.LEARNER)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    return [
+        pk
+        for pk in candidates
+        if Turn.objects.filter(pk=pk, status=Turn.Status.QUEUED).update(
+            status=Turn.Status.RUNNING, attempts=F("attempts") + 1
         )
-        for candidate in candidates:
-            # Another worker may take any of these between our read and this update: fine, it wins.
-            if Turn.objects.filter(pk=candidate, status=Turn.Status.QUEUED).update(
-                status=Turn.Status.RUNNING, attempts=F("attempts") + 1
-            ):
-                claimed.append(candidate)
-    return claimed
+    ]
 
 
 def turns_release(*, turn_ids: list[int]) -> None:

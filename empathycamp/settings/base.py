@@ -170,7 +170,7 @@ INFERENCE = {
     "threads": int(os.environ.get("INFERENCE_THREADS", "2")),
     "quantize": env_bool("INFERENCE_QUANTIZE", False),
     "base_model_path": os.environ.get("INFERENCE_BASE_MODEL_PATH") or None,
-    "dtype": os.environ.get("INFERENCE_DTYPE", "auto"),  # auto (bf16 where native) | float32 | bfloat16
+    "dtype": os.environ.get("INFERENCE_DTYPE", "auto"),  # auto (bf16 on CUDA or AMX) | float32 | bfloat16
 }
 TRAINING_DATA_DIR = Path(os.environ.get("TRAINING_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
 

@@ -88,3 +88,49 @@ def test_a_transient_error_then_success_keeps_the_turn(turn, sent, monkeypatch):
     turn.refresh_from_db()
     assert turn.status == Turn.Status.DONE and turn.attempts == 2
     assert sent == []
+
+
+def _queued_turn(learner, text: str) -> Turn:
+    bundle = course_bundle_create()
+    enrollment_create(learner=learner, course=bundle.course)
+    session = practice_session_start(learner=learner, scenario=bundle.scenario)
+    turn, _ = turn_submit(session_id=session.pk, learner=learner, client_id=uuid.uuid4(), text=text)
+    return turn
+
+
+def test_turns_that_queue_during_a_batch_are_analysed_by_the_same_task(turn, bob, monkeypatch):
+    later = _queued_turn(bob, "What happened next?")
+    batches: list[list[int]] = []
+
+    def analyse(ids):
+        batches.append(list(ids))
+        Turn.objects.filter(pk__in=ids).update(status=Turn.Status.DONE)
+        return []
+
+    monkeypatch.setattr("courses.practice.pipeline.batch_analyse", analyse)
+    from django.conf import settings
+
+    monkeypatch.setattr(settings, "PRACTICE_BATCH_SIZE", 1)
+    assert analyse_turn_task.apply(args=[turn.pk]).get() == 2
+    assert batches == [[turn.pk], [later.pk]]
+    # The later turn's own task then finds nothing to do.
+    assert analyse_turn_task.apply(args=[later.pk]).get() == 0
+
+
+def test_a_failed_follow_on_batch_gives_its_turns_back_to_their_own_tasks(turn, bob, sent, monkeypatch):
+    later = _queued_turn(bob, "What happened next?")
+
+    def analyse(ids):
+        if later.pk in ids:
+            raise OperationalError("server closed the connection unexpectedly")
+        Turn.objects.filter(pk__in=ids).update(status=Turn.Status.DONE)
+        return []
+
+    from django.conf import settings
+
+    monkeypatch.setattr(settings, "PRACTICE_BATCH_SIZE", 1)
+    monkeypatch.setattr("courses.practice.pipeline.batch_analyse", analyse)
+    assert analyse_turn_task.apply(args=[turn.pk]).get() == 1
+    later.refresh_from_db()
+    assert later.status == Turn.Status.QUEUED and later.failure_reason == ""
+    assert sent == []  # nobody was told of a failure: the turn still waits for its own task
