@@ -17,6 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from courses.services.practice import turns_claim, turns_claim_queued, turns_fail, turns_release
+from empathycamp.tasking import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -77,10 +78,13 @@ def analyse_turn_task(self, turn_id: int) -> int:
         try:
             _batch_run(more)
         except Exception:
-            # Each of these turns has its own task message in the queue, with its own retries:
-            # hand them back to it rather than deciding their fate here.
-            logger.warning("Follow-on batch %s failed; giving the turns back to their own tasks", more, exc_info=True)
+            # Not this task's turns to fail: queue them again, each under a fresh task with its own
+            # retries. (Their first task messages may already have run, found them claimed here
+            # and finished.) A second task for one turn finds it claimed and does nothing.
+            logger.warning("Follow-on batch %s failed; queueing its turns again", more, exc_info=True)
             turns_release(turn_ids=more)
+            for pk in more:
+                enqueue(analyse_turn_task, pk)
             break
         done += len(more)
     return done

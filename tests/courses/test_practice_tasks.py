@@ -117,7 +117,7 @@ def test_turns_that_queue_during_a_batch_are_analysed_by_the_same_task(turn, bob
     assert analyse_turn_task.apply(args=[later.pk]).get() == 0
 
 
-def test_a_failed_follow_on_batch_gives_its_turns_back_to_their_own_tasks(turn, bob, sent, monkeypatch):
+def test_a_failed_follow_on_batch_queues_its_turns_again_under_fresh_tasks(turn, bob, sent, monkeypatch):
     later = _queued_turn(bob, "What happened next?")
 
     def analyse(ids):
@@ -128,9 +128,12 @@ def test_a_failed_follow_on_batch_gives_its_turns_back_to_their_own_tasks(turn, 
 
     from django.conf import settings
 
+    handed_over: list[tuple] = []
     monkeypatch.setattr(settings, "PRACTICE_BATCH_SIZE", 1)
     monkeypatch.setattr("courses.practice.pipeline.batch_analyse", analyse)
+    monkeypatch.setattr("courses.tasks.enqueue", lambda task, *args: handed_over.append((task.name, args)))
     assert analyse_turn_task.apply(args=[turn.pk]).get() == 1
     later.refresh_from_db()
     assert later.status == Turn.Status.QUEUED and later.failure_reason == ""
-    assert sent == []  # nobody was told of a failure: the turn still waits for its own task
+    assert handed_over == [("practice.analyse_turn", (later.pk,))]
+    assert sent == []  # nobody was told of a failure: the turn waits for its fresh task
