@@ -82,7 +82,15 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "empathycamp.sqlite3",
-            "OPTIONS": {"timeout": 20},
+            # IMMEDIATE: a transaction takes the write lock when it begins. With SQLite's default
+            # (DEFERRED) a transaction that reads and then writes while another thread writes fails
+            # at once with "database is locked", timeout or not: learners' turn saves did, under a
+            # few learners at once. WAL lets pages read while a turn is written.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
