@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 
-from courses.models import Scenario, Turn
+from courses.models import Course, Scenario, Turn
 from courses.practice import events
 from courses.practice.broadcast import Message, events_send_steps
 from courses.selectors.practice import turn_serialise
@@ -71,8 +71,6 @@ def scripts_warm() -> int:
     """Read every published scenario's persona replies and encode their example learner lines now,
     at worker start, so the first learner of each scenario does not wait for those passes.
     Returns the number of scenarios warmed."""
-    from courses.models import Course
-
     scenario_ids = set(
         Scenario.objects.filter(module__course__status=Course.Status.PUBLISHED).values_list("pk", flat=True)
     )

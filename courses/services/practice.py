@@ -24,7 +24,7 @@ from django.utils import timezone
 from courses.models import ItemProgress, PersonaReply, PracticeSession, Scenario, ScenarioGoal, Turn
 from courses.practice import events, signals
 from courses.practice import persona_state as feelings
-from courses.practice.broadcast import events_send
+from courses.practice.broadcast import events_send, events_send_many
 from courses.practice.engine import Similarity, TurnFacts, engine_for
 from courses.practice.guidance import guidance_compose
 from courses.practice.summary import GoalSpec, LearnerTurn, all_goals_met, goals_met, session_score, summary_compose
@@ -233,8 +233,10 @@ def turns_fail(*, turn_ids: list[int], reason: str) -> None:
             Turn.objects.filter(pk__in=turn_ids, status=Turn.Status.RUNNING).values_list("pk", "session_id")
         )
         Turn.objects.filter(pk__in=[pk for pk, _ in failed]).update(status=Turn.Status.FAILED, failure_reason=reason)
-    for pk, session_id in failed:
-        events_send(session_id, events.event(events.TURN_STATUS, turn_id=pk, status="failed", reason=reason))
+    # One hop for the whole batch: each session's event still travels on its own to its group.
+    events_send_many(
+        [(session_id, events.event(events.TURN_STATUS, turn_id=pk, status="failed", reason=reason)) for pk, session_id in failed]
+    )
 
 
 @dataclass

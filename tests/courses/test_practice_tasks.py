@@ -31,6 +31,7 @@ def sent(monkeypatch):
     """Events the services send, instead of the channel layer."""
     sent: list[tuple[object, dict]] = []
     monkeypatch.setattr("courses.services.practice.events_send", lambda sid, event: sent.append((sid, event)))
+    monkeypatch.setattr("courses.services.practice.events_send_many", lambda messages: sent.extend(messages))
     return sent
 
 
@@ -98,7 +99,7 @@ def _queued_turn(learner, text: str) -> Turn:
     return turn
 
 
-def test_turns_that_queue_during_a_batch_are_analysed_by_the_same_task(turn, bob, monkeypatch):
+def test_turns_that_queue_during_a_batch_are_analysed_by_the_same_task(turn, bob, settings, monkeypatch):
     later = _queued_turn(bob, "What happened next?")
     batches: list[list[int]] = []
 
@@ -107,17 +108,15 @@ def test_turns_that_queue_during_a_batch_are_analysed_by_the_same_task(turn, bob
         Turn.objects.filter(pk__in=ids).update(status=Turn.Status.DONE)
         return []
 
+    settings.PRACTICE_BATCH_SIZE = 1
     monkeypatch.setattr("courses.practice.pipeline.batch_analyse", analyse)
-    from django.conf import settings
-
-    monkeypatch.setattr(settings, "PRACTICE_BATCH_SIZE", 1)
     assert analyse_turn_task.apply(args=[turn.pk]).get() == 2
     assert batches == [[turn.pk], [later.pk]]
     # The later turn's own task then finds nothing to do.
     assert analyse_turn_task.apply(args=[later.pk]).get() == 0
 
 
-def test_a_failed_follow_on_batch_queues_its_turns_again_under_fresh_tasks(turn, bob, sent, monkeypatch):
+def test_a_failed_follow_on_batch_queues_its_turns_again_under_fresh_tasks(turn, bob, sent, settings, monkeypatch):
     later = _queued_turn(bob, "What happened next?")
 
     def analyse(ids):
@@ -126,10 +125,8 @@ def test_a_failed_follow_on_batch_queues_its_turns_again_under_fresh_tasks(turn,
         Turn.objects.filter(pk__in=ids).update(status=Turn.Status.DONE)
         return []
 
-    from django.conf import settings
-
     handed_over: list[tuple] = []
-    monkeypatch.setattr(settings, "PRACTICE_BATCH_SIZE", 1)
+    settings.PRACTICE_BATCH_SIZE = 1
     monkeypatch.setattr("courses.practice.pipeline.batch_analyse", analyse)
     monkeypatch.setattr("courses.tasks.enqueue", lambda task, *args: handed_over.append((task.name, args)))
     assert analyse_turn_task.apply(args=[turn.pk]).get() == 1
