@@ -73,7 +73,9 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
             return
         if len(text_data) > events.MAX_FRAME_BYTES:
             limit = f"{events.MAX_TURN_CHARS:,}"
-            await self._error(events.ERR_TOO_LONG, f"That message is too long; please keep it under {limit} characters.")
+            await self._error(
+                events.ERR_TOO_LONG, f"That message is too long; please keep it under {limit} characters."
+            )
             return
         try:
             content = json.loads(text_data)
@@ -124,9 +126,7 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
 
     async def _call(self, service: Any, **kwargs: Any) -> Any:
         try:
-            return await _db(service)(
-                session_id=self.session_id, learner=self.scope["user"], **kwargs
-            )
+            return await _db(service)(session_id=self.session_id, learner=self.scope["user"], **kwargs)
         except PracticeRefused as refused:
             await self._error(refused.code, refused.message, client_id=refused.client_id)
         except (SessionNotFound, PermissionDenied):

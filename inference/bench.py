@@ -118,7 +118,13 @@ def _timed(function: Callable[[], Any]) -> float:
     return time.perf_counter() - started
 
 
-def run_bench(n: int = 2000, latency_samples: int = 200, batch_size: int = 64, chunk: int = 256, log: Callable[[str], None] = print) -> dict[str, Any]:
+def run_bench(
+    n: int = 2000,
+    latency_samples: int = 200,
+    batch_size: int = 64,
+    chunk: int = 256,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Turns per second both ways, their ratio, and single-turn latency of the batched entry point."""
     import torch
 
@@ -145,7 +151,7 @@ def run_bench(n: int = 2000, latency_samples: int = 200, batch_size: int = 64, c
     for turn in generate_turns(latency_samples, seed=11):
         latencies.append(_timed(lambda t=turn: analyse_turns([t])) * 1000)
     latencies.sort()
-    p95 = latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))]
+    p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
     result = {
         "n": n,
         "threads": torch.get_num_threads(),

@@ -15,17 +15,24 @@ from inference.encoder import (
     PAD_MULTIPLE,
     EncodedText,
     ServedModel,
+    WordGroups,
     collate,
     embedding_fingerprint,
     encode_texts,
     freeze_embeddings,
     length_sorted_batches,
     load_base_encoder,
-    WordGroups,
     mean_pool,
     word_spans,
 )
-from inference.labels import EKMAN_LABELS, EKMAN_MAPPING, GOEMOTIONS_LABELS, NEUTRAL, SENTIMENT_LABELS, SENTIMENT_MAPPING
+from inference.labels import (
+    EKMAN_LABELS,
+    EKMAN_MAPPING,
+    GOEMOTIONS_LABELS,
+    NEUTRAL,
+    SENTIMENT_LABELS,
+    SENTIMENT_MAPPING,
+)
 
 TOP_K = 3
 MAX_HIGHLIGHTS = 5
@@ -58,7 +65,9 @@ def build_emotion_model(base_path: Path, dropout: float = 0.1) -> EmotionModel:
 _LABEL_INDEX = {label: i for i, label in enumerate(GOEMOTIONS_LABELS)}
 
 
-def _grouped(probs: Sequence[float], labels_over: Sequence[str], mapping: dict[str, tuple[str, ...]], groups: Sequence[str]) -> dict[str, Any]:
+def _grouped(
+    probs: Sequence[float], labels_over: Sequence[str], mapping: dict[str, tuple[str, ...]], groups: Sequence[str]
+) -> dict[str, Any]:
     """Group probability = max over members; a group is present when any member label is."""
     index = _LABEL_INDEX
     group_probs = {group: round(float(max(probs[index[m]] for m in mapping[group])), 4) for group in groups}
@@ -76,7 +85,10 @@ def empty_emotion_result() -> dict[str, Any]:
 
 
 def _result(
-    probs: np.ndarray, labels_over: list[str], highlights: dict[str, list[dict[str, Any]]], order: Sequence[int] | None = None
+    probs: np.ndarray,
+    labels_over: list[str],
+    highlights: dict[str, list[dict[str, Any]]],
+    order: Sequence[int] | None = None,
 ) -> dict[str, Any]:
     if order is None:
         order = np.argsort(-probs, kind="stable").tolist()
@@ -109,7 +121,11 @@ class EmotionDetector(ServedModel):
         return encode_texts(self.tokenizer, texts, self.max_len)
 
     def forward_encoded(
-        self, items: Sequence[EncodedText], batch_size: int = 64, with_tokens: bool = True, pad_multiple: int = PAD_MULTIPLE
+        self,
+        items: Sequence[EncodedText],
+        batch_size: int = 64,
+        with_tokens: bool = True,
+        pad_multiple: int = PAD_MULTIPLE,
     ) -> tuple[np.ndarray, list[np.ndarray | None]]:
         """Probabilities (n, 28) and, per item, per-token logit contributions (tokens, 28).
 
@@ -176,10 +192,90 @@ class EmotionDetector(ServedModel):
 # Function words carry little emotion of their own but pick up context in the last layer; the UI
 # should point at content words, so they are never highlighted.
 _FUNCTION_WORDS = frozenset(
-    """a an the and or but if so of to in on at by for with from as is am are was were be been being
-    i me my mine we us our you your he him his she her it its they them their this that these those
-    there here then than too very just do does did have has had will would can could should shall
-    may might must not no nor s t d ll m re ve name""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "so",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+        "is",
+        "am",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "i",
+        "me",
+        "my",
+        "mine",
+        "we",
+        "us",
+        "our",
+        "you",
+        "your",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "it",
+        "its",
+        "they",
+        "them",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "then",
+        "than",
+        "too",
+        "very",
+        "just",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "not",
+        "no",
+        "nor",
+        "s",
+        "t",
+        "d",
+        "ll",
+        "m",
+        "re",
+        "ve",
+        "name",
+    ]
 )
 
 
@@ -198,7 +294,9 @@ def _highlights(text: str, item: EncodedText, scores: np.ndarray) -> list[dict[s
     return _choose(np.array([w["weight"] for w in words]), [(w["start"], w["end"], w["text"]) for w in words])
 
 
-def _highlights_many(text: str, item: EncodedText, scores: np.ndarray, labels: Sequence[int]) -> list[list[dict[str, Any]]]:
+def _highlights_many(
+    text: str, item: EncodedText, scores: np.ndarray, labels: Sequence[int]
+) -> list[list[dict[str, Any]]]:
     """``_highlights`` for several label columns of ``scores`` (tokens, labels), the words grouped once."""
     groups: WordGroups = item.word_groups(min(len(item.spans), len(scores)))
     if not len(groups):

@@ -84,18 +84,14 @@ def _tagged_spans_many(
             bounds[word] = [start, end]
             peaks[word] = list(row)
             continue
-        if start < entry[0]:
-            entry[0] = start
-        if end > entry[1]:
-            entry[1] = end
+        entry[0] = min(entry[0], start)
+        entry[1] = max(entry[1], end)
         peak = peaks[word]
         for c, value in enumerate(row):
-            if value > peak[c]:
-                peak[c] = value
+            peak[c] = max(peak[c], value)
     order = sorted(peaks)
     return [
-        _merge(text, [bounds[word] for word in order if not peaks[word][c] < threshold])
-        for c in range(len(columns))
+        _merge(text, [bounds[word] for word in order if not peaks[word][c] < threshold]) for c in range(len(columns))
     ]
 
 
@@ -189,7 +185,9 @@ class EmpathyScorer(ServedModel):
             out.append(result)
         return out
 
-    def analyse(self, texts: Sequence[str], contexts: Sequence[str] | None = None, batch_size: int = 64) -> list[dict[str, Any]]:
+    def analyse(
+        self, texts: Sequence[str], contexts: Sequence[str] | None = None, batch_size: int = 64
+    ) -> list[dict[str, Any]]:
         """The "empathy" part of an analysis for each response, in input order."""
         contexts = list(contexts) if contexts is not None else [""] * len(texts)
         items = self.encode(contexts, texts)

@@ -27,8 +27,8 @@ from torch import nn
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerBase  # noqa: E402
-from transformers.utils import logging as hf_logging  # noqa: E402
+from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerBase
+from transformers.utils import logging as hf_logging
 
 hf_logging.set_verbosity_error()
 hf_logging.disable_progress_bar()
@@ -111,7 +111,7 @@ def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
-    """"auto": bf16 on CUDA and on CPUs with AMX tiles, float32 elsewhere.
+    """ "auto": bf16 on CUDA and on CPUs with AMX tiles, float32 elsewhere.
 
     The models were fine-tuned under bf16 autocast, so bf16 inference matches training. With AMX
     it is several times faster for batches; with AVX512-BF16 alone it is slower than float32
@@ -132,7 +132,7 @@ def cpu_has_amx() -> bool:
     check = getattr(getattr(torch, "cpu", None), "_is_amx_tile_supported", None)
     try:
         return bool(check()) if check is not None else False
-    except Exception:  # pragma: no cover - depends on the build
+    except Exception:  # noqa: BLE001 - a private torch probe: any failure means no AMX
         return False
 
 
@@ -191,10 +191,8 @@ class WordGroups:
                 bounds[word] = [start, end]
                 members[word] = [position]
             else:
-                if start < entry[0]:
-                    entry[0] = start
-                if end > entry[1]:
-                    entry[1] = end
+                entry[0] = min(entry[0], start)
+                entry[1] = max(entry[1], end)
                 members[word].append(position)
         keys = list(members)
         width = max((len(m) for m in members.values()), default=0)
@@ -236,9 +234,7 @@ class WordGroups:
 
 
 def _pieces(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> Any:
-    return tokenizer(
-        list(texts), add_special_tokens=False, return_offsets_mapping=True, return_attention_mask=False
-    )
+    return tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True, return_attention_mask=False)
 
 
 Pieces = tuple[list[int], list[tuple[int, int]], list[int | None]]
@@ -251,7 +247,11 @@ def _backend_ready(tokenizer: PreTrainedTokenizerBase) -> Any:
         return None
     try:
         split = getattr(tokenizer, "split_special_tokens", False)
-        if backend.truncation is not None or backend.padding is not None or backend.encode_special_tokens != bool(split):
+        if (
+            backend.truncation is not None
+            or backend.padding is not None
+            or backend.encode_special_tokens != bool(split)
+        ):
             return None
     except AttributeError:  # pragma: no cover - older tokenizers
         return None
@@ -357,8 +357,12 @@ def collate(
     width = max(len(item) for item in items)
     width = -(-width // multiple) * multiple
     lengths = [len(item) for item in items]
-    ids = torch.tensor([[*item.input_ids, *[pad_id] * (width - n)] for item, n in zip(items, lengths)], dtype=torch.long)
-    types = torch.tensor([[*item.token_type_ids, *[0] * (width - n)] for item, n in zip(items, lengths)], dtype=torch.long)
+    ids = torch.tensor(
+        [[*item.input_ids, *[pad_id] * (width - n)] for item, n in zip(items, lengths)], dtype=torch.long
+    )
+    types = torch.tensor(
+        [[*item.token_type_ids, *[0] * (width - n)] for item, n in zip(items, lengths)], dtype=torch.long
+    )
     mask = (torch.arange(width)[None, :] < torch.tensor(lengths)[:, None]).long()
     return {
         "input_ids": ids.to(device),
@@ -441,11 +445,7 @@ def load_artefact_weights(model: nn.Module, artefact_dir: Path, config: dict[str
         if not path.is_file():
             raise ArtefactError(f"{path} is missing")
         state.update(load_file(str(path)))
-    expected = {
-        name
-        for name in model.state_dict()
-        if not any(name.endswith(frozen) for frozen in FROZEN_EMBEDDINGS)
-    }
+    expected = {name for name in model.state_dict() if not any(name.endswith(frozen) for frozen in FROZEN_EMBEDDINGS)}
     missing = sorted(expected - set(state))
     unexpected = sorted(set(state) - expected)
     if missing or unexpected:

@@ -94,7 +94,11 @@ def emotion_detector() -> EmotionDetector:
         from inference.emotion import EmotionDetector
 
         return EmotionDetector.load(
-            _config.artefacts_dir / "emotion", _config.base_model_path, device(), quantize=_config.quantize, dtype=_config.dtype
+            _config.artefacts_dir / "emotion",
+            _config.base_model_path,
+            device(),
+            quantize=_config.quantize,
+            dtype=_config.dtype,
         )
 
     return _get("emotion", load)
@@ -105,7 +109,11 @@ def empathy_scorer() -> EmpathyScorer:
         from inference.empathy import EmpathyScorer
 
         return EmpathyScorer.load(
-            _config.artefacts_dir / "empathy", _config.base_model_path, device(), quantize=_config.quantize, dtype=_config.dtype
+            _config.artefacts_dir / "empathy",
+            _config.base_model_path,
+            device(),
+            quantize=_config.quantize,
+            dtype=_config.dtype,
         )
 
     return _get("empathy", load)

@@ -20,21 +20,17 @@ evaluation figures.
 
 from __future__ import annotations
 
+import math
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from re import _constants as _sre
+from re import _parser as _sre_parse
 from typing import Any
 
 from inference import safety_rules
 from inference.safety_rules import RULES, Rule
-
-if sys.version_info >= (3, 11):
-    from re import _constants as _sre, _parser as _sre_parse
-else:  # pragma: no cover
-    import sre_constants as _sre
-    import sre_parse as _sre_parse
 
 # Only this many characters are screened; the reason says so when text was cut.
 MAX_CHARS = 10_000
@@ -67,9 +63,7 @@ _REASON_FALLBACK = {
 }
 _REASON_NONE = "No safety concerns found."
 _REASON_EMPTY = "There is no text to screen."
-_REASON_THIRD_PARTY = (
-    "The message is about someone else who may be at risk; a gentle check-in may help."
-)
+_REASON_THIRD_PARTY = "The message is about someone else who may be at risk; a gentle check-in may help."
 _REASON_EMOTION = "Strong sadness or fear comes with signs of distress; a gentle check-in may help."
 _NOTE_PAST = " It is described as in the past."
 _NOTE_JOKE = " It may be said in jest, but it is worth a gentle check."
@@ -96,10 +90,7 @@ class Finding:
 @cache
 def _compiled_rules() -> tuple[tuple[Rule, re.Pattern[str], re.Pattern[str] | None], ...]:
     """The rules compiled on first use (~70 ms), so importing this module stays cheap."""
-    return tuple(
-        (rule, re.compile(rule.pattern), re.compile(rule.unless) if rule.unless else None)
-        for rule in RULES
-    )
+    return tuple((rule, re.compile(rule.pattern), re.compile(rule.unless) if rule.unless else None) for rule in RULES)
 
 
 # Fast path: literal triggers ---------------------------------------------------------------------
@@ -111,12 +102,84 @@ def _compiled_rules() -> tuple[tuple[Rule, re.Pattern[str], re.Pattern[str] | No
 
 _TRIGGER_PRODUCT_MAX = 256  # largest set of exact strings expanded from a concatenation
 _TRIGGER_COMMON_WORDS = frozenset(
-    """
-    i me my you he she it we they the a an and or but to of in on at for with is am are was were
-    be been do does did not no have has had this that so just what when how why if can will would
-    want feel like could might going go get got said says need try plan about all any off from up
-    out one everyone nobody really very also
-    """.split()
+    [
+        "i",
+        "me",
+        "my",
+        "you",
+        "he",
+        "she",
+        "it",
+        "we",
+        "they",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "is",
+        "am",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "do",
+        "does",
+        "did",
+        "not",
+        "no",
+        "have",
+        "has",
+        "had",
+        "this",
+        "that",
+        "so",
+        "just",
+        "what",
+        "when",
+        "how",
+        "why",
+        "if",
+        "can",
+        "will",
+        "would",
+        "want",
+        "feel",
+        "like",
+        "could",
+        "might",
+        "going",
+        "go",
+        "get",
+        "got",
+        "said",
+        "says",
+        "need",
+        "try",
+        "plan",
+        "about",
+        "all",
+        "any",
+        "off",
+        "from",
+        "up",
+        "out",
+        "one",
+        "everyone",
+        "nobody",
+        "really",
+        "very",
+        "also",
+    ]
 )
 
 
@@ -136,10 +199,7 @@ class _Literals:
 
 def _literal_cost(literal: str) -> int:
     """Higher is rarer in ordinary text (a guess; it only decides speed, never the result)."""
-    return sum(
-        1 if word in _TRIGGER_COMMON_WORDS else len(word)
-        for word in literal.replace("-", " ").split()
-    )
+    return sum(1 if word in _TRIGGER_COMMON_WORDS else len(word) for word in literal.replace("-", " ").split())
 
 
 def _need_of(info: _Literals) -> frozenset[str] | None:
@@ -166,11 +226,7 @@ def _literals_of_sequence(items: list[Any]) -> _Literals:
     whole = True
     for op, av in items:
         info = _literals_of_node(op, av)
-        if (
-            exact is not None
-            and info.exact is not None
-            and len(exact) * len(info.exact) <= _TRIGGER_PRODUCT_MAX
-        ):
+        if exact is not None and info.exact is not None and len(exact) * len(info.exact) <= _TRIGGER_PRODUCT_MAX:
             exact = {a + b for a in exact for b in info.exact}
             continue
         whole = False
@@ -343,11 +399,59 @@ _SPACES = re.compile(r"[ \t\f\v]+")
 # Function words common in English; text with several words and none of these is probably not
 # English, which the reason then says (the rules would simply not see anything).
 _ENGLISH_FUNCTION_WORDS = frozenset(
-    """
-    i me my you he she it we they the a an and or but to of in on at for with is am are was
-    were be been do does did not no have has had this that so just what when how why if can
-    will would want feel
-    """.split()
+    [
+        "i",
+        "me",
+        "my",
+        "you",
+        "he",
+        "she",
+        "it",
+        "we",
+        "they",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "is",
+        "am",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "do",
+        "does",
+        "did",
+        "not",
+        "no",
+        "have",
+        "has",
+        "had",
+        "this",
+        "that",
+        "so",
+        "just",
+        "what",
+        "when",
+        "how",
+        "why",
+        "if",
+        "can",
+        "will",
+        "would",
+        "want",
+        "feel",
+    ]
 )
 
 
@@ -538,9 +642,7 @@ def _holder(sentence: str, match: re.Match[str], question: bool) -> str:
     frames = list(_FRAME.finditer(before))
     if frames:
         between = before[frames[-1].end() :]
-        if not _FIRST_PERSON.search(between) and not re.search(
-            r"\b(?:but|though|although|however|yet)\b", between
-        ):
+        if not _FIRST_PERSON.search(between) and not re.search(r"\b(?:but|though|although|however|yet)\b", between):
             return "other"
     # 2. The nearest subject before the phrase, in its own clause.
     if _FOR_YOU.match(sentence, match.end()):
@@ -557,9 +659,7 @@ def _holder(sentence: str, match: re.Match[str], question: bool) -> str:
     return "writer" if _FIRST_PERSON.search(sentence) else "unknown"
 
 
-def _contextualise(
-    rule: Rule, match: re.Match[str], sentence: str, joke: bool, first_person: bool = True
-) -> Finding:
+def _contextualise(rule: Rule, match: re.Match[str], sentence: str, joke: bool, first_person: bool = True) -> Finding:
     level = rule.level
     if rule.negatable and _is_negated(sentence, _key_start(match)):
         # A denied crisis phrase is still a weak cue: with strong negative emotion, or with
@@ -610,16 +710,14 @@ def _distress_emotion(emotion: Mapping[str, Any] | None) -> bool:
             value = float(probs.get(label, 0.0))
         except (TypeError, ValueError):
             continue
-        if value == value:  # not NaN
+        if not math.isnan(value):
             values.append(min(max(value, 0.0), 1.0))
     if not values:
         return False
     return max(values) >= DISTRESS_SINGLE_THRESHOLD or sum(values) >= DISTRESS_SUM_THRESHOLD
 
 
-def _decide(
-    findings: list[Finding], emotion: Mapping[str, Any] | None
-) -> tuple[str, str | None, str]:
+def _decide(findings: list[Finding], emotion: Mapping[str, Any] | None) -> tuple[str, str | None, str]:
     flagged = [f for f in findings if f.level in ("concern", "crisis")]
     if flagged:
         top = max(_RANK[f.level] for f in flagged)

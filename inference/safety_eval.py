@@ -50,8 +50,7 @@ def load_labelled_csv(path: str | Path) -> list[LabelledText]:
                 line = reader.line_num
                 if None in row:
                     raise SafetyDataError(
-                        f"{path}, line {line}: more fields than the header has "
-                        "(quote text that contains commas)."
+                        f"{path}, line {line}: more fields than the header has (quote text that contains commas)."
                     )
                 text, label = row.get("text"), row.get("label")
                 if text is None or label is None:
@@ -59,8 +58,7 @@ def load_labelled_csv(path: str | Path) -> list[LabelledText]:
                 label = label.strip().lower()
                 if label not in LEVELS:
                     raise SafetyDataError(
-                        f"{path}, line {line}: unknown label {label!r} "
-                        f"(expected one of: {', '.join(LEVELS)})."
+                        f"{path}, line {line}: unknown label {label!r} (expected one of: {', '.join(LEVELS)})."
                     )
                 rows.append(LabelledText(line=line, text=text, label=label))
         except csv.Error as error:
@@ -107,9 +105,7 @@ def evaluate(
     crisis_pred = sum(confusion[gold]["crisis"] for gold in LEVELS)
     none_gold = sum(confusion["none"].values())
     flagged_gold = crisis_gold + sum(confusion["concern"].values())
-    flagged_hit = sum(
-        confusion[gold][pred] for gold in ("concern", "crisis") for pred in ("concern", "crisis")
-    )
+    flagged_hit = sum(confusion[gold][pred] for gold in ("concern", "crisis") for pred in ("concern", "crisis"))
     correct = sum(confusion[level][level] for level in LEVELS)
     return {
         "n": len(rows),
@@ -121,9 +117,7 @@ def evaluate(
         "support": {level: sum(confusion[level].values()) for level in LEVELS},
         "per_level": {
             level: {
-                "precision": ratio(
-                    confusion[level][level], sum(confusion[g][level] for g in LEVELS)
-                ),
+                "precision": ratio(confusion[level][level], sum(confusion[g][level] for g in LEVELS)),
                 "recall": ratio(confusion[level][level], sum(confusion[level].values())),
                 "support": sum(confusion[level].values()),
             }

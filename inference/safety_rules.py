@@ -146,18 +146,14 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "commit_suicide",
-        r"\bi\b"
-        + _gap(40)
-        + r"\b(?P<key>(?:commit|committing|attempt|attempting|attempted) suicide)",
+        r"\bi\b" + _gap(40) + r"\b(?P<key>(?:commit|committing|attempt|attempting|attempted) suicide)",
         "suicide",
         "crisis",
         "The writer speaking of committing or attempting suicide.",
     ),
     Rule(
         "attempt_to_die",
-        r"\b(?P<key>(?:tried|try|trying|attempted) to (?:kill "
-        + _SELF
-        + r"|end my life|die|overdose))",
+        r"\b(?P<key>(?:tried|try|trying|attempted) to (?:kill " + _SELF + r"|end my life|die|overdose))",
         "suicide",
         "crisis",
         "A suicide attempt by the writer.",
@@ -280,9 +276,7 @@ RULES: tuple[Rule, ...] = (
         "suicide_plan",
         r"\b(?P<key>(?:plan|planning|planned|decided|have decided) (?:on |how )?to "
         r"(?:kill " + _SELF + r"|end my life|end it|die|do it tonight|overdose))\b|"
-        r"\b(?P<key2>(?:have|made|got|making) a plan to (?:kill "
-        + _SELF
-        + r"|end (?:it|my life)|die))|"
+        r"\b(?P<key2>(?:have|made|got|making) a plan to (?:kill " + _SELF + r"|end (?:it|my life)|die))|"
         r"\b(?P<key3>(?:plan|planning|planned|plotting|thinking about|researching) (?:my|out my) "
         r"(?:own )?(?:suicide|death))\b|"
         r"\b(?:googl|search|research|look)(?:e|ed|ing)? (?:up )?(?:for )?(?:ways|how|methods) "
@@ -304,9 +298,7 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:got|have|gathered|put) (?:the |my |enough |all the |all my )?"
         + _PILLS
         + r" (?:ready|together|lined up|out for tonight)|"
-        r"\b(?:take|took|taking|swallow|swallowed) (?:all|every one|the rest) (?:of )?my "
-        + _PILLS
-        + r"|"
+        r"\b(?:take|took|taking|swallow|swallowed) (?:all|every one|the rest) (?:of )?my " + _PILLS + r"|"
         r"\b(?:took|take|taken|swallowed|going to take|about to take) (?:a |the |all )?(?:whole )?"
         r"(?:bottle|pack|packet|box|handful|lot|all) of (?:my )?" + _PILLS + r"|"
         r"\bi\b" + _gap(20) + r"\b(?:overdose|overdosed|overdosing)\b|"
@@ -440,9 +432,7 @@ RULES: tuple[Rule, ...] = (
         "cut_intent",
         r"\bi\b" + _gap(20) + r"\b(?P<key>(?:going to|want to|will|need to|urge to|urges to|"
         r"tempted to) cut(?: again| tonight| myself))\b|"
-        r"\bi\b"
-        + _gap(20)
-        + r"\b(?P<key2>(?:have been|been|started|keep|am|was) cutting (?:again|to cope|to feel|"
+        r"\bi\b" + _gap(20) + r"\b(?P<key2>(?:have been|been|started|keep|am|was) cutting (?:again|to cope|to feel|"
         r"when|every))\b",
         "self_harm",
         "crisis",
@@ -503,9 +493,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "others_self_harm",
-        r"\b(?:cutting|cuts|cut|hurting|hurts|hurt|burning|burns|harming|harms) "
-        + _THEMSELF
-        + r"\b|"
+        r"\b(?:cutting|cuts|cut|hurting|hurts|hurt|burning|burns|harming|harms) " + _THEMSELF + r"\b|"
         r"\bself[- ]?harm(?:s|ing|ed)?\b",
         "self_harm",
         "concern",
@@ -531,9 +519,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "want_them_dead",
         r"\bi\b" + _gap(15) + r"\b(?P<key>(?:want|need) (?:him|her|them|my \w+|that \w+) dead)\b|"
-        r"\bi\b"
-        + _gap(20)
-        + r"\b(?P<key2>(?:going to|will|want to|plan to|about to) (?:burn|set fire to) "
+        r"\bi\b" + _gap(20) + r"\b(?P<key2>(?:going to|will|want to|plan to|about to) (?:burn|set fire to) "
         r"(?:his|her|their|my \w+'s|the \w+'s) (?:house|home|car|flat|place)(?: down)?)\b",
         "harm_to_others",
         "crisis",
@@ -586,9 +572,7 @@ RULES: tuple[Rule, ...] = (
         "could_hurt",
         r"\bi\b" + _gap(15) + r"\b(?P<key>(?:could|might|feel like|want to|wanna) "
         r"(?:kill|killing|murder|murdering|strangle|strangling|stab|stabbing|throttle|throttling|"
-        r"punch|punching|hit|hitting|slap|slapping|smack|smacking|beat up|beating up|deck) "
-        + PERSON
-        + r")\b",
+        r"punch|punching|hit|hitting|slap|slapping|smack|smacking|beat up|beating up|deck) " + PERSON + r")\b",
         "harm_to_others",
         "concern",
         "Angry talk of hitting or killing someone, without a stated plan.",
@@ -780,8 +764,7 @@ RULES: tuple[Rule, ...] = (
         r"\bwhy (?:do|should) i (?:even )?(?:bother|try)\b|\bso tired\b",
         "distress",
         "cue",
-        "Weak signs of distress; they flag only with strong negative emotion or a denied "
-        "crisis phrase.",
+        "Weak signs of distress; they flag only with strong negative emotion or a denied crisis phrase.",
         negatable=False,
     ),
 )
@@ -807,9 +790,7 @@ RECENT = (
     r"right now|just now|hours? ago|an hour ago|recently|still|every day|every night|currently|"
     r"at the moment|now i|and now)\b"
 )
-JOKE = (
-    r"\b(?:lol|lmao|lmfao|rofl|haha\w*|hehe\w*|jk|just kidding|just joking|kidding)\b|😂|🤣|😆|😜"
-)
+JOKE = r"\b(?:lol|lmao|lmfao|rofl|haha\w*|hehe\w*|jk|just kidding|just joking|kidding)\b|😂|🤣|😆|😜"
 # Sentences about films, books, games and the news: quotes in them are not the writer's words
 # and third-party rules are not applied.
 MEDIA = (

@@ -38,7 +38,9 @@ class SentenceEncoder:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, base_model_path: str | Path | None = None, device: str | torch.device = "cpu", dtype: str = "auto") -> SentenceEncoder:
+    def load(
+        cls, base_model_path: str | Path | None = None, device: str | torch.device = "cpu", dtype: str = "auto"
+    ) -> SentenceEncoder:
         base_path = resolve_base_path(base_model_path)
         device = torch.device(device)
         model = load_base_encoder(base_path).to(device, resolve_dtype(dtype, device))

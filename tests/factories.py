@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import count
 
-from courses.models import Choice, Course, Lesson, Module, Question, Quiz, Scenario, ScenarioGoal
+from courses.models import Choice, Course, Lesson, Module, PersonaReply, Question, Quiz, Scenario, ScenarioGoal
 
 _serial = count(1)
 
@@ -24,20 +24,28 @@ class CourseBundle:
 def course_create(*, title: str | None = None, status: str = Course.Status.PUBLISHED, **fields) -> Course:
     number = next(_serial)
     title = title or f"Course {number}"
-    return Course.objects.create(title=title, slug=f"course-{number}", status=status, summary="A test course.", **fields)
+    return Course.objects.create(
+        title=title, slug=f"course-{number}", status=status, summary="A test course.", **fields
+    )
 
 
 def module_create(*, course: Course, title: str = "Module", order: int = 0) -> Module:
     return Module.objects.create(course=course, title=title, order=order)
 
 
-def lesson_create(*, module: Module, title: str = "Lesson", body: str = "# Hello\n\nSome *warm* words.", order: int = 0) -> Lesson:
+def lesson_create(
+    *, module: Module, title: str = "Lesson", body: str = "# Hello\n\nSome *warm* words.", order: int = 0
+) -> Lesson:
     return Lesson.objects.create(module=module, title=title, body=body, order=order, estimated_minutes=3)
 
 
 def question_create(*, quiz: Quiz, prompt: str, choices: list[tuple[str, bool]], order: int = 0) -> Question:
     question = Question.objects.create(
-        quiz=quiz, prompt=prompt, message="I waited an hour and nobody called.", explanation=f"Because: {prompt}", order=order
+        quiz=quiz,
+        prompt=prompt,
+        message="I waited an hour and nobody called.",
+        explanation=f"Because: {prompt}",
+        order=order,
     )
     for position, (text, is_correct) in enumerate(choices):
         Choice.objects.create(question=question, text=text, is_correct=is_correct, order=position)
@@ -74,7 +82,10 @@ def course_bundle_create(*, status: str = Course.Status.PUBLISHED, title: str | 
     lesson = lesson_create(module=module, title="What empathy is", order=0)
     quiz = quiz_create(module=module, title="Naming emotions", order=1)
     single = question_create(
-        quiz=quiz, prompt="Which emotion is strongest?", choices=[("Anger", True), ("Joy", False), ("Relief", False)], order=0
+        quiz=quiz,
+        prompt="Which emotion is strongest?",
+        choices=[("Anger", True), ("Joy", False), ("Relief", False)],
+        order=0,
     )
     several = question_create(
         quiz=quiz,
@@ -83,7 +94,9 @@ def course_bundle_create(*, status: str = Course.Status.PUBLISHED, title: str | 
         order=1,
     )
     scenario = scenario_create(module=module, title="A missing parcel", order=2)
-    return CourseBundle(course=course, module=module, lesson=lesson, quiz=quiz, scenario=scenario, single=single, several=several)
+    return CourseBundle(
+        course=course, module=module, lesson=lesson, quiz=quiz, scenario=scenario, single=single, several=several
+    )
 
 
 def correct_answers(bundle: CourseBundle) -> dict[int, list[int]]:
@@ -106,8 +119,6 @@ def wrong_answers(bundle: CourseBundle) -> dict[int, list[int]]:
 
 
 def persona_reply_create(*, scenario: Scenario, text: str, **conditions) -> PersonaReply:
-    from courses.models import PersonaReply
-
     return PersonaReply.objects.create(scenario=scenario, text=text, **conditions)
 
 

@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('courses', '0002_practice'),
+        ("courses", "0002_practice"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='turn',
-            name='in_reply_to',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='persona_reply', to='courses.turn'),
+            model_name="turn",
+            name="in_reply_to",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="persona_reply",
+                to="courses.turn",
+            ),
         ),
     ]

@@ -21,7 +21,7 @@ EMOTION_LABELS: tuple[str, ...] = (
 def validate_emotion_map(value: object) -> None:
     """A persona's emotions: {"anger": 0.7, ...} with GoEmotions names and 0..1 intensities."""
     if not isinstance(value, dict):
-        raise ValidationError("Give emotions as an object, e.g. {\"anger\": 0.7}.")
+        raise ValidationError('Give emotions as an object, e.g. {"anger": 0.7}.')
     for label, intensity in value.items():
         if label not in EMOTION_LABELS:
             raise ValidationError(f"“{label}” is not a GoEmotions label.")
@@ -31,7 +31,7 @@ def validate_emotion_map(value: object) -> None:
 
 def validate_emotion_list(value: object) -> None:
     if not isinstance(value, list) or any(label not in EMOTION_LABELS for label in value):
-        raise ValidationError("Give a list of GoEmotions labels, e.g. [\"annoyance\", \"disapproval\"].")
+        raise ValidationError('Give a list of GoEmotions labels, e.g. ["annoyance", "disapproval"].')
 
 
 class Course(models.Model):

@@ -32,7 +32,9 @@ class ItemProgress(models.Model):
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="progress")
     started_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    best_score = models.FloatField(null=True, blank=True, help_text="Quiz: best share correct; scenario: session score.")
+    best_score = models.FloatField(
+        null=True, blank=True, help_text="Quiz: best share correct; scenario: session score."
+    )
     attempts = models.PositiveIntegerField(default=0)
 
     class Meta:

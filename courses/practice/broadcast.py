@@ -59,7 +59,10 @@ async def _group_send_all(layer: Any, by_group: dict[str, list[dict[str, Any]]])
     # to concurrently. Each layer message costs a Redis round trip here and a receive in the web
     # process, so a turn's dozen events travel as a few messages, not one each.
     await asyncio.gather(
-        *(layer.group_send(group, {"type": CHANNEL_MESSAGE_TYPE, "events": events}) for group, events in by_group.items())
+        *(
+            layer.group_send(group, {"type": CHANNEL_MESSAGE_TYPE, "events": events})
+            for group, events in by_group.items()
+        )
     )
 
 

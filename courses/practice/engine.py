@@ -63,9 +63,7 @@ def reply_fits(reply: PersonaReply, facts: TurnFacts) -> bool:
         return False
     if reply.min_turn is not None and facts.turn_number < reply.min_turn:
         return False
-    if reply.max_turn is not None and facts.turn_number > reply.max_turn:
-        return False
-    return True
+    return not (reply.max_turn is not None and facts.turn_number > reply.max_turn)
 
 
 def reply_specificity(reply: PersonaReply) -> int:

@@ -188,7 +188,7 @@ def server_check(target: Target, timeout: float = 5.0) -> None:
     import urllib.request
 
     try:
-        urllib.request.urlopen(target.http_base + "/", timeout=timeout)  # noqa: S310 - loopback only, checked
+        urllib.request.urlopen(target.http_base + "/", timeout=timeout)
     except urllib.error.HTTPError:
         return  # it answered; a 404 or a redirect is still a server
     except OSError as exc:
@@ -431,7 +431,7 @@ async def _learner_run(
             result.connect_failures += 1
             result.errors[f"connect: {type(exc).__name__}"] += 1
             return
-        except Exception as exc:  # websockets' ConnectionClosed and InvalidStatus, among others
+        except Exception as exc:  # noqa: BLE001 - websockets' ConnectionClosed, InvalidStatus…: each is counted
             result.connect_failures += 1
             result.errors[f"socket: {type(exc).__name__}: {str(exc)[:80]}"] += 1
             return

@@ -101,10 +101,9 @@ def batch_analyse(turn_ids: Sequence[int]) -> list[TurnOutcome]:
     """Analyse the claimed turns in one `analyse_turns` call and save each result (in conversation
     order within a session, so feelings carry from one turn to the next). Sends turn.status running
     for the batch, then turn.analysis, guidance and persona.state for each turn once it is saved."""
+    from courses.worker import inference_configure
     from inference.analysis import TurnInput, analyse_turns
     from inference.similarity import similarity
-
-    from courses.worker import inference_configure
 
     inference_configure()
     turns = list(Turn.objects.filter(pk__in=turn_ids, status=Turn.Status.RUNNING).select_related("session"))
@@ -112,10 +111,7 @@ def batch_analyse(turn_ids: Sequence[int]) -> list[TurnOutcome]:
         return []
     # The claim is saved: let the pages show "analysing" while the models run.
     _send(
-        [
-            (t.session_id, events.event(events.TURN_STATUS, turn_id=t.pk, status="running", reason=None))
-            for t in turns
-        ]
+        [(t.session_id, events.event(events.TURN_STATUS, turn_id=t.pk, status="running", reason=None)) for t in turns]
     )
     contexts = _contexts(turns)
     analyses = analyse_turns([TurnInput(text=turn.text, context=contexts[turn.pk]) for turn in turns])

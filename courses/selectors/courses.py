@@ -9,7 +9,7 @@ from django.http import Http404
 
 from courses.models import Choice, Course, Item, Lesson, Question, Quiz, Scenario
 
-ITEM_MODELS: dict[str, type[Lesson] | type[Quiz] | type[Scenario]] = {
+ITEM_MODELS: dict[str, type[Lesson | Quiz | Scenario]] = {
     Item.Kind.LESSON: Lesson,
     Item.Kind.QUIZ: Quiz,
     Item.Kind.SCENARIO: Scenario,

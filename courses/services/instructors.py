@@ -9,7 +9,18 @@ from django.db import transaction
 INSTRUCTORS_GROUP = "Instructors"
 
 # Authored content only. Learner state (enrolments, progress, attempts) is not authoring.
-AUTHORED_MODELS = ("course", "module", "item", "lesson", "quiz", "question", "choice", "scenario", "scenariogoal", "personareply")
+AUTHORED_MODELS = (
+    "course",
+    "module",
+    "item",
+    "lesson",
+    "quiz",
+    "question",
+    "choice",
+    "scenario",
+    "scenariogoal",
+    "personareply",
+)
 ACTIONS = ("add", "change", "delete", "view")
 
 

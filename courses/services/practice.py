@@ -28,8 +28,8 @@ from courses.practice.broadcast import events_send, events_send_many
 from courses.practice.engine import Similarity, TurnFacts, engine_for
 from courses.practice.guidance import guidance_compose
 from courses.practice.summary import GoalSpec, LearnerTurn, all_goals_met, goals_met, session_score, summary_compose
-from courses.services.progress import item_complete
 from courses.selectors.practice import practice_session_for_learner, practice_state, trajectory_for, turn_serialise
+from courses.services.progress import item_complete
 from empathycamp.tasking import enqueue
 
 
@@ -229,13 +229,14 @@ def turns_release(*, turn_ids: list[int]) -> None:
 def turns_fail(*, turn_ids: list[int], reason: str) -> None:
     """Mark claimed turns failed with a reason, then send `turn.status` failed for each."""
     with transaction.atomic():
-        failed = list(
-            Turn.objects.filter(pk__in=turn_ids, status=Turn.Status.RUNNING).values_list("pk", "session_id")
-        )
+        failed = list(Turn.objects.filter(pk__in=turn_ids, status=Turn.Status.RUNNING).values_list("pk", "session_id"))
         Turn.objects.filter(pk__in=[pk for pk, _ in failed]).update(status=Turn.Status.FAILED, failure_reason=reason)
     # One hop for the whole batch: each session's event still travels on its own to its group.
     events_send_many(
-        [(session_id, events.event(events.TURN_STATUS, turn_id=pk, status="failed", reason=reason)) for pk, session_id in failed]
+        [
+            (session_id, events.event(events.TURN_STATUS, turn_id=pk, status="failed", reason=reason))
+            for pk, session_id in failed
+        ]
     )
 
 
@@ -306,9 +307,7 @@ def turn_result_save(
         scenario = session.scenario
         if script is None:
             script = scenario_scripts(scenario_ids={scenario.pk})[scenario.pk]
-        answered = next(
-            (t for t in reversed(history) if t.role == Turn.Role.PERSONA and t.index < turn.index), None
-        )
+        answered = next((t for t in reversed(history) if t.role == Turn.Role.PERSONA and t.index < turn.index), None)
         before = dict(session.persona_state or {})
         guidance = guidance_compose(
             text=turn.text,
@@ -380,9 +379,7 @@ def turn_result_save(
 
         session.goals_met = goals_met(goals, done_learner)
         session_fields.append("goals_met")
-        turn.save(
-            update_fields=["analysis", "guidance", "status", "analysed_at", "failure_reason", "persona_state"]
-        )
+        turn.save(update_fields=["analysis", "guidance", "status", "analysed_at", "failure_reason", "persona_state"])
         if persona_turn is not None:
             persona_turn.save()
         all_turns = [t for t in history if t.pk != turn.pk] + [turn] + ([persona_turn] if persona_turn else [])

@@ -1,6 +1,6 @@
 """Production: secure cookies and HTTPS; everything else still comes from the environment."""
 
-from .base import *  # noqa: F401,F403
+from .base import *
 from .base import SECRET_KEY, env_bool
 
 if SECRET_KEY.startswith("dev-insecure"):

@@ -1,6 +1,6 @@
 """Test run: PostgreSQL and Redis as configured by the environment (make test sets them)."""
 
-from .base import *  # noqa: F401,F403
+from .base import *
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -15,16 +15,20 @@ from inference.labels import EMPATHY_MECHANISM_NAMES
 
 CREDITS = {
     "emotion": [
-        "**GoEmotions**: Dorottya Demszky, Dana Movshovitz-Attias, Jeongwoo Ko, Alan Cowen, Gaurav Nemade, "
-        "Sujith Ravi. *GoEmotions: A Dataset of Fine-Grained Emotions*. ACL 2020. Data released by Google "
-        "Research under the Apache License 2.0.",
+        (
+            "**GoEmotions**: Dorottya Demszky, Dana Movshovitz-Attias, Jeongwoo Ko, Alan Cowen, Gaurav Nemade, "
+            "Sujith Ravi. *GoEmotions: A Dataset of Fine-Grained Emotions*. ACL 2020. Data released by Google "
+            "Research under the Apache License 2.0."
+        ),
     ],
     "empathy": [
-        "**EPITOME**: Ashish Sharma, Adam S. Miner, David C. Atkins, Tim Althoff. *A Computational Approach "
-        "to Understanding Empathy Expressed in Text-Based Mental Health Support*. EMNLP 2020. Data "
-        "(behavioral-data/Empathy-Mental-Health) under the authors' attribution licence, copyright University "
-        "of Washington: anything using the data or a model trained on it must credit the authors and the "
-        "paper where users can see it.",
+        (
+            "**EPITOME**: Ashish Sharma, Adam S. Miner, David C. Atkins, Tim Althoff. *A Computational Approach "
+            "to Understanding Empathy Expressed in Text-Based Mental Health Support*. EMNLP 2020. Data "
+            "(behavioral-data/Empathy-Mental-Health) under the authors' attribution licence, copyright University "
+            "of Washington: anything using the data or a model trained on it must credit the authors and the "
+            "paper where users can see it."
+        ),
     ],
 }
 BASE_CREDIT = (
@@ -50,26 +54,32 @@ def render(config: dict[str, Any], weights_mb: float) -> str:
     lines = [f"# {TITLES.get(kind, kind)}", ""]
     if kind == "emotion":
         lines += [
-            "Multi-label classifier over the 27 GoEmotions emotions plus neutral: the base encoder fine-tuned "
-            "end to end (embeddings frozen), mean pooling, one linear layer, sigmoid per label, a threshold per "
-            "label tuned on dev. Ekman and sentiment views are derived by grouping (a group's probability is "
-            "the max over its members). Highlights decompose each label's logit exactly over the final token "
-            "states (mean pooling and a linear head make `w_k . h_t / T` the share of token t), summed per word.",
+            (
+                "Multi-label classifier over the 27 GoEmotions emotions plus neutral: the base encoder fine-tuned "
+                "end to end (embeddings frozen), mean pooling, one linear layer, sigmoid per label, a threshold per "
+                "label tuned on dev. Ekman and sentiment views are derived by grouping (a group's probability is "
+                "the max over its members). Highlights decompose each label's logit exactly over the final token "
+                "states (mean pooling and a linear head make `w_k . h_t / T` the share of token t), summed per word."
+            ),
         ]
     else:
         lines += [
-            "Cross-encoder over (message answered, response): `[CLS] message [SEP] response [SEP]`, the response "
-            "kept whole first and the message cut from its start. Three 3-way heads (level 0 none, 1 weak, 2 "
-            "strong) for Emotional Reactions, Interpretations and Explorations read the mean of all tokens and "
-            "the mean of the response tokens; a token-tagging head per mechanism, trained jointly on the EPITOME "
-            "rationales, marks the response spans behind a level above 0.",
+            (
+                "Cross-encoder over (message answered, response): `[CLS] message [SEP] response [SEP]`, the response "
+                "kept whole first and the message cut from its start. Three 3-way heads (level 0 none, 1 weak, 2 "
+                "strong) for Emotional Reactions, Interpretations and Explorations read the mean of all tokens and "
+                "the mean of the response tokens; a token-tagging head per mechanism, trained jointly on the EPITOME "
+                "rationales, marks the response spans behind a level above 0."
+            ),
         ]
     lines += [
         "",
         "## Files",
-        f"- `config.json`: labels, thresholds / offsets, max length, the full training record.",
-        f"- {', '.join(f'`{s}`' for s in config.get('shards', []))}: fine-tuned layers and heads in fp16 "
-        f"({weights_mb:.1f} MB together).",
+        "- `config.json`: labels, thresholds / offsets, max length, the full training record.",
+        (
+            f"- {', '.join(f'`{s}`' for s in config.get('shards', []))}: fine-tuned layers and heads in fp16 "
+            f"({weights_mb:.1f} MB together)."
+        ),
         f"- Base: {config.get('base_model')} (fingerprint `{config.get('base_fingerprint')}`; loading refuses another base).",
         "",
         "## Data and split",
@@ -79,7 +89,14 @@ def render(config: dict[str, Any], weights_mb: float) -> str:
         lines.append(f"- {key}: {value}")
     if training.get("split"):
         lines.append(f"- Split: {training['split']}.")
-    lines += ["", "## Hyper-parameters", "```json", json.dumps(training.get("hyper_parameters", {}), indent=1), "```", ""]
+    lines += [
+        "",
+        "## Hyper-parameters",
+        "```json",
+        json.dumps(training.get("hyper_parameters", {}), indent=1),
+        "```",
+        "",
+    ]
     lines += ["## Dev metrics per epoch", ""]
     for name, epochs in training.get("models", {}).items():
         chosen = " (chosen)" if name == training.get("chosen") else ""
@@ -90,7 +107,12 @@ def render(config: dict[str, Any], weights_mb: float) -> str:
     if training.get("selection_note"):
         lines += [training["selection_note"], ""]
     if "teacher_ensemble_dev" in training:
-        lines += ["Teacher ensemble (average of probabilities) on dev: `" + json.dumps(training["teacher_ensemble_dev"]) + "`", ""]
+        lines += [
+            "Teacher ensemble (average of probabilities) on dev: `"
+            + json.dumps(training["teacher_ensemble_dev"])
+            + "`",
+            "",
+        ]
     lines += ["## Final dev figures (the committed model)", ""]
     final = training.get("dev_final", {})
     if kind == "emotion" and final:
@@ -99,8 +121,10 @@ def render(config: dict[str, Any], weights_mb: float) -> str:
             f"- micro-F1: **{final['micro_f1']:.4f}**",
             f"- Ekman-grouped macro-F1 (6 + neutral): **{final['ekman_macro_f1']:.4f}**",
             f"- sentiment-grouped macro-F1: {final.get('sentiment_macro_f1', 0):.4f}",
-            f"- macro-F1 with 2-fold cross-fitted thresholds (an honest estimate, thresholds never see the "
-            f"rows they are scored on): {final.get('macro_f1_cross_fitted', 0):.4f}",
+            (
+                f"- macro-F1 with 2-fold cross-fitted thresholds (an honest estimate, thresholds never see the "
+                f"rows they are scored on): {final.get('macro_f1_cross_fitted', 0):.4f}"
+            ),
             "",
         ]
         per_label = [{"label": k, **v} for k, v in final.get("per_label", {}).items()]
@@ -121,27 +145,43 @@ def render(config: dict[str, Any], weights_mb: float) -> str:
             )
         lines += _table(rows, list(rows[0].keys())) + [""]
         if "tagging" in final:
-            lines += [f"Rationale tagging on dev (token level, responses with level > 0): `{json.dumps(final['tagging'])}`", ""]
+            lines += [
+                f"Rationale tagging on dev (token level, responses with level > 0): `{json.dumps(final['tagging'])}`",
+                "",
+            ]
         lines += [
-            "Level offsets (added to the log-probabilities, tuned on dev for macro-F1, kept only where they "
-            f"gain at least .01): `{json.dumps(config.get('level_bias'))}`. The figures after offsets are "
-            "therefore optimistic for unseen data; the column before offsets is the untuned model.",
+            (
+                "Level offsets (added to the log-probabilities, tuned on dev for macro-F1, kept only where they "
+                f"gain at least .01): `{json.dumps(config.get('level_bias'))}`. The figures after offsets are "
+                "therefore optimistic for unseen data; the column before offsets is the untuned model."
+            ),
             "",
         ]
     retuned = training.get("thresholds_retuned")
     if retuned:
         lines += [
-            f"Thresholds re-tuned after training ({retuned['date']}, {retuned['probabilities']}): {retuned['objective']}. "
-            f"Before: `{json.dumps(retuned['before'])}`; after: `{json.dumps(retuned['after'])}`.",
+            (
+                f"Thresholds re-tuned after training ({retuned['date']}, {retuned['probabilities']}): {retuned['objective']}. "
+                f"Before: `{json.dumps(retuned['before'])}`; after: `{json.dumps(retuned['after'])}`."
+            ),
             "",
         ]
     evaluation = config.get("evaluation")
     if evaluation:
-        lines += ["## Re-evaluated on CPU from the committed files", "", "```json", json.dumps(evaluation, indent=1), "```", ""]
+        lines += [
+            "## Re-evaluated on CPU from the committed files",
+            "",
+            "```json",
+            json.dumps(evaluation, indent=1),
+            "```",
+            "",
+        ]
     lines += [
         "## Provenance",
-        f"- Trained: {run.get('date', '?')} on {run.get('host_device', '?')} (python {run.get('python', '?')}, "
-        f"torch {run.get('torch', '?')}), {training.get('train_seconds', '?')} s.",
+        (
+            f"- Trained: {run.get('date', '?')} on {run.get('host_device', '?')} (python {run.get('python', '?')}, "
+            f"torch {run.get('torch', '?')}), {training.get('train_seconds', '?')} s."
+        ),
         f"- Exact command: `{run.get('command', '?')}`",
     ]
     if training.get("equivalent_command"):
@@ -151,10 +191,14 @@ def render(config: dict[str, Any], weights_mb: float) -> str:
     lines += [
         "",
         "## Limits",
-        "- Trained on English Reddit text; other languages, emoji-only and very short texts get low-confidence, "
-        "mostly neutral / level-0 outputs. Inputs longer than the max length are cut (flagged as truncated).",
-        "- The dev set chose epochs, the model and the thresholds / offsets, so dev figures are optimistic; the "
-        "project is judged on held-out test data.",
+        (
+            "- Trained on English Reddit text; other languages, emoji-only and very short texts get low-confidence, "
+            "mostly neutral / level-0 outputs. Inputs longer than the max length are cut (flagged as truncated)."
+        ),
+        (
+            "- The dev set chose epochs, the model and the thresholds / offsets, so dev figures are optimistic; the "
+            "project is judged on held-out test data."
+        ),
         "- A coaching aid for practice conversations, not a clinical or diagnostic instrument.",
         "",
         "## Licences and credits",

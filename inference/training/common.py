@@ -95,7 +95,9 @@ def layerwise_param_groups(
     return [{"params": params, "lr": group_lr, "weight_decay": decay} for (group_lr, decay), params in groups.items()]
 
 
-def linear_schedule(optimizer: torch.optim.Optimizer, total_steps: int, warmup_ratio: float) -> torch.optim.lr_scheduler.LambdaLR:
+def linear_schedule(
+    optimizer: torch.optim.Optimizer, total_steps: int, warmup_ratio: float
+) -> torch.optim.lr_scheduler.LambdaLR:
     warmup = max(1, int(total_steps * warmup_ratio))
 
     def factor(step: int) -> float:
@@ -117,7 +119,9 @@ def optimizer_and_schedule(
     model: nn.Module, cfg: TrainConfig, train_size: int, device: torch.device
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR, int]:
     """AdamW over layer-wise decayed groups, its linear warm-up / decay schedule, and the steps in one epoch."""
-    optimizer = make_optimizer(layerwise_param_groups(model, cfg.lr, cfg.weight_decay, cfg.layer_decay, cfg.head_lr_scale), device)
+    optimizer = make_optimizer(
+        layerwise_param_groups(model, cfg.lr, cfg.weight_decay, cfg.layer_decay, cfg.head_lr_scale), device
+    )
     steps_per_epoch = math.ceil(train_size / cfg.batch_size)
     scheduler = linear_schedule(optimizer, steps_per_epoch * cfg.epochs, cfg.warmup_ratio)
     return optimizer, scheduler, steps_per_epoch
@@ -174,7 +178,7 @@ def run_record(argv: Sequence[str] | None = None) -> dict[str, Any]:
         # Started as ``python -m inference.training.<module>``: say so, not the file path.
         argv = ["python3", "-m", "inference.training." + argv[0].rsplit("/", 1)[1][:-3], *argv[1:]]
     return {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": " ".join(shlex.quote(a) for a in argv),
         "python": platform.python_version(),
         "torch": torch.__version__,
@@ -225,7 +229,9 @@ class TrainingJob:
                 return
             yield epoch
 
-    def epoch_done(self, name: str, epoch: int, epochs: list[dict[str, Any]], summary: dict[str, Any], started: float) -> None:
+    def epoch_done(
+        self, name: str, epoch: int, epochs: list[dict[str, Any]], summary: dict[str, Any], started: float
+    ) -> None:
         """Time the epoch's ``summary`` (from ``started``), keep it in ``epochs`` and log it."""
         summary["seconds"] = round(time.time() - started, 1)
         epochs.append(summary)
@@ -257,7 +263,9 @@ def hyper_parameters(cfg: Any) -> dict[str, Any]:
     return {k: v for k, v in asdict(cfg).items() if k != "extra"}
 
 
-def record_choice(record: dict[str, Any], candidates: Sequence[Any], chosen: Any, argv: Sequence[str] | None, started: float) -> None:
+def record_choice(
+    record: dict[str, Any], candidates: Sequence[Any], chosen: Any, argv: Sequence[str] | None, started: float
+) -> None:
     """Add every candidate's epochs, the one chosen, how the run was started and how long it took."""
     record["models"] = {c.name: c.epochs for c in candidates}
     record["chosen"] = chosen.name

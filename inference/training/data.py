@@ -64,8 +64,7 @@ def read_goemotions(path: Path) -> list[EmotionExample]:
             parts = line.split("\t")
             if len(parts) != 3:
                 raise DataFormatError(
-                    f"{path}, line {number}: expected 3 tab-separated columns "
-                    f"(text, label ids, id), found {len(parts)}"
+                    f"{path}, line {number}: expected 3 tab-separated columns (text, label ids, id), found {len(parts)}"
                 )
             text, raw_labels, comment_id = parts
             try:

@@ -107,7 +107,9 @@ def label_matrix(examples: Sequence[EmotionExample]) -> np.ndarray:
     return matrix
 
 
-def asymmetric_loss(logits: torch.Tensor, targets: torch.Tensor, gamma_neg: float = 4.0, clip: float = 0.05) -> torch.Tensor:
+def asymmetric_loss(
+    logits: torch.Tensor, targets: torch.Tensor, gamma_neg: float = 4.0, clip: float = 0.05
+) -> torch.Tensor:
     """Ridnik et al. 2021: down-weights easy negatives, which dominate 28-way multi-label data."""
     p = torch.sigmoid(logits)
     p_neg = (p - clip).clamp(min=0)
@@ -116,7 +118,9 @@ def asymmetric_loss(logits: torch.Tensor, targets: torch.Tensor, gamma_neg: floa
     return -(loss_pos + loss_neg).mean()
 
 
-def predict_probs(model: EmotionModel, items: Sequence[EncodedText], pad_id: int, device: torch.device, batch_size: int) -> np.ndarray:
+def predict_probs(
+    model: EmotionModel, items: Sequence[EncodedText], pad_id: int, device: torch.device, batch_size: int
+) -> np.ndarray:
     model.eval()
     probs = np.zeros((len(items), len(GOEMOTIONS_LABELS)), dtype=np.float32)
     with torch.inference_mode(), autocast(device):
@@ -154,13 +158,19 @@ class EmotionTraining(TrainingJob):
         self.dev_truth = label_matrix(self.dev)
         log(f"emotion: {len(train)} train / {len(self.dev)} dev texts on {self.device}")
 
-    def fit(self, seed: int, loss_name: str, soft_targets: np.ndarray | None = None, name: str | None = None) -> FittedModel:
+    def fit(
+        self, seed: int, loss_name: str, soft_targets: np.ndarray | None = None, name: str | None = None
+    ) -> FittedModel:
         cfg = self.cfg
         set_seed(seed)
         model = build_emotion_model(self.base_path, cfg.dropout).to(self.device)
         optimizer, scheduler, steps_per_epoch = optimizer_and_schedule(model, cfg, len(self.train_items), self.device)
         hard = torch.tensor(self.train_truth)
-        targets = hard if soft_targets is None else cfg.distill_alpha * hard + (1 - cfg.distill_alpha) * torch.tensor(soft_targets)
+        targets = (
+            hard
+            if soft_targets is None
+            else cfg.distill_alpha * hard + (1 - cfg.distill_alpha) * torch.tensor(soft_targets)
+        )
         positives = hard.sum(0).clamp(min=1)
         pos_weight = ((len(hard) - positives) / positives).sqrt().to(self.device)
         lengths = [len(x) for x in self.train_items]
@@ -186,11 +196,17 @@ class EmotionTraining(TrainingJob):
                 if loss_name == "asl":
                     loss = sum(asymmetric_loss(lg, y) for lg in logits) / len(logits)
                 else:
-                    loss = sum(F.binary_cross_entropy_with_logits(lg, y, pos_weight=pos_weight) for lg in logits) / len(logits)
+                    loss = sum(F.binary_cross_entropy_with_logits(lg, y, pos_weight=pos_weight) for lg in logits) / len(
+                        logits
+                    )
                 optimizer_step(model, loss, optimizer, scheduler)
                 total += loss.detach()
             dev_probs = predict_probs(model, self.dev_items, pad, self.device, cfg.eval_batch_size)
-            summary = {"epoch": epoch, "train_loss": round(float(total) / steps_per_epoch, 5), **dev_summary(dev_probs, self.dev_truth)}
+            summary = {
+                "epoch": epoch,
+                "train_loss": round(float(total) / steps_per_epoch, 5),
+                **dev_summary(dev_probs, self.dev_truth),
+            }
             self.epoch_done(name, epoch, epochs, summary, started)
             if selection_score(summary) > best_score:
                 best_score = selection_score(summary)
@@ -249,7 +265,9 @@ def load_teacher(directory: Path) -> FittedModel:
     )
 
 
-def train_emotion(data_dir: Path, out_dir: Path, cfg: EmotionTrainConfig, log: Log = print, argv: Sequence[str] | None = None) -> dict[str, Any]:
+def train_emotion(
+    data_dir: Path, out_dir: Path, cfg: EmotionTrainConfig, log: Log = print, argv: Sequence[str] | None = None
+) -> dict[str, Any]:
     """Train, pick the best model on dev, tune its thresholds, write the artefact and model card."""
     started = time.time()
     out_dir = Path(out_dir)
@@ -266,7 +284,9 @@ def train_emotion(data_dir: Path, out_dir: Path, cfg: EmotionTrainConfig, log: L
             candidates.append(job.fit(seed, losses[k % len(losses)]))
     record: dict[str, Any] = {"hyper_parameters": hyper_parameters(cfg), **cfg.extra}
     record["data"] = job.data_record()
-    record["split"] = "trained on train.tsv; epoch choice, model choice and thresholds (jointly for 28-label and Ekman macro-F1) on dev.tsv"
+    record["split"] = (
+        "trained on train.tsv; epoch choice, model choice and thresholds (jointly for 28-label and Ekman macro-F1) on dev.tsv"
+    )
     if len(candidates) > 1 or cfg.distill:
         ensemble = np.mean([c.dev_probs for c in candidates], axis=0)
         record["teacher_ensemble_dev"] = dev_summary(ensemble, job.dev_truth)
@@ -278,7 +298,9 @@ def train_emotion(data_dir: Path, out_dir: Path, cfg: EmotionTrainConfig, log: L
         student_seed = max(list(cfg.seeds) + [0]) + 100
         # "auto": the student learns with the loss of the best teacher.
         student_loss = losses[0] if losses[0] != "auto" else max(candidates, key=lambda c: selection_score(c.best)).loss
-        candidates.append(job.fit(student_seed, student_loss, soft_targets=soft, name=f"student{student_seed}-{student_loss}"))
+        candidates.append(
+            job.fit(student_seed, student_loss, soft_targets=soft, name=f"student{student_seed}-{student_loss}")
+        )
     chosen = max(candidates, key=lambda c: selection_score(c.best))
     record_choice(record, candidates, chosen, argv, started)
     log(f"chosen on dev: {chosen.name} " + json.dumps(chosen.best))
@@ -301,8 +323,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--loss", default=d.loss, help="bce, asl, or a comma list cycled over seeds")
     parser.add_argument("--seeds", default="0", help="comma-separated seeds, one model each")
     parser.add_argument("--distill", action="store_true", help="fold the seeds' ensemble into one student")
-    parser.add_argument("--distill-from", default="", help="comma-separated teacher folders from --save-train-probs runs")
-    parser.add_argument("--save-train-probs", action="store_true", help="also write train/dev probabilities (teacher runs)")
+    parser.add_argument(
+        "--distill-from", default="", help="comma-separated teacher folders from --save-train-probs runs"
+    )
+    parser.add_argument(
+        "--save-train-probs", action="store_true", help="also write train/dev probabilities (teacher runs)"
+    )
     add_run_arguments(parser, max_train_help="use a fixed random subset of this many rows")
 
 
@@ -318,7 +344,11 @@ def config_from_args(args: argparse.Namespace) -> EmotionTrainConfig:
 
 def main(argv: Sequence[str] | None = None) -> None:
     cli_main(
-        argv, description=__doc__.splitlines()[0], add_arguments=add_arguments, config_from_args=config_from_args, train=train_emotion
+        argv,
+        description=__doc__.splitlines()[0],
+        add_arguments=add_arguments,
+        config_from_args=config_from_args,
+        train=train_emotion,
     )
 
 

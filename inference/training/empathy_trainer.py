@@ -88,7 +88,9 @@ def tag_targets(example: EmpathyExample, item: EncodedText) -> np.ndarray:
     return targets
 
 
-def batch_tags(items: Sequence[EncodedText], tags: Sequence[np.ndarray], width: int) -> tuple[torch.Tensor, torch.Tensor]:
+def batch_tags(
+    items: Sequence[EncodedText], tags: Sequence[np.ndarray], width: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     target = torch.zeros((len(items), width, len(EMPATHY_MECHANISMS)))
     mask = torch.zeros((len(items), width))
     for row, (item, tag) in enumerate(zip(items, tags, strict=True)):
@@ -118,17 +120,21 @@ class EmpathyTraining(TrainingJob):
     def __init__(self, data_dir: Path, cfg: EmpathyTrainConfig, log: Log = print):
         super().__init__(data_dir, cfg, log, suffix="csv", read=read_epitome)
         train = self.train
-        encode = lambda rows, ctx: encode_pairs(self.tokenizer, ctx, [e.response for e in rows], cfg.max_len)  # noqa: E731
+        encode = lambda rows, ctx: encode_pairs(self.tokenizer, ctx, [e.response for e in rows], cfg.max_len)
         self.train_items = encode(train, [e.seeker_post for e in train])
         self.train_items_no_context = encode(train, [""] * len(train))
         self.dev_items = encode(self.dev, [e.seeker_post for e in self.dev])
         self.train_tags = [tag_targets(e, x) for e, x in zip(train, self.train_items, strict=True)]
-        self.train_tags_no_context = [tag_targets(e, x) for e, x in zip(train, self.train_items_no_context, strict=True)]
+        self.train_tags_no_context = [
+            tag_targets(e, x) for e, x in zip(train, self.train_items_no_context, strict=True)
+        ]
         self.dev_tags = [tag_targets(e, x) for e, x in zip(self.dev, self.dev_items, strict=True)]
         self.train_levels = np.array([[e.levels[m] for m in EMPATHY_MECHANISMS] for e in train])
         self.dev_levels = np.array([[e.levels[m] for m in EMPATHY_MECHANISMS] for e in self.dev])
         self.unlocated = sum(e.unlocated_rationales for e in train)
-        log(f"empathy: {len(train)} train / {len(self.dev)} dev pairs on {self.device}; {self.unlocated} train rationales not found in their response")
+        log(
+            f"empathy: {len(train)} train / {len(self.dev)} dev pairs on {self.device}; {self.unlocated} train rationales not found in their response"
+        )
 
     def class_weights(self) -> torch.Tensor:
         weights = []
@@ -144,7 +150,9 @@ class EmpathyTraining(TrainingJob):
         tags: list[np.ndarray] = [np.zeros(0)] * len(items)
         with torch.inference_mode(), autocast(self.device):
             for index in length_sorted_batches([len(x) for x in items], self.cfg.eval_batch_size):
-                level_logits, tag_logits = model(collate([items[i] for i in index], self.tokenizer.pad_token_id, self.device))
+                level_logits, tag_logits = model(
+                    collate([items[i] for i in index], self.tokenizer.pad_token_id, self.device)
+                )
                 log_probs[index] = torch.log_softmax(level_logits.float(), -1).cpu().numpy()
                 tag_probs = torch.sigmoid(tag_logits.float()).cpu().numpy()
                 for row, i in enumerate(index):
@@ -194,8 +202,14 @@ class EmpathyTraining(TrainingJob):
             total = torch.zeros((), device=self.device)  # summed on device: no sync per step
             # Same rows every epoch, but a few lose the message answered, as learner turns sometimes do.
             use_context = [rng.random() >= cfg.context_dropout for _ in self.train_items]
-            items = [a if keep else b for a, b, keep in zip(self.train_items, self.train_items_no_context, use_context, strict=True)]
-            tags = [a if keep else b for a, b, keep in zip(self.train_tags, self.train_tags_no_context, use_context, strict=True)]
+            items = [
+                a if keep else b
+                for a, b, keep in zip(self.train_items, self.train_items_no_context, use_context, strict=True)
+            ]
+            tags = [
+                a if keep else b
+                for a, b, keep in zip(self.train_tags, self.train_tags_no_context, use_context, strict=True)
+            ]
             batches = list(shuffled_length_batches([len(x) for x in items], cfg.batch_size, rng))
             for index in progress(batches, desc=f"{name} epoch {epoch}/{cfg.epochs}"):
                 chosen = [items[i] for i in index]
@@ -206,7 +220,8 @@ class EmpathyTraining(TrainingJob):
                     level_logits, tag_logits = model(batch)
                 level_logits = level_logits.float()
                 loss = sum(
-                    F.cross_entropy(level_logits[:, m], y[:, m], weight=weights[m]) for m in range(len(EMPATHY_MECHANISMS))
+                    F.cross_entropy(level_logits[:, m], y[:, m], weight=weights[m])
+                    for m in range(len(EMPATHY_MECHANISMS))
                 )
                 if soft is not None:
                     # Distillation: the gold levels plus the teachers' averaged level distribution.
@@ -242,11 +257,16 @@ class EmpathyTraining(TrainingJob):
         if self.cfg.tune_bias:
             for m, mechanism in enumerate(EMPATHY_MECHANISMS):
                 candidate = tune_class_bias(fitted.dev_log_probs[:, m], self.dev_levels[:, m])
-                gain = self.level_scores(fitted.dev_log_probs, {mechanism: candidate})[mechanism]["macro_f1"] - raw[mechanism]["macro_f1"]
+                gain = (
+                    self.level_scores(fitted.dev_log_probs, {mechanism: candidate})[mechanism]["macro_f1"]
+                    - raw[mechanism]["macro_f1"]
+                )
                 bias[mechanism] = candidate if gain >= MIN_BIAS_GAIN else [0.0, 0.0, 0.0]
         tuned = self.level_scores(fitted.dev_log_probs, bias)
         thresholds = np.round(np.arange(0.2, 0.71, 0.05), 2)
-        tag_choice = max(thresholds, key=lambda t: np.mean(list(self.tagging_scores(fitted.dev_tag_probs, float(t)).values())))
+        tag_choice = max(
+            thresholds, key=lambda t: np.mean(list(self.tagging_scores(fitted.dev_tag_probs, float(t)).values()))
+        )
         final: dict[str, Any] = {}
         for mechanism in EMPATHY_MECHANISMS:
             final[mechanism] = {
@@ -258,7 +278,10 @@ class EmpathyTraining(TrainingJob):
                 "support": tuned[mechanism]["support"],
                 "confusion": tuned[mechanism]["confusion"],
             }
-        final["tagging"] = {"threshold": float(tag_choice), **self.tagging_scores(fitted.dev_tag_probs, float(tag_choice))}
+        final["tagging"] = {
+            "threshold": float(tag_choice),
+            **self.tagging_scores(fitted.dev_tag_probs, float(tag_choice)),
+        }
         final["n"] = len(self.dev)
         record["dev_final"] = final
         model = build_empathy_model(self.base_path, self.cfg.dropout)
@@ -279,7 +302,9 @@ class EmpathyTraining(TrainingJob):
         return super().data_record(train_rationales_not_located=self.unlocated, **train_extra)
 
 
-def train_empathy(data_dir: Path, out_dir: Path, cfg: EmpathyTrainConfig, log: Log = print, argv: Sequence[str] | None = None) -> dict[str, Any]:
+def train_empathy(
+    data_dir: Path, out_dir: Path, cfg: EmpathyTrainConfig, log: Log = print, argv: Sequence[str] | None = None
+) -> dict[str, Any]:
     """Train one model per seed, keep the best on dev, tune level offsets, write artefact and card."""
     started = time.time()
     job = EmpathyTraining(Path(data_dir), cfg, log)
@@ -303,7 +328,9 @@ def train_empathy(data_dir: Path, out_dir: Path, cfg: EmpathyTrainConfig, log: L
         record["teacher_ensemble_dev"] = {m: round(v["macro_f1"], 4) for m, v in job.level_scores(ensemble_dev).items()}
         log("teacher ensemble on dev (macro-F1): " + json.dumps(record["teacher_ensemble_dev"]))
         student_seed = max(cfg.seeds) + 100
-        candidates.append(job.fit(student_seed, soft_levels=np.mean(teacher_probs, axis=0), name=f"student{student_seed}"))
+        candidates.append(
+            job.fit(student_seed, soft_levels=np.mean(teacher_probs, axis=0), name=f"student{student_seed}")
+        )
     chosen = max(candidates, key=lambda c: c.best["mean_macro_f1"])
     record = {**record, "hyper_parameters": hyper_parameters(cfg), **cfg.extra}
     record["data"] = job.data_record()
@@ -314,7 +341,10 @@ def train_empathy(data_dir: Path, out_dir: Path, cfg: EmpathyTrainConfig, log: L
     final = record["dev_final"]
     log(
         "empathy dev: "
-        + ", ".join(f"{m.upper()} acc {final[m]['accuracy']:.4f} macro-F1 {final[m]['macro_f1']:.4f} (raw {final[m]['macro_f1_raw']:.4f})" for m in EMPATHY_MECHANISMS)
+        + ", ".join(
+            f"{m.upper()} acc {final[m]['accuracy']:.4f} macro-F1 {final[m]['macro_f1']:.4f} (raw {final[m]['macro_f1_raw']:.4f})"
+            for m in EMPATHY_MECHANISMS
+        )
     )
     return config
 
@@ -340,7 +370,11 @@ def config_from_args(args: argparse.Namespace) -> EmpathyTrainConfig:
 
 def main(argv: Sequence[str] | None = None) -> None:
     cli_main(
-        argv, description=__doc__.splitlines()[0], add_arguments=add_arguments, config_from_args=config_from_args, train=train_empathy
+        argv,
+        description=__doc__.splitlines()[0],
+        add_arguments=add_arguments,
+        config_from_args=config_from_args,
+        train=train_empathy,
     )
 
 

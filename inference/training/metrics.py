@@ -7,7 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from inference.labels import EKMAN_LABELS, EKMAN_MAPPING, GOEMOTIONS_LABELS, SENTIMENT_LABELS, SENTIMENT_MAPPING, group_of
+from inference.labels import (
+    EKMAN_LABELS,
+    EKMAN_MAPPING,
+    GOEMOTIONS_LABELS,
+    SENTIMENT_LABELS,
+    SENTIMENT_MAPPING,
+    group_of,
+)
 
 THRESHOLD_GRID = np.round(np.arange(0.02, 0.96, 0.01), 2)
 

@@ -21,7 +21,12 @@ from inference.emotion import EmotionDetector
 from inference.labels import GOEMOTIONS_LABELS
 from inference.training.card import write_model_card
 from inference.training.data import file_digest, read_goemotions
-from inference.training.metrics import cross_fitted_macro_f1, emotion_scores, predict_with_thresholds, tune_thresholds_joint
+from inference.training.metrics import (
+    cross_fitted_macro_f1,
+    emotion_scores,
+    predict_with_thresholds,
+    tune_thresholds_joint,
+)
 
 
 def retune_emotion_thresholds(artefact: Path, dev_file: Path, ekman_weight: float = 1.0) -> dict[str, Any]:
@@ -37,7 +42,7 @@ def retune_emotion_thresholds(artefact: Path, dev_file: Path, ekman_weight: floa
     config = json.loads((artefact / "config.json").read_text())
     config["thresholds"] = [float(t) for t in thresholds]
     config["training"]["thresholds_retuned"] = {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "dev_file": dev_file.name,
         "dev_sha256_16": file_digest(dev_file),
         "objective": f"macro-F1 (28 labels) + {ekman_weight} x Ekman macro-F1, coordinate ascent from per-label optima",

@@ -15,7 +15,12 @@ pytestmark = pytest.mark.django_db
 def test_signup_creates_a_learner_and_logs_them_in(client):
     response = client.post(
         reverse("signup"),
-        {"username": "dora", "email": "dora@example.com", "password1": "warm-tea-and-time", "password2": "warm-tea-and-time"},
+        {
+            "username": "dora",
+            "email": "dora@example.com",
+            "password1": "warm-tea-and-time",
+            "password2": "warm-tea-and-time",
+        },
     )
     assert response.status_code == 302
     user = get_user_model().objects.get(username="dora")
@@ -35,8 +40,13 @@ def test_signup_shows_errors(client, alice):
 def test_signup_ignores_an_offsite_next(client):
     response = client.post(
         reverse("signup"),
-        {"username": "eve", "email": "eve@example.com", "password1": "warm-tea-and-time",
-         "password2": "warm-tea-and-time", "next": "https://evil.example/"},
+        {
+            "username": "eve",
+            "email": "eve@example.com",
+            "password1": "warm-tea-and-time",
+            "password2": "warm-tea-and-time",
+            "next": "https://evil.example/",
+        },
     )
     assert response["Location"] == reverse("courses:catalogue")
 

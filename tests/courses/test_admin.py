@@ -46,8 +46,13 @@ def test_instructor_authors_a_course_module_and_lesson_through_the_admin(client,
 
     response = client.post(
         "/admin/courses/lesson/add/",
-        {"module": module.pk, "order": "0", "title": "Noticing feelings", "estimated_minutes": "4",
-         "body": "Feelings show up in *words* and in silences."},
+        {
+            "module": module.pk,
+            "order": "0",
+            "title": "Noticing feelings",
+            "estimated_minutes": "4",
+            "body": "Feelings show up in *words* and in silences.",
+        },
     )
     assert response.status_code == 302
     lesson = Lesson.objects.get(title="Noticing feelings")
@@ -55,11 +60,22 @@ def test_instructor_authors_a_course_module_and_lesson_through_the_admin(client,
 
     response = client.post(
         "/admin/courses/quiz/add/",
-        {"module": module.pk, "order": "1", "title": "Check-in", "pass_mark": "70", "introduction": "",
-         "questions-TOTAL_FORMS": "1", "questions-INITIAL_FORMS": "0", "questions-MIN_NUM_FORMS": "0",
-         "questions-MAX_NUM_FORMS": "1000", "questions-0-order": "0", "questions-0-topic": "emotion",
-         "questions-0-message": "I can't believe they forgot me again.", "questions-0-prompt": "What do they feel?",
-         "questions-0-explanation": "Disappointment: they expected better."},
+        {
+            "module": module.pk,
+            "order": "1",
+            "title": "Check-in",
+            "pass_mark": "70",
+            "introduction": "",
+            "questions-TOTAL_FORMS": "1",
+            "questions-INITIAL_FORMS": "0",
+            "questions-MIN_NUM_FORMS": "0",
+            "questions-MAX_NUM_FORMS": "1000",
+            "questions-0-order": "0",
+            "questions-0-topic": "emotion",
+            "questions-0-message": "I can't believe they forgot me again.",
+            "questions-0-prompt": "What do they feel?",
+            "questions-0-explanation": "Disappointment: they expected better.",
+        },
     )
     assert response.status_code == 302
     assert Question.objects.filter(quiz=Quiz.objects.get(title="Check-in")).count() == 1
@@ -69,8 +85,15 @@ def test_instructor_authors_a_course_module_and_lesson_through_the_admin(client,
 
 @pytest.mark.parametrize(
     "url",
-    ["/admin/courses/course/", "/admin/courses/module/", "/admin/courses/lesson/", "/admin/courses/quiz/",
-     "/admin/courses/question/", "/admin/courses/scenario/", "/admin/courses/personareply/"],
+    [
+        "/admin/courses/course/",
+        "/admin/courses/module/",
+        "/admin/courses/lesson/",
+        "/admin/courses/quiz/",
+        "/admin/courses/question/",
+        "/admin/courses/scenario/",
+        "/admin/courses/personareply/",
+    ],
 )
 def test_instructor_admin_lists_load(client, charlie, url):
     bundle = course_bundle_create()
@@ -85,9 +108,13 @@ def test_instructor_admin_lists_load(client, charlie, url):
 def test_instructor_change_pages_with_inlines_load(client, charlie):
     bundle = course_bundle_create()
     client.force_login(charlie)
-    for url in (f"/admin/courses/course/{bundle.course.pk}/change/", f"/admin/courses/module/{bundle.module.pk}/change/",
-                f"/admin/courses/quiz/{bundle.quiz.pk}/change/", f"/admin/courses/question/{bundle.single.pk}/change/",
-                f"/admin/courses/scenario/{bundle.scenario.pk}/change/"):
+    for url in (
+        f"/admin/courses/course/{bundle.course.pk}/change/",
+        f"/admin/courses/module/{bundle.module.pk}/change/",
+        f"/admin/courses/quiz/{bundle.quiz.pk}/change/",
+        f"/admin/courses/question/{bundle.single.pk}/change/",
+        f"/admin/courses/scenario/{bundle.scenario.pk}/change/",
+    ):
         assert client.get(url).status_code == 200, url
 
 

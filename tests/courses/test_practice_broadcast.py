@@ -34,7 +34,7 @@ async def _drain(channel: str) -> list[dict]:
 def test_events_sent_together_arrive_as_one_message_in_order_per_session():
     first, second = uuid.uuid4(), uuid.uuid4()
     channels = {sid: async_to_sync(_join)(sid) for sid in (first, second)}
-    token = lambda sid, n: (sid, events.event(events.REPLY_TOKEN, turn_id=n, token=f"w{n} "))  # noqa: E731
+    token = lambda sid, n: (sid, events.event(events.REPLY_TOKEN, turn_id=n, token=f"w{n} "))
 
     events_send_steps([([token(first, 1), token(second, 1)], 0.0), ([token(first, 2)], 0.0), ([token(first, 3)], 0.0)])
 

@@ -8,6 +8,7 @@ appear, and after the last one the session summary. A reload shows the same conv
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -139,7 +140,7 @@ def _wait_for(what: str, check: Any, timeout: float, stack: Stack) -> None:
 
 def _http_ok(url: str) -> bool:
     try:
-        urllib.request.urlopen(url, timeout=2)  # noqa: S310 - our own server on loopback
+        urllib.request.urlopen(url, timeout=2)
         return True
     except urllib.error.HTTPError:
         return True  # it answered
@@ -244,7 +245,8 @@ def test_practice_end_to_end(stack: Stack) -> None:
     from courses.models import PracticeSession, Scenario, ScenarioGoal, Turn
     from courses.services.demo import DEMO_ACCOUNTS
 
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    with open(os.devnull, "w") as devnull:
+        call_command("seed_demo", stdout=devnull)
     scenario = Scenario.objects.get(title__startswith="Practice: a lonely weekend")
     # Three turns make the whole session: the last one ends it (max_turns), and the one goal can
     # only be met on the third turn, so the scenario cannot end early whatever the models read.
@@ -332,10 +334,9 @@ def test_practice_end_to_end(stack: Stack) -> None:
             expect(learner_messages.first.get_by_test_id("analysis")).to_be_visible()
             assert page_errors == [], f"JavaScript errors on the page: {page_errors}"
         except BaseException:
-            try:
+            # The screenshot is for whoever reads the failure; the failure itself is what is raised.
+            with contextlib.suppress(Exception):
                 page.screenshot(path=str(Path(stack.services[0].log).parent / "page.png"), full_page=True)
-            except Exception:
-                pass
             raise
         finally:
             context.close()

@@ -154,7 +154,7 @@ def saved_turn(message: dict[str, Any], turn_id: int, index: int) -> dict[str, A
 
 
 def test_a_turn_goes_from_sending_to_analysis_guidance_and_a_streamed_reply(practice):
-    page, socket, session, _ = practice
+    page, socket, _, _ = practice
     assert page.get_by_test_id("message-persona").count() == 1  # the opening line, from the database
     assert "Anger" in page.get_by_test_id("thought-bubble").inner_text().title()
 

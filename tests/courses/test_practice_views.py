@@ -65,7 +65,7 @@ def test_session_page_embeds_the_conversation_and_socket_path(client, alice, bun
     assert len(queries) <= 12
     html = response.content.decode()
     assert f"/ws/practice/{session.pk}/" in html
-    embedded = re.search(r'<script id="practice-state" type="application/json">(.*?)</script>', html, re.S)
+    embedded = re.search(r'<script id="practice-state" type="application/json">(.*?)</script>', html, re.DOTALL)
     state = json.loads(embedded.group(1))
     assert state["session"]["id"] == str(session.pk)
     assert [t["text"] for t in state["turns"]] == ["This is the second time!"]

@@ -49,8 +49,18 @@ def test_catalogue_shows_published_courses(client, bundle):
 
 def test_about_credits_the_datasets_and_model(client):
     text = client.get(reverse("courses:about")).text
-    for credit in ("GoEmotions", "Demszky", "ACL 2020", "Apache", "EPITOME", "Sharma", "Althoff", "EMNLP 2020",
-                   "University of Washington", "all-MiniLM-L6-v2"):
+    for credit in (
+        "GoEmotions",
+        "Demszky",
+        "ACL 2020",
+        "Apache",
+        "EPITOME",
+        "Sharma",
+        "Althoff",
+        "EMNLP 2020",
+        "University of Washington",
+        "all-MiniLM-L6-v2",
+    ):
         assert credit in text
 
 
@@ -99,8 +109,10 @@ def test_quiz_page_uses_radios_for_one_answer_and_checkboxes_for_several(alice_i
 
 
 def test_quiz_submit_gives_feedback_score_and_best_score(alice_in, alice, bundle):
-    wrong = {f"q{bundle.single.pk}": str(bundle.single.choices.get(text="Joy").pk),
-             f"q{bundle.several.pk}": [str(bundle.several.choices.get(text="Calm down.").pk)]}
+    wrong = {
+        f"q{bundle.single.pk}": str(bundle.single.choices.get(text="Joy").pk),
+        f"q{bundle.several.pk}": [str(bundle.several.choices.get(text="Calm down.").pk)],
+    }
     response = quiz_post(alice_in, bundle, wrong)
     assert response.status_code == 200
     assert "You scored 0%" in response.text and "Not quite" in response.text
@@ -119,13 +131,17 @@ def test_quiz_submit_gives_feedback_score_and_best_score(alice_in, alice, bundle
         pytest.param(lambda b: {f"q{b.single.pk}": "abc", f"q{b.several.pk}": ["1.5"]}, id="not integers"),
         pytest.param(lambda b: {f"q{b.single.pk}": "99999999", f"q{b.several.pk}": ["-3"]}, id="unknown ids"),
         pytest.param(
-            lambda b: {f"q{b.single.pk}": str(b.several.choices.first().pk),
-                       f"q{b.several.pk}": [str(b.single.choices.first().pk)]},
+            lambda b: {
+                f"q{b.single.pk}": str(b.several.choices.first().pk),
+                f"q{b.several.pk}": [str(b.single.choices.first().pk)],
+            },
             id="choices of the other question",
         ),
         pytest.param(
-            lambda b: {f"q{b.single.pk}": [str(c.pk) for c in b.single.choices.all()],
-                       f"q{b.several.pk}": [str(b.several.choices.first().pk)]},
+            lambda b: {
+                f"q{b.single.pk}": [str(c.pk) for c in b.single.choices.all()],
+                f"q{b.several.pk}": [str(b.several.choices.first().pk)],
+            },
             id="several answers to a one-answer question",
         ),
         pytest.param(lambda b: {f"q{b.several.pk}": [str(b.several.choices.first().pk)]}, id="one question missing"),
@@ -187,14 +203,23 @@ def test_item_pages_ask_visitors_to_log_in(client, bundle):
 
 def test_scenario_page_gives_the_brief_and_starts_practice(alice_in, bundle):
     text = alice_in.get(bundle.scenario.get_absolute_url()).text
-    for expected in ("Dana", "parcel went missing", "Customer service", "Moderate", "Dana calls the help line",
-                     "Name Dana&#x27;s frustration", "Start practice",
-                     f'action="{reverse("courses:practice_start", args=[bundle.scenario.pk])}"'):
+    for expected in (
+        "Dana",
+        "parcel went missing",
+        "Customer service",
+        "Moderate",
+        "Dana calls the help line",
+        "Name Dana&#x27;s frustration",
+        "Start practice",
+        f'action="{reverse("courses:practice_start", args=[bundle.scenario.pk])}"',
+    ):
         assert expected in text
 
 
 def test_lesson_markdown_is_rendered_and_sanitised(alice_in, bundle):
-    bundle.lesson.body = "## Listen first\n\n<script>alert('x')</script>\n\n[click](javascript:alert(1)) <b onclick=\"x()\">bold</b>"
+    bundle.lesson.body = (
+        "## Listen first\n\n<script>alert('x')</script>\n\n[click](javascript:alert(1)) <b onclick=\"x()\">bold</b>"
+    )
     bundle.lesson.save()
     text = alice_in.get(bundle.lesson.get_absolute_url()).text
     assert "<h2>Listen first</h2>" in text

@@ -31,16 +31,81 @@ GOEMOTIONS_ROWS = [
 ]
 
 EPITOME_ROWS = [
-    ("I lost my job and feel worthless.", "I'm so sorry, that sounds awful. What happened?", "2", "0", "1", "I'm so sorry, that sounds awful.|", "", "What happened?|"),
-    ("Nobody ever listens to me.", "I know how that feels, I went through the same thing.", "0", "2", "0", "", "I know how that feels, I went through the same thing.|", ""),
+    (
+        "I lost my job and feel worthless.",
+        "I'm so sorry, that sounds awful. What happened?",
+        "2",
+        "0",
+        "1",
+        "I'm so sorry, that sounds awful.|",
+        "",
+        "What happened?|",
+    ),
+    (
+        "Nobody ever listens to me.",
+        "I know how that feels, I went through the same thing.",
+        "0",
+        "2",
+        "0",
+        "",
+        "I know how that feels, I went through the same thing.|",
+        "",
+    ),
     ("I can't sleep at night.", "Just take a pill.", "0", "0", "0", "", "", ""),
-    ("My dog died yesterday.", "That's heartbreaking, I'm sorry for your loss.", "2", "0", "0", "That's heartbreaking, I'm sorry for your loss.|", "", ""),
-    ("I feel so alone.", "Why do you feel alone? Do you have friends nearby?", "0", "0", "2", "", "", "Why do you feel alone?|Do you have friends nearby?|"),
-    ("Exams are stressing me out.", "It sounds like you are under a lot of pressure.", "1", "2", "0", "sounds like|", "It sounds like you are under a lot of pressure.|", ""),
+    (
+        "My dog died yesterday.",
+        "That's heartbreaking, I'm sorry for your loss.",
+        "2",
+        "0",
+        "0",
+        "That's heartbreaking, I'm sorry for your loss.|",
+        "",
+        "",
+    ),
+    (
+        "I feel so alone.",
+        "Why do you feel alone? Do you have friends nearby?",
+        "0",
+        "0",
+        "2",
+        "",
+        "",
+        "Why do you feel alone?|Do you have friends nearby?|",
+    ),
+    (
+        "Exams are stressing me out.",
+        "It sounds like you are under a lot of pressure.",
+        "1",
+        "2",
+        "0",
+        "sounds like|",
+        "It sounds like you are under a lot of pressure.|",
+        "",
+    ),
     ("I hate my life.", "lol same", "0", "1", "0", "", "same|", ""),
-    ("My parents fight every day.", "That must be so hard for you. How are you coping?", "1", "1", "2", "That must be so hard for you.|", "must be so hard|", "How are you coping?|"),
+    (
+        "My parents fight every day.",
+        "That must be so hard for you. How are you coping?",
+        "1",
+        "1",
+        "2",
+        "That must be so hard for you.|",
+        "must be so hard|",
+        "How are you coping?|",
+    ),
 ]
-EPITOME_HEADER = ["sp_id", "rp_id", "seeker_post", "response_post", "er_level", "ip_level", "ex_level", "er_rationales", "ip_rationales", "ex_rationales"]
+EPITOME_HEADER = [
+    "sp_id",
+    "rp_id",
+    "seeker_post",
+    "response_post",
+    "er_level",
+    "ip_level",
+    "ex_level",
+    "er_rationales",
+    "ip_rationales",
+    "ex_rationales",
+]
 
 
 def write_goemotions(path: Path, repeat: int = 1) -> Path:

@@ -142,7 +142,9 @@ def test_batch_equals_one_at_a_time():
     alone = [analyse_turns([t])[0] for t in turns]
     for a, b in zip(together, alone, strict=True):
         assert a["emotion"]["labels"] == b["emotion"]["labels"]
-        assert [a["empathy"][m]["level"] for m in EMPATHY_MECHANISMS] == [b["empathy"][m]["level"] for m in EMPATHY_MECHANISMS]
+        assert [a["empathy"][m]["level"] for m in EMPATHY_MECHANISMS] == [
+            b["empathy"][m]["level"] for m in EMPATHY_MECHANISMS
+        ]
         for label, prob in a["emotion"]["probs"].items():
             assert abs(prob - b["emotion"]["probs"][label]) < 0.03
 

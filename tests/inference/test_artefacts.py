@@ -35,7 +35,9 @@ def test_models_load_offline_in_a_fresh_process():
         "print(json.dumps(r[0]['emotion']['labels']))"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": "/nonexistent-hub-cache"}
-    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, check=False, capture_output=True, text=True, timeout=180
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "gratitude" in json.loads(done.stdout.strip().splitlines()[-1])
 

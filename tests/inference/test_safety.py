@@ -189,9 +189,7 @@ def test_strong_negative_emotion_lifts_a_weak_cue_to_concern():
 
 def test_emotion_alone_never_flags_and_never_makes_a_crisis():
     assert _level("My dog died last year and I miss him.", SAD) == "none"  # grief, no cue
-    assert (
-        _level("I'm so tired of everything.", {"probs": {"grief": 1.0, "fear": 1.0}}) == "concern"
-    )
+    assert _level("I'm so tired of everything.", {"probs": {"grief": 1.0, "fear": 1.0}}) == "concern"
     assert _level("I'm not going to kill myself.", SAD) == "concern"  # denial + sadness: check in
 
 
@@ -293,9 +291,7 @@ def test_evaluate_safety_rejects_malformed_files_naming_the_line(tmp_path, body,
         call_command("evaluate_safety", "--data", str(_write(tmp_path, body)))
 
 
-def test_evaluate_safety_with_emotions_passes_the_model_signals_through(
-    tmp_path, capsys, monkeypatch
-):
+def test_evaluate_safety_with_emotions_passes_the_model_signals_through(tmp_path, capsys, monkeypatch):
     # A stand-in for the emotion model: the wiring is under test here, not the model.
     fake = types.ModuleType("inference.analysis")
     fake.detect_emotions = lambda texts: [SAD for _ in texts]
@@ -384,9 +380,7 @@ def test_the_writers_own_distress_still_flags(text, level):
     assert _level(text) == level, find(text)
 
 
-@pytest.mark.parametrize(
-    "text", ["You should just kill yourself.", "I'll hurt you.", "I'm going to kill him."]
-)
+@pytest.mark.parametrize("text", ["You should just kill yourself.", "I'll hurt you.", "I'm going to kill him."])
 def test_threats_and_urging_harm_stay_crisis_even_when_said_to_you(text):
     result = screen_text(text)
     assert result["level"] == "crisis", find(text)
@@ -461,8 +455,7 @@ def test_rule_triggers_are_derived_for_every_rule():
 def test_every_rule_match_contains_one_of_its_triggers():
     """The soundness the fast path rests on, checked on every sentence the corpus gives."""
     checks = [
-        (rule.name, pattern, safety._rule_triggers(rule.pattern))
-        for rule, pattern, _ in safety._compiled_rules()
+        (rule.name, pattern, safety._rule_triggers(rule.pattern)) for rule, pattern, _ in safety._compiled_rules()
     ]
     matched = 0
     for text in _fast_path_corpus():

@@ -18,7 +18,10 @@ def test_emotion_trainer_tiny_run(goemotions_dir, tmp_path):
     started = time.time()
     lines: list[str] = []
     config = train_emotion(
-        goemotions_dir, out, EmotionTrainConfig(epochs=1, batch_size=8, max_len=24, inference_max_len=32, device="cpu"), log=lines.append
+        goemotions_dir,
+        out,
+        EmotionTrainConfig(epochs=1, batch_size=8, max_len=24, inference_max_len=32, device="cpu"),
+        log=lines.append,
     )
     assert time.time() - started < 60
     assert any("epoch 1" in line for line in lines)
@@ -39,7 +42,9 @@ def test_empathy_trainer_tiny_run(epitome_dir, tmp_path):
     out = tmp_path / "empathy"
     started = time.time()
     lines: list[str] = []
-    train_empathy(epitome_dir, out, EmpathyTrainConfig(epochs=1, batch_size=8, max_len=48, device="cpu"), log=lines.append)
+    train_empathy(
+        epitome_dir, out, EmpathyTrainConfig(epochs=1, batch_size=8, max_len=48, device="cpu"), log=lines.append
+    )
     assert time.time() - started < 60
     assert any("epoch 1" in line for line in lines)
     stored = json.loads((out / "config.json").read_text())

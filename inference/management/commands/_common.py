@@ -17,7 +17,11 @@ def configure_registry(**overrides: Any) -> None:
     """Configure the model registry from ``settings.INFERENCE`` (what the worker uses)."""
     from inference import registry
 
-    options = {k: v for k, v in dict(getattr(settings, "INFERENCE", {})).items() if k in {"device", "threads", "quantize", "base_model_path", "dtype"}}
+    options = {
+        k: v
+        for k, v in dict(getattr(settings, "INFERENCE", {})).items()
+        if k in {"device", "threads", "quantize", "base_model_path", "dtype"}
+    }
     options.update({k: v for k, v in overrides.items() if v is not None})
     registry.configure(registry.InferenceConfig(**options))
 

@@ -26,7 +26,10 @@ class Command(BaseCommand):
 
         # The benchmark is about the CPU path, whatever device the settings pick.
         configure_registry(
-            device="cpu", threads=options["threads"], quantize=True if options["quantize"] else None, dtype=options["dtype"]
+            device="cpu",
+            threads=options["threads"],
+            quantize=True if options["quantize"] else None,
+            dtype=options["dtype"],
         )
         result = run_bench(
             n=options["n"],

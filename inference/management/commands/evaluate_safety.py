@@ -42,9 +42,7 @@ class Command(BaseCommand):
             action="store_true",
             help="Run the emotion model first and let its signals lift weak cues to concern.",
         )
-        parser.add_argument(
-            "--show-mistakes", action="store_true", help="List the lines the screen got wrong."
-        )
+        parser.add_argument("--show-mistakes", action="store_true", help="List the lines the screen got wrong.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
