@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine:
 #   make run   - set up, load the demo course and serve http://127.0.0.1:8000
-#   make test  - set up, start PostgreSQL and Redis if needed, run the whole suite
+#   make test  - set up, lint (ruff, mypy), start PostgreSQL and Redis if needed, run the whole suite
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -39,6 +39,12 @@ run: migrate
 worker: setup
 	$(VENV)/bin/celery -A empathycamp worker -Q inference -l info --concurrency 1
 
+# Lint and types: ruff's findings and format, and mypy (its files and settings are in pyproject.toml).
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
 # Start the services the suite uses when they are down (CI runs on a machine that has them installed).
 services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
@@ -49,7 +55,8 @@ services:
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
 
-test: setup services browser
+# Lint first, so CI (.ci/run) fails on any finding before the suite runs.
+test: setup lint services browser
 	DJANGO_SETTINGS_MODULE=empathycamp.settings.test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=empathycamp.settings.test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \

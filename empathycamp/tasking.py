@@ -31,7 +31,7 @@ def _embedded_executor() -> ThreadPoolExecutor:
         return _executor
 
 
-def _run_embedded(task: Any, args: tuple, kwargs: dict) -> None:
+def _run_embedded(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
@@ -43,7 +43,7 @@ def _run_embedded(task: Any, args: tuple, kwargs: dict) -> None:
         close_old_connections()
 
 
-def enqueue(task: Any, *args: Any, **kwargs: Any) -> Future | None:
+def enqueue(task: Any, *args: Any, **kwargs: Any) -> Future[None] | None:
     """Send `task` to the broker, or run it in the embedded pool when there is no broker."""
     if settings.EMBEDDED_MODE:
         return _embedded_executor().submit(_run_embedded, task, args, kwargs)

@@ -50,7 +50,8 @@ SCRIPT = textwrap.dedent(
 
 def test_concurrent_turn_saves_on_the_embedded_database_all_land(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(DJANGO_SETTINGS_MODULE="empathycamp.settings.local", VAR_DIR=str(tmp_path), DEBUG="0")
+    # A folder that does not exist yet, as on a fresh clone: start-up creates it before the first connection.
+    env.update(DJANGO_SETTINGS_MODULE="empathycamp.settings.local", VAR_DIR=str(tmp_path / "var"), DEBUG="0")
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, check=False, capture_output=True, text=True, timeout=120
     )

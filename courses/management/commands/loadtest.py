@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from courses.practice import loadtest
+from empathycamp.tools import loadtest
 
 
 class Command(BaseCommand):

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import connection
 from django.utils import timezone
 
@@ -110,7 +111,7 @@ class LoadtestResult:
     timed_out: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     saved_ms: list[float] = field(default_factory=list)
-    errors: Counter = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
     connect_failures: int = 0
     duration_s: float = 0.0
     overall_timeout_hit: bool = False
@@ -211,8 +212,10 @@ def scenario_pick(scenario_id: int | None = None) -> Scenario:
     return scenario
 
 
-def _session_store():
-    return import_module(settings.SESSION_ENGINE).SessionStore
+def _session_store() -> type[SessionBase]:
+    # The engine is named in settings, so its module is only known at run time.
+    store: type[SessionBase] = import_module(settings.SESSION_ENGINE).SessionStore
+    return store
 
 
 def practice_session_open(*, learner: Any, scenario: Scenario) -> PracticeSession:
@@ -255,12 +258,14 @@ def _learner_create(*, username: str, scenario: Scenario, sessions_each: int) ->
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
+    session_key = store.session_key
+    assert session_key is not None  # create() has just saved the session under a fresh key
     session_ids = [str(practice_session_open(learner=user, scenario=scenario).pk) for _ in range(sessions_each)]
     return SimulatedLearner(
         user_id=user.pk,
         username=username,
-        cookie=f"{settings.SESSION_COOKIE_NAME}={store.session_key}",
-        session_key=store.session_key,
+        cookie=f"{settings.SESSION_COOKIE_NAME}={session_key}",
+        session_key=session_key,
         session_ids=session_ids,
     )
 
@@ -391,6 +396,7 @@ async def _learner_run(
     new_session: Any,
 ) -> None:
     from websockets.asyncio.client import connect
+    from websockets.typing import Origin
 
     await asyncio.sleep(start_delay)
     left = turns
@@ -401,7 +407,7 @@ async def _learner_run(
         try:
             async with connect(
                 url,
-                origin=target.origin,
+                origin=Origin(target.origin),
                 additional_headers={"Cookie": learner.cookie},
                 open_timeout=max(1.0, min(15.0, deadline - time.monotonic())),
                 close_timeout=2,

@@ -1,6 +1,6 @@
 """The load-test command's guard rails: loopback only, honest percentiles, nothing left behind.
 
-The command's run against a real server and worker is in test_practice_e2e.py.
+The command's run against a real server and worker is in tests/courses/test_practice_e2e.py.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 
 from courses.models import PracticeSession, Turn
-from courses.practice import loadtest
+from empathycamp.tools import loadtest
 from tests.factories import course_bundle_create
 
 

@@ -1,0 +1,1 @@
+"""Operator tools that run against the product: not part of any domain app."""
