@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar, TypeVar, cast
+
 from django.contrib import admin
+from django.contrib.auth.models import User
+from django.db.models import Model
 from django.http import HttpRequest
 
 from courses.models import (
@@ -21,12 +25,15 @@ from courses.models import (
     ScenarioGoal,
 )
 
+_ItemT = TypeVar("_ItemT", bound=Item)
+_LearnerStateT = TypeVar("_LearnerStateT", bound=Model)
+
 admin.site.site_header = "EmpathyCamp authoring"
 admin.site.site_title = "EmpathyCamp authoring"
 admin.site.index_title = "Courses and content"
 
 
-class ModuleInline(admin.TabularInline):
+class ModuleInline(admin.TabularInline[Module, Course]):
     model = Module
     fields = ("order", "title", "summary")
     extra = 1
@@ -35,7 +42,7 @@ class ModuleInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(admin.ModelAdmin[Course]):
     list_display = ("title", "status", "author", "updated_at")
     list_filter = ("status",)
     search_fields = ("title", "summary", "description")
@@ -45,13 +52,15 @@ class CourseAdmin(admin.ModelAdmin):
     ordering = ("title",)
     inlines = (ModuleInline,)
 
-    def save_model(self, request: HttpRequest, obj: Course, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Course, form: Any, change: bool) -> None:
         if not change and obj.author_id is None:
-            obj.author = request.user
+            # The admin site lets in active staff users only (AdminSite.has_permission), so the
+            # user here is never an AnonymousUser; the signature is the admin's, typed for any request.
+            obj.author = cast(User, request.user)
         super().save_model(request, obj, form, change)
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(admin.TabularInline[Item, Module]):
     """Reorder and rename a module's items here; add them as a lesson, quiz or scenario."""
 
     model = Item
@@ -62,13 +71,13 @@ class ItemInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Module | None = None) -> bool:
         # A bare Item is neither lesson, quiz nor scenario; those have their own add forms.
         return False
 
 
 @admin.register(Module)
-class ModuleAdmin(admin.ModelAdmin):
+class ModuleAdmin(admin.ModelAdmin[Module]):
     list_display = ("title", "course", "order")
     list_editable = ("order",)
     list_filter = ("course__status", "course")
@@ -78,24 +87,25 @@ class ModuleAdmin(admin.ModelAdmin):
     inlines = (ItemInline,)
 
 
-class ItemAdmin(admin.ModelAdmin):
-    list_display = ("title", "module", "order")
+class ItemAdmin(admin.ModelAdmin[_ItemT]):
+    # Typed as any length: the lesson, quiz and scenario admins extend them.
+    list_display: tuple[str, ...] = ("title", "module", "order")
     list_editable = ("order",)
-    list_filter = ("module__course__status", "module__course")
-    search_fields = ("title", "module__title", "module__course__title")
+    list_filter: ClassVar[tuple[str, ...]] = ("module__course__status", "module__course")
+    search_fields: ClassVar[tuple[str, ...]] = ("title", "module__title", "module__course__title")
     ordering = ("module__course__title", "module__order", "order", "id")
     list_select_related = ("module__course",)
     autocomplete_fields = ("module",)
 
 
 @admin.register(Lesson)
-class LessonAdmin(ItemAdmin):
+class LessonAdmin(ItemAdmin[Lesson]):
     list_display = ("title", "module", "order", "estimated_minutes")
     fields = ("module", "order", "title", "estimated_minutes", "body")
     search_fields = (*ItemAdmin.search_fields, "body")
 
 
-class QuestionInline(admin.StackedInline):
+class QuestionInline(admin.StackedInline[Question, Quiz]):
     model = Question
     fields = ("order", "topic", "message", "prompt", "explanation")
     extra = 0
@@ -104,13 +114,13 @@ class QuestionInline(admin.StackedInline):
 
 
 @admin.register(Quiz)
-class QuizAdmin(ItemAdmin):
+class QuizAdmin(ItemAdmin[Quiz]):
     list_display = ("title", "module", "order", "pass_mark")
     fields = ("module", "order", "title", "pass_mark", "introduction")
     inlines = (QuestionInline,)
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(admin.TabularInline[Choice, Question]):
     model = Choice
     fields = ("order", "text", "is_correct")
     extra = 3
@@ -118,7 +128,7 @@ class ChoiceInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(admin.ModelAdmin[Question]):
     list_display = ("__str__", "quiz", "topic", "order")
     list_filter = ("topic", "quiz__module__course")
     search_fields = ("prompt", "message", "quiz__title")
@@ -128,14 +138,14 @@ class QuestionAdmin(admin.ModelAdmin):
     inlines = (ChoiceInline,)
 
 
-class ScenarioGoalInline(admin.TabularInline):
+class ScenarioGoalInline(admin.TabularInline[ScenarioGoal, Scenario]):
     model = ScenarioGoal
     fields = ("order", "description", "mechanism", "min_level", "min_turns")
     extra = 0
     ordering = ("order", "id")
 
 
-class PersonaReplyInline(admin.StackedInline):
+class PersonaReplyInline(admin.StackedInline[PersonaReply, Scenario]):
     model = PersonaReply
     fields = (
         "order",
@@ -156,7 +166,7 @@ class PersonaReplyInline(admin.StackedInline):
 
 
 @admin.register(Scenario)
-class ScenarioAdmin(ItemAdmin):
+class ScenarioAdmin(ItemAdmin[Scenario]):
     list_display = ("title", "persona_name", "setting", "difficulty", "module", "order")
     list_filter = ("setting", "difficulty", *ItemAdmin.list_filter)
     search_fields = (*ItemAdmin.search_fields, "persona_name", "situation")
@@ -175,7 +185,7 @@ class ScenarioAdmin(ItemAdmin):
 
 
 @admin.register(PersonaReply)
-class PersonaReplyAdmin(admin.ModelAdmin):
+class PersonaReplyAdmin(admin.ModelAdmin[PersonaReply]):
     list_display = ("__str__", "scenario", "condition_summary", "priority", "is_closing")
     list_filter = ("is_closing", "tone", "scenario__setting", "scenario")
     search_fields = ("text", "scenario__title", "scenario__persona_name")
@@ -184,19 +194,19 @@ class PersonaReplyAdmin(admin.ModelAdmin):
     autocomplete_fields = ("scenario",)
 
 
-class LearnerStateAdmin(admin.ModelAdmin):
+class LearnerStateAdmin(admin.ModelAdmin[_LearnerStateT]):
     """Learner state is written by the site only; the admin shows it (to those with view rights,
     not to instructors) for support."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: _LearnerStateT | None = None) -> bool:
         return False
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(LearnerStateAdmin):
+class EnrollmentAdmin(LearnerStateAdmin[Enrollment]):
     list_display = ("learner", "course", "enrolled_at", "last_activity_at", "completed_at")
     list_filter = ("course",)
     search_fields = ("learner__username", "learner__email", "course__title")
@@ -204,7 +214,7 @@ class EnrollmentAdmin(LearnerStateAdmin):
 
 
 @admin.register(ItemProgress)
-class ItemProgressAdmin(LearnerStateAdmin):
+class ItemProgressAdmin(LearnerStateAdmin[ItemProgress]):
     list_display = ("learner", "item", "attempts", "best_score", "completed_at")
     list_filter = ("item__kind", "item__module__course")
     search_fields = ("learner__username", "item__title")
@@ -212,7 +222,7 @@ class ItemProgressAdmin(LearnerStateAdmin):
 
 
 @admin.register(QuizAttempt)
-class QuizAttemptAdmin(LearnerStateAdmin):
+class QuizAttemptAdmin(LearnerStateAdmin[QuizAttempt]):
     list_display = ("learner", "quiz", "correct", "total", "created_at")
     list_filter = ("quiz",)
     search_fields = ("learner__username", "quiz__title")

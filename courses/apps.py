@@ -1,8 +1,10 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def _instructors_group_ensure(sender: AppConfig, **kwargs) -> None:
+def _instructors_group_ensure(sender: AppConfig, **kwargs: Any) -> None:
     # After every migrate: the auth app's own post_migrate handler has created this app's
     # permissions by now, so the group gets exactly the authoring ones.
     from courses.services.instructors import instructors_group_ensure

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
 
 from courses.models import Choice, Question
 
@@ -29,7 +30,7 @@ class QuestionRow:
     feedback: QuestionResult | None
 
 
-class SignupForm(UserCreationForm):
+class SignupForm(UserCreationForm[User]):
     email = forms.EmailField(required=True, help_text="For password resets only.")
 
     class Meta(UserCreationForm.Meta):
@@ -37,7 +38,7 @@ class SignupForm(UserCreationForm):
         fields = ("username", "email")
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
+        email: str = self.cleaned_data["email"].strip()
         if get_user_model().objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this e-mail address already exists. Try logging in.")
         return email
@@ -47,7 +48,7 @@ class QuizForm(forms.Form):
     """One field per question, named q<question id>: a single choice id, or a list of them
     when the question has several correct choices. Unknown ids and non-integers fail validation."""
 
-    def __init__(self, *args, questions: list[Question], **kwargs) -> None:
+    def __init__(self, *args: Any, questions: list[Question], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.questions = questions
         for question in questions:
@@ -61,7 +62,7 @@ class QuizForm(forms.Form):
                     choices=choices, error_messages={"required": "Choose an answer."}
                 )
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         # A radio group sends one value; QueryDict.get would quietly keep the last of several.
         if hasattr(self.data, "getlist"):
@@ -94,7 +95,7 @@ class QuizForm(forms.Form):
                 chosen=(
                     set(feedback[question.pk].chosen_ids) if question.pk in feedback else chosen.get(question.pk, set())
                 ),
-                errors=list(self.errors.get(f"q{question.pk}", [])) if self.is_bound else [],
+                errors=[str(error) for error in self.errors.get(f"q{question.pk}", [])] if self.is_bound else [],
                 feedback=feedback.get(question.pk),
             )
             for number, question in enumerate(self.questions, start=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -99,7 +101,9 @@ class Item(models.Model):
 
     def concrete(self) -> Lesson | Quiz | Scenario:
         """The lesson, quiz or scenario this item is."""
-        return getattr(self, self.kind)
+        # Multi-table inheritance names each child's one-to-one accessor after its model: the kind.
+        concrete: Lesson | Quiz | Scenario = getattr(self, self.kind)
+        return concrete
 
     def get_absolute_url(self) -> str:
         return reverse(f"courses:{self.kind}", kwargs={"item_id": self.pk})
@@ -109,7 +113,7 @@ class Lesson(Item):
     body = models.TextField(help_text="Markdown. Rendered to sanitised HTML.")
     estimated_minutes = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1)])
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.kind = Item.Kind.LESSON
         super().save(*args, **kwargs)
 
@@ -123,7 +127,7 @@ class Quiz(Item):
     class Meta:
         verbose_name_plural = "quizzes"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.kind = Item.Kind.QUIZ
         super().save(*args, **kwargs)
 
@@ -194,7 +198,7 @@ class Scenario(Item):
     max_turns = models.PositiveSmallIntegerField(default=8, validators=[MinValueValidator(1), MaxValueValidator(50)])
     engine = models.CharField(max_length=20, choices=Engine.choices, default=Engine.SCRIPTED)
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.kind = Item.Kind.SCENARIO
         super().save(*args, **kwargs)
 

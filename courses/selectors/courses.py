@@ -3,7 +3,9 @@ instructors and staff with `courses.change_course` may preview drafts."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from typing import Literal, overload
+
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
@@ -16,7 +18,7 @@ ITEM_MODELS: dict[str, type[Lesson | Quiz | Scenario]] = {
 }
 
 
-def user_can_preview(user: AbstractBaseUser | AnonymousUser) -> bool:
+def user_can_preview(user: User | AnonymousUser) -> bool:
     """Whether the user may see draft courses (instructors, staff with change rights)."""
     return bool(user.is_authenticated and user.has_perm("courses.change_course"))
 
@@ -30,7 +32,7 @@ def course_list_published() -> QuerySet[Course]:
     )
 
 
-def course_get_for_user(*, slug: str, user: AbstractBaseUser | AnonymousUser) -> Course:
+def course_get_for_user(*, slug: str, user: User | AnonymousUser) -> Course:
     """The course if this user may see it, else Http404 (a draft does not exist for learners)."""
     courses = Course.objects.all() if user_can_preview(user) else Course.objects.filter(status=Course.Status.PUBLISHED)
     try:
@@ -39,7 +41,20 @@ def course_get_for_user(*, slug: str, user: AbstractBaseUser | AnonymousUser) ->
         raise Http404("No such course.") from None
 
 
-def item_get_for_user(*, item_id: int, kind: str, user: AbstractBaseUser | AnonymousUser) -> Lesson | Quiz | Scenario:
+# The kind names the model, so a caller that passes a known kind gets that model back.
+@overload
+def item_get_for_user(
+    *, item_id: int, kind: Literal[Item.Kind.LESSON, "lesson"], user: User | AnonymousUser
+) -> Lesson: ...
+@overload
+def item_get_for_user(*, item_id: int, kind: Literal[Item.Kind.QUIZ, "quiz"], user: User | AnonymousUser) -> Quiz: ...
+@overload
+def item_get_for_user(
+    *, item_id: int, kind: Literal[Item.Kind.SCENARIO, "scenario"], user: User | AnonymousUser
+) -> Scenario: ...
+@overload
+def item_get_for_user(*, item_id: int, kind: str, user: User | AnonymousUser) -> Lesson | Quiz | Scenario: ...
+def item_get_for_user(*, item_id: int, kind: str, user: User | AnonymousUser) -> Lesson | Quiz | Scenario:
     """A lesson, quiz or scenario (with its module and course) if this user may see it, else Http404."""
     model = ITEM_MODELS[kind]
     items = model.objects.select_related("module__course")

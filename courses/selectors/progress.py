@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Prefetch
 
 from courses.models import Course, Enrollment, Item, ItemProgress, Module
@@ -71,14 +71,14 @@ def _continue_pick(*, ordered: list[Item], done_ids: set[int], last_item_id: int
     return None
 
 
-def enrollment_get(*, learner: AbstractBaseUser | AnonymousUser, course: Course) -> Enrollment | None:
+def enrollment_get(*, learner: User | AnonymousUser, course: Course) -> Enrollment | None:
     """The learner's enrolment in the course, or None (also for anonymous visitors)."""
     if not learner.is_authenticated:
         return None
     return Enrollment.objects.filter(learner=learner, course=course).first()
 
 
-def course_outline(*, course: Course, learner: AbstractBaseUser | AnonymousUser) -> CourseOutline:
+def course_outline(*, course: Course, learner: User | AnonymousUser) -> CourseOutline:
     """Modules and items of the course with the learner's progress on each (five queries at most)."""
     modules = list(
         course.modules.order_by("order", "id").prefetch_related(
@@ -105,7 +105,7 @@ def course_outline(*, course: Course, learner: AbstractBaseUser | AnonymousUser)
     return CourseOutline(course=course, enrollment=enrollment, modules=rows, continue_item=continue_item)
 
 
-def course_completion_percent(*, learner: AbstractBaseUser, course: Course) -> int:
+def course_completion_percent(*, learner: User, course: Course) -> int:
     """The share of the course's items the learner has completed, in whole percent."""
     total = Item.objects.filter(module__course=course).count()
     done = ItemProgress.objects.filter(learner=learner, item__module__course=course, completed_at__isnull=False).count()
@@ -136,7 +136,7 @@ class Dashboard:
     quiz_scores: list[ItemProgress] = field(default_factory=list)
 
 
-def dashboard_get(*, learner: AbstractBaseUser) -> Dashboard:
+def dashboard_get(*, learner: User) -> Dashboard:
     """The learner's courses (in progress and finished), completed items and quiz scores, in four queries."""
     enrollments = list(
         Enrollment.objects.filter(learner=learner, course__status=Course.Status.PUBLISHED)
@@ -177,7 +177,7 @@ def dashboard_get(*, learner: AbstractBaseUser) -> Dashboard:
     )
 
 
-def item_progress_get(*, learner: AbstractBaseUser | AnonymousUser, item: Item) -> ItemProgress | None:
+def item_progress_get(*, learner: User | AnonymousUser, item: Item) -> ItemProgress | None:
     """The learner's progress row for the item, or None."""
     if not learner.is_authenticated:
         return None

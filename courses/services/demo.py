@@ -6,10 +6,10 @@ import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import Group, User
 from django.db import models, transaction
 
 from courses.demo import COURSE
@@ -18,6 +18,8 @@ from courses.models import Choice, Course, Item, Lesson, Module, PersonaReply, Q
 from courses.services.instructors import instructors_group_ensure
 
 SITE_URL = "http://127.0.0.1:8000"
+
+_ModelT = TypeVar("_ModelT", bound=models.Model)
 
 
 @dataclass(frozen=True)
@@ -176,11 +178,11 @@ def _questions_seed(quiz: Quiz, questions: tuple[QuestionData, ...], result: Dem
 
 
 def _upsert(
-    model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any], result: DemoSeedResult, label: str
-) -> Any:
+    model: type[_ModelT], lookup: dict[str, Any], values: dict[str, Any], result: DemoSeedResult, label: str
+) -> _ModelT:
     """Find a row by its natural key and make it match `values`; save only when something differs,
     so a second run leaves rows (and their `updated_at`) untouched."""
-    row = model.objects.filter(**lookup).order_by("pk").first()
+    row = model._default_manager.filter(**lookup).order_by("pk").first()
     if row is None:
         row = model(**lookup, **values)
         row.full_clean()
@@ -200,8 +202,8 @@ def _upsert(
 
 
 def _children_replace(
-    manager: models.Manager,
-    model: type[models.Model],
+    manager: models.Manager[_ModelT],
+    model: type[_ModelT],
     parent_field: str,
     parent: models.Model,
     rows: Iterable[dict[str, Any]],
@@ -219,23 +221,23 @@ def _children_replace(
     for obj in objects:
         obj.full_clean()
     removed, _ = manager.all().delete()
-    model.objects.bulk_create(objects)
+    model._default_manager.bulk_create(objects)
     if removed:
         result.removed[label] += removed
     if objects:
         result.created[label] += len(objects)
 
 
-def _accounts_ensure(*, group: Any) -> tuple[list[DemoAccount], dict[str, AbstractUser]]:
+def _accounts_ensure(*, group: Group) -> tuple[list[DemoAccount], dict[str, User]]:
     """Create missing demo accounts; repair the roles of existing ones, never their passwords."""
     user_model = get_user_model()
     accounts: list[DemoAccount] = []
-    users: dict[str, AbstractUser] = {}
+    users: dict[str, User] = {}
     for spec in DEMO_ACCOUNTS:
         password = os.environ.get(spec.password_env) or spec.default_password
         user = user_model.objects.filter(username=spec.username).first()
         created = user is None
-        if created:
+        if user is None:
             user = user_model.objects.create_user(
                 spec.username,
                 email=f"{spec.username}@example.com",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from courses.models import Course, Enrollment
 
 
-def enrollment_create(*, learner: AbstractBaseUser, course: Course) -> Enrollment:
+def enrollment_create(*, learner: User, course: Course) -> Enrollment:
     """Write the learner's enrolment in a published course; a repeat returns the existing row."""
     if not course.is_published:
         raise PermissionDenied("This course is not open for enrolment.")

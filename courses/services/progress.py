@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -46,7 +46,7 @@ class QuizResult:
         return self.progress.best_score or 0.0
 
 
-def _enrollment_lock(*, learner: AbstractBaseUser, course_id: int) -> Enrollment:
+def _enrollment_lock(*, learner: User, course_id: int) -> Enrollment:
     """The learner's enrolment in a published course, locked for this transaction; else PermissionDenied."""
     try:
         return (
@@ -58,7 +58,7 @@ def _enrollment_lock(*, learner: AbstractBaseUser, course_id: int) -> Enrollment
         raise PermissionDenied("Enrol in this course first.") from None
 
 
-def _progress_get(*, learner: AbstractBaseUser, item: Item) -> ItemProgress:
+def _progress_get(*, learner: User, item: Item) -> ItemProgress:
     progress, _ = ItemProgress.objects.get_or_create(learner=learner, item=item)
     return progress
 
@@ -85,7 +85,7 @@ def course_completion_update(*, enrollment: Enrollment) -> bool:
 
 
 @transaction.atomic
-def item_complete(*, learner: AbstractBaseUser, item: Item, score: float | None = None) -> ItemProgress:
+def item_complete(*, learner: User, item: Item, score: float | None = None) -> ItemProgress:
     """Mark any item complete for an enrolled learner (first completion only), keep the best score,
     and update the course completion. Used by lessons now and by practice sessions later."""
     enrollment = _enrollment_lock(learner=learner, course_id=item.module.course_id)
@@ -104,12 +104,12 @@ def item_complete(*, learner: AbstractBaseUser, item: Item, score: float | None 
     return progress
 
 
-def lesson_complete(*, learner: AbstractBaseUser, lesson: Lesson) -> ItemProgress:
+def lesson_complete(*, learner: User, lesson: Lesson) -> ItemProgress:
     """Mark the lesson read by an enrolled learner; repeating it changes nothing."""
     return item_complete(learner=learner, item=lesson)
 
 
-def progress_touch(*, learner: AbstractBaseUser, item: Item) -> bool:
+def progress_touch(*, learner: User, item: Item) -> bool:
     """Record that an enrolled learner opened the item (its progress row and the enrolment's
     last item, for "continue where you left off"); False, writing nothing, if not enrolled."""
     with transaction.atomic():
@@ -143,7 +143,7 @@ def _answers_check(*, questions: list[Question], answers: Mapping[int, Iterable[
     return checked
 
 
-def quiz_attempt_submit(*, learner: AbstractBaseUser, quiz: Quiz, answers: Mapping[int, Iterable[int]]) -> QuizResult:
+def quiz_attempt_submit(*, learner: User, quiz: Quiz, answers: Mapping[int, Iterable[int]]) -> QuizResult:
     """Grade the learner's answers, write a QuizAttempt, count it on the quiz's progress row (attempts,
     best score, completion at the pass mark) and update course completion, all in one transaction."""
     questions = list(quiz.questions.prefetch_related("choices"))

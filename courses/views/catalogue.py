@@ -12,6 +12,8 @@ from courses.selectors.courses import course_get_for_user, course_list_published
 from courses.selectors.progress import course_outline
 from courses.services.enrollments import enrollment_create
 
+from .authenticated import AuthenticatedHttpRequest
+
 
 @require_GET
 def catalogue(request: HttpRequest) -> HttpResponse:
@@ -29,7 +31,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def enroll(request: HttpRequest, slug: str) -> HttpResponse:
+def enroll(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = course_get_for_user(slug=slug, user=request.user)
     enrollment_create(learner=request.user, course=course)
     messages.success(request, f"You are enrolled in {course.title}. Welcome!")

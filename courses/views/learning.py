@@ -8,21 +8,25 @@ without enrolling but cannot record progress.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.forms import QuizForm
-from courses.models import Item, Lesson, Quiz
+from courses.models import Item
 from courses.selectors.courses import item_get_for_user, item_next, quiz_questions, user_can_preview
 from courses.selectors.progress import enrollment_get, item_progress_get
 from courses.services.progress import lesson_complete, progress_touch, quiz_attempt_submit
 
+from .authenticated import AuthenticatedHttpRequest
 
-def item_open(request: HttpRequest, item: Item) -> HttpResponse | None:
+
+def item_open(request: AuthenticatedHttpRequest, item: Item) -> HttpResponse | None:
     """Record the visit for an enrolled learner; a redirect to the course page for a learner
     who is not enrolled; None when the page may be shown."""
     if progress_touch(learner=request.user, item=item):
@@ -33,7 +37,7 @@ def item_open(request: HttpRequest, item: Item) -> HttpResponse | None:
     return redirect(item.module.course)
 
 
-def item_context(request: HttpRequest, item: Item) -> dict:
+def item_context(request: AuthenticatedHttpRequest, item: Item) -> dict[str, Any]:
     course = item.module.course
     return {
         "course": course,
@@ -47,8 +51,8 @@ def item_context(request: HttpRequest, item: Item) -> dict:
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def lesson_detail(request: HttpRequest, item_id: int) -> HttpResponse:
-    lesson: Lesson = item_get_for_user(item_id=item_id, kind=Item.Kind.LESSON, user=request.user)
+def lesson_detail(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
+    lesson = item_get_for_user(item_id=item_id, kind=Item.Kind.LESSON, user=request.user)
     if (response := item_open(request, lesson)) is not None:
         return response
     return render(request, "courses/lesson.html", {"lesson": lesson, **item_context(request, lesson)})
@@ -56,8 +60,8 @@ def lesson_detail(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def lesson_complete_view(request: HttpRequest, item_id: int) -> HttpResponse:
-    lesson: Lesson = item_get_for_user(item_id=item_id, kind=Item.Kind.LESSON, user=request.user)
+def lesson_complete_view(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
+    lesson = item_get_for_user(item_id=item_id, kind=Item.Kind.LESSON, user=request.user)
     lesson_complete(learner=request.user, lesson=lesson)
     messages.success(request, f"“{lesson.title}” is complete.")
     next_item = item_next(item=lesson)
@@ -66,8 +70,8 @@ def lesson_complete_view(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def quiz_detail(request: HttpRequest, item_id: int) -> HttpResponse:
-    quiz: Quiz = item_get_for_user(item_id=item_id, kind=Item.Kind.QUIZ, user=request.user)
+def quiz_detail(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
+    quiz = item_get_for_user(item_id=item_id, kind=Item.Kind.QUIZ, user=request.user)
     questions = quiz_questions(quiz=quiz)
     if request.method != "POST":
         if (response := item_open(request, quiz)) is not None:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from courses.models import Item
 from courses.selectors.courses import item_get_for_user, scenario_with_goals
 
+from .authenticated import AuthenticatedHttpRequest
 from .learning import item_context, item_open
 
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def scenario_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+def scenario_detail(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     scenario = item_get_for_user(item_id=item_id, kind=Item.Kind.SCENARIO, user=request.user)
     if (response := item_open(request, scenario)) is not None:
         return response

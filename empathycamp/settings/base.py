@@ -7,8 +7,14 @@ in-memory channel layer and runs Celery tasks in a background thread of the web 
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+import django_stubs_ext
+
+# Admin and form classes subscripted for the type checker (ModelAdmin[Course], UserCreationForm[User])
+# must be subscriptable at run time too; this adds the __class_getitem__ Django's classes lack.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -39,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    # The project's own app: its ready() creates the folders the settings below point into.
+    "empathycamp",
     "courses",
     "inference",
 ]
@@ -77,11 +85,11 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # The folder is created at start-up (empathycamp/apps.py), not when settings are read.
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "empathycamp.sqlite3",
+            "NAME": str(VAR_DIR / "empathycamp.sqlite3"),
             # IMMEDIATE: a transaction takes the write lock when it begins. With SQLite's default
             # (DEFERRED) a transaction that reads and then writes while another thread writes fails
             # at once with "database is locked", timeout or not: learners' turn saves did, under a
@@ -114,8 +122,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT = VAR_DIR / "staticfiles"  # created at start-up (empathycamp/apps.py)
 # Daphne serves no static files itself; WhiteNoise does, straight from the app folders until
 # `collectstatic` has run (production runs it and serves the hashed copies).
 WHITENOISE_USE_FINDERS = True
@@ -155,11 +162,11 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_ROUTES = {"inference.*": {"queue": "inference"}, "practice.*": {"queue": "inference"}}
+CELERY_TASK_ROUTES = {"practice.*": {"queue": "inference"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = int(os.environ.get("CELERY_PREFETCH", "4"))
 # Embedded mode: tasks run in a background thread pool of the web process (see
-# empathycamp/embedded.py) instead of through a broker; the task code is the same.
+# empathycamp/tasking.py) instead of through a broker; the task code is the same.
 CELERY_EMBEDDED_WORKERS = int(os.environ.get("CELERY_EMBEDDED_WORKERS", "1"))
 
 # --- Live practice ---
@@ -173,7 +180,8 @@ PRACTICE_BATCH_SIZE = int(os.environ.get("PRACTICE_BATCH_SIZE", "32"))
 PRACTICE_TOKEN_DELAY_MS = int(os.environ.get("PRACTICE_TOKEN_DELAY_MS", "0"))
 
 # --- Inference (read by the Celery worker; the web process never imports torch). ---
-INFERENCE = {
+# Read by empathycamp.runtime into inference.registry.InferenceConfig (typed there).
+INFERENCE: dict[str, Any] = {
     "device": os.environ.get("INFERENCE_DEVICE", "auto"),  # auto | cpu | cuda
     "threads": int(os.environ.get("INFERENCE_THREADS", "2")),
     "quantize": env_bool("INFERENCE_QUANTIZE", False),
