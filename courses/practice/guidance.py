@@ -1,48 +1,86 @@
 """Guidance after each learner turn: what worked, one thing to try next, an example rewrite.
 
-Composed from templates, the learner's own words, the rationale spans of the empathy model and
-the persona's current feelings; no language model. The tone is a coach's: it names what went
-well and offers a next step, and never scolds. When the learner's own words raise a safety
-concern, the role-play pauses and a calm resource card takes the place of coaching.
+Decided from the learner's own words, the rationale spans of the empathy model and the persona's
+current feelings; no language model. What is stored is the decision (`Guidance`: codes, the quoted
+words, the persona's first name and feeling, the topic), never sentences: `courses.practice.render`
+turns it into text when it is shown, so a corrected label or another interface language re-renders
+it. The tone is a coach's: it names what went well and offers a next step, and never scolds. When
+the learner's own words raise a safety concern, the role-play pauses and a calm resource card takes
+the place of coaching.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final, Literal, TypedDict
 
 from courses.practice import signals
+from inference.schema import Mechanism
 
+GUIDANCE_VERSION: Final = 1
 REWRITE_MAX_CHARS = 400
+MECHANISMS = signals.MECHANISMS
 # Which gap to coach first when two mechanisms are equally low: feelings, then questions, then meaning.
-WEAKEST_ORDER = ("er", "ex", "ip")
+WEAKEST_ORDER: tuple[Mechanism, ...] = ("er", "ex", "ip")
 
-RESOURCES: dict[str, Any] = {
-    "title": "Let's take a pause",
-    "body": (
-        "Some of what you wrote sounds like it might be about you, not only the role-play. "
-        "If anything here is weighing on you, you don't have to carry it alone."
-    ),
-    "lines": [
-        "Talk to someone you trust: a friend, family member, colleague or doctor.",
-        "If you or someone else is in danger right now, call your local emergency number.",
-        "In the US you can call or text 988 (Suicide & Crisis Lifeline), any time, free and confidential.",
-    ],
-    "continue_label": "I'm okay, continue the practice",
+# What the "worked" line says: the learner named the feeling, showed they understood, invited the
+# persona to say more (each citing their words), showed some of a mechanism without words to cite,
+# or kept the conversation going.
+WorkedCode = Literal["named_feeling", "understood", "invited", "some_mechanism", "kept_going"]
+# The step the learner is offered, by the mechanism it adds; "keep_following" when nothing is missing.
+Move = Literal["name_feeling", "say_back_meaning", "ask_open_question"]
+TryNextCode = Move | Literal["keep_following"]
+
+_WORKED_BY_MECHANISM: Final[dict[Mechanism, WorkedCode]] = {"er": "named_feeling", "ip": "understood", "ex": "invited"}
+_MOVE_BY_MECHANISM: Final[dict[Mechanism, Move]] = {
+    "er": "name_feeling",
+    "ip": "say_back_meaning",
+    "ex": "ask_open_question",
 }
 
 
-def _quote(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+class Worked(TypedDict):
+    code: WorkedCode
+    mechanism: Mechanism | None  # the mechanism cited (or shown, for "some_mechanism")
+    quote: str | None  # the learner's words the empathy model pointed at, as it gave them
+    persona: str | None  # the persona's first name (None: the scenario names none)
+    emotion: str | None  # the persona's feeling (a GoEmotions label), named in "named_feeling"
 
 
-def _first_name(persona_name: str) -> str:
-    return (persona_name or "They").split()[0]
+class TryNext(TypedDict):
+    code: TryNextCode
+    persona: str | None
+    emotion: str | None
+    topic: str | None  # words from the persona's last message ("deadline"); None: nothing to name
 
 
-def weakest_mechanism(levels: Mapping[str, int]) -> str | None:
+class Rewrite(TypedDict):
+    code: Move
+    text: str  # the learner's own turn, whitespace collapsed and cut to REWRITE_MAX_CHARS
+    emotion: str | None
+    topic: str | None
+
+
+class Guidance(TypedDict):
+    """Coaching on one learner turn as decided (Turn.guidance); `render.guidance_render` shows it."""
+
+    version: Literal[1]
+    pause: bool  # the learner's own words raised a concern: the resource card instead of coaching
+    worked: Worked | None  # None when paused
+    try_next: TryNext | None  # None when paused
+    rewrite: Rewrite | None  # None when nothing is missing, or paused
+    weakest: Mechanism | None
+    persona_emotion: str | None
+
+
+def first_name(persona_name: str) -> str | None:
+    """The persona's first name, or None when the scenario gives no name."""
+    words = (persona_name or "").split()
+    return words[0] if words else None
+
+
+def weakest_mechanism(levels: Mapping[str, int]) -> Mechanism | None:
     """The mechanism with the lowest level (None when all three are at level 2)."""
     low = min(levels[mech] for mech in WEAKEST_ORDER)
     if low >= 2:
@@ -50,74 +88,43 @@ def weakest_mechanism(levels: Mapping[str, int]) -> str | None:
     return next(mech for mech in WEAKEST_ORDER if levels[mech] == low)
 
 
-def _worked(analysis: Mapping[str, Any], name: str, persona_emotion: str | None) -> str:
+def _worked(analysis: Mapping[str, Any], persona: str | None, emotion: str | None) -> Worked:
     levels = signals.levels(analysis)
-    _, noun = signals.emotion_words(persona_emotion)
-    lines = {
-        "er": f"You named {name}'s {noun}: ‘{{quote}}’.",
-        "ip": f"You showed you understood what {name} is going through: ‘{{quote}}’.",
-        "ex": f"You invited {name} to say more: ‘{{quote}}’.",
-    }
     # The strongest mechanism with words to cite; ties favour feelings, then understanding.
-    for mech in sorted(signals.MECHANISMS, key=lambda m: -levels[m]):
+    for mech in sorted(MECHANISMS, key=lambda m: -levels[m]):
         if levels[mech] == 0:
             break
         spans = signals.rationales(analysis, mech)
         if spans:
-            return lines[mech].format(quote=_quote(spans[0]))
+            return Worked(
+                code=_WORKED_BY_MECHANISM[mech], mechanism=mech, quote=spans[0], persona=persona, emotion=emotion
+            )
     if any(levels.values()):
-        best = max(signals.MECHANISMS, key=lambda m: levels[m])
-        return f"There's some {signals.MECHANISM_NAMES[best]} in your reply — {name} can hear that you're listening."
-    return f"You kept the conversation going with {name} — that's where every good response starts."
+        best = max(MECHANISMS, key=lambda m: levels[m])
+        return Worked(code="some_mechanism", mechanism=best, quote=None, persona=persona, emotion=emotion)
+    return Worked(code="kept_going", mechanism=None, quote=None, persona=persona, emotion=emotion)
 
 
-def _try_next(weakest: str | None, name: str, persona_emotion: str | None, topic_hint: str) -> str:
-    adjective, noun = signals.emotion_words(persona_emotion)
-    feeling = f"{name} still sounds {adjective}" if persona_emotion else f"{name} is still finding words for this"
-    if weakest == "er":
-        return f"{feeling} — name that feeling back in a few words, like “you sound really {adjective}”."
-    if weakest == "ex":
-        return f"{feeling} — ask an open question about it, like “what worries you most about {topic_hint}?”"
-    if weakest == "ip":
-        return (
-            f"{feeling} — say back what you think is behind the {noun}, like “it sounds like this has been "
-            f"building up for a while”."
-        )
-    return f"That was a full response. Keep following {name}'s lead and let them say what matters most next."
-
-
-def _topic_hint(persona_text: str) -> str:
-    """A noun phrase from the persona's last message for the example question ("the deadline"), or "this"."""
+def topic_of(persona_text: str) -> str | None:
+    """A noun phrase from the persona's last message for the example question ("deadline"), or None."""
     match = re.search(r"\b(?:the|my|our|this|that)\s+([a-z][a-z-]{3,}(?:\s+[a-z][a-z-]{3,})?)", persona_text.lower())
     if not match:
-        return "all this"
+        return None
     words = match.group(1).split()
     stop = {"with", "about", "that", "this", "when", "what", "have", "been", "just", "from", "they", "were", "will"}
     kept = [word for word in words if word not in stop][:2]
-    return f"the {' '.join(kept)}" if kept else "all this"
+    return " ".join(kept) or None
 
 
-def _clean_turn(text: str) -> str:
+def clean_turn(text: str) -> str:
+    """The learner's turn as the rewrite quotes it: one line, at most REWRITE_MAX_CHARS (cut at a
+    sentence end where there is one)."""
     text = " ".join(text.split())
     if len(text) > REWRITE_MAX_CHARS:
         cut = text[:REWRITE_MAX_CHARS]
         end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
         text = cut[: end + 1] if end > 40 else cut.rstrip() + "…"
     return text
-
-
-def _rewrite(text: str, weakest: str | None, persona_emotion: str | None, topic_hint: str) -> str | None:
-    if weakest is None:
-        return None
-    adjective, noun = signals.emotion_words(persona_emotion)
-    own = _clean_turn(text)
-    if own and own[-1] not in ".!?…":
-        own += "."
-    if weakest == "er":
-        return f"You sound really {adjective}, and I'm sorry. {own}".strip()
-    if weakest == "ip":
-        return f"It sounds like the {noun} has been building up and you've been carrying it on your own. {own}".strip()
-    return f"{own} What's been the hardest part of {topic_hint} for you?".strip()
 
 
 def guidance_compose(
@@ -127,32 +134,41 @@ def guidance_compose(
     persona_name: str,
     persona_emotions: Mapping[str, float],
     persona_text: str = "",
-) -> dict[str, Any]:
-    """Guidance for one learner turn, or the wellbeing pause card if the learner's words raised concern.
+) -> Guidance:
+    """Guidance for one learner turn, or the wellbeing pause if the learner's words raised concern.
 
     `persona_emotions` are the persona's feelings the learner was answering; `persona_text` is the
     persona message answered (it gives the example question its topic).
     """
     if signals.needs_pause(analysis):
-        return {
-            "worked": None,
-            "try_next": None,
-            "rewrite": None,
-            "weakest": None,
-            "pause": True,
-            "resources": RESOURCES,
-        }
-    name = _first_name(persona_name)
-    levels = signals.levels(analysis)
+        return Guidance(
+            version=GUIDANCE_VERSION,
+            pause=True,
+            worked=None,
+            try_next=None,
+            rewrite=None,
+            weakest=None,
+            persona_emotion=None,
+        )
+    persona = first_name(persona_name)
     emotion = signals.strongest_emotion(persona_emotions)
-    weakest = weakest_mechanism(levels)
-    topic = _topic_hint(persona_text)
-    return {
-        "worked": _worked(analysis, name, emotion),
-        "try_next": _try_next(weakest, name, emotion, topic),
-        "rewrite": _rewrite(text, weakest, emotion, topic),
-        "weakest": weakest,
-        "persona_emotion": emotion,
-        "pause": False,
-        "resources": None,
-    }
+    weakest = weakest_mechanism(signals.levels(analysis))
+    topic = topic_of(persona_text)
+    return Guidance(
+        version=GUIDANCE_VERSION,
+        pause=False,
+        worked=_worked(analysis, persona, emotion),
+        try_next=TryNext(
+            code=_MOVE_BY_MECHANISM[weakest] if weakest else "keep_following",
+            persona=persona,
+            emotion=emotion,
+            topic=topic,
+        ),
+        rewrite=(
+            Rewrite(code=_MOVE_BY_MECHANISM[weakest], text=clean_turn(text), emotion=emotion, topic=topic)
+            if weakest
+            else None
+        ),
+        weakest=weakest,
+        persona_emotion=emotion,
+    )

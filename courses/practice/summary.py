@@ -1,14 +1,21 @@
-"""The end-of-session summary and score, and goal checks. Pure functions over plain data."""
+"""The end-of-session summary and score, and goal checks. Pure functions over plain data.
+
+The summary is stored as decided (`Summary`: levels, goals, the learner's quoted words and codes);
+`courses.practice.render.summary_render` writes its sentences when it is shown.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal, TypedDict, cast
 
 from courses.practice import signals
-from courses.practice.guidance import WEAKEST_ORDER
+from courses.practice.events import TrajectoryPoint
+from courses.practice.guidance import MECHANISMS, WEAKEST_ORDER, first_name
+from inference.schema import Mechanism
 
+SUMMARY_VERSION: Final = 1
 HIGHLIGHTS = 3
 
 
@@ -55,44 +62,70 @@ def session_score(goals: Sequence[GoalSpec], turns: Sequence[LearnerTurn]) -> fl
     return round(0.5 * met + 0.5 * empathy, 3)
 
 
-_HIGHLIGHT_NOTES = {
-    "er": "You named what {name} was feeling",
-    "ip": "You put into words what {name} was going through",
-    "ex": "You invited {name} to tell you more",
-}
-_PRACTISE_NEXT = {
-    "er": "Name the feeling you hear, early and in plain words (“that sounds exhausting”) before anything else.",
-    "ip": "Say back what you think the situation means to them (“it sounds like you felt left out of the decision”).",
-    "ex": "Ask one open question about their experience (“what's been the hardest part?”) and let them answer.",
-}
+class MechanismResult(TypedDict):
+    average: float  # mean level over the learner's turns, 0..2
+    best: int
 
 
-def _highlights(turns: Sequence[LearnerTurn], name: str) -> list[dict[str, Any]]:
+class SummaryGoal(TypedDict):
+    id: int
+    description: str  # as the scenario's author wrote it
+    mechanism: Mechanism
+    met: bool
+    progress: int
+    needed: int
+
+
+# What a highlight says the learner did (one per mechanism).
+HighlightNote = Literal["named_feeling", "understood", "invited"]
+_NOTE_BY_MECHANISM: Final[dict[Mechanism, HighlightNote]] = {"er": "named_feeling", "ip": "understood", "ex": "invited"}
+
+
+class SummaryHighlight(TypedDict):
+    turn_index: int
+    mechanism: Mechanism
+    level: int
+    quote: str  # the learner's own words
+    note: HighlightNote
+
+
+class Summary(TypedDict):
+    """The end-of-session summary as decided (PracticeSession.summary); `render.summary_render` shows it."""
+
+    version: Literal[1]
+    persona: str | None  # the persona's first name (None: the scenario names none)
+    turns: int
+    mechanisms: dict[Mechanism, MechanismResult]  # in MECHANISMS order
+    trajectory: list[TrajectoryPoint]
+    goals: list[SummaryGoal]
+    goals_met: bool
+    highlights: list[SummaryHighlight]  # at most HIGHLIGHTS
+    practise_next: Mechanism  # the mechanism to practise next: the lowest average
+    score: float
+
+
+def _highlights(turns: Sequence[LearnerTurn]) -> list[SummaryHighlight]:
     """Up to three moments from the learner's own turns: best levels first, each turn quoted once."""
-    candidates: list[tuple[int, int, str, LearnerTurn, str]] = []
+    candidates: list[tuple[int, int, Mechanism, LearnerTurn, str]] = []
     for turn in turns:
         levels = signals.levels(turn.analysis)
-        for order, mech in enumerate(signals.MECHANISMS):
+        for order, mech in enumerate(MECHANISMS):
             if levels[mech] == 0:
                 continue
             spans = signals.rationales(turn.analysis, mech)
             quote = spans[0] if spans else " ".join(turn.text.split())[:160]
             candidates.append((levels[mech], -order, mech, turn, quote))
     candidates.sort(key=lambda c: (c[0], c[1], -c[3].index), reverse=True)
-    chosen: list[dict[str, Any]] = []
+    chosen: list[SummaryHighlight] = []
     seen: set[int] = set()
     for level, _, mech, turn, quote in candidates:
         if turn.index in seen:
             continue
         seen.add(turn.index)
         chosen.append(
-            {
-                "turn_index": turn.index,
-                "mechanism": mech,
-                "level": level,
-                "quote": quote,
-                "note": _HIGHLIGHT_NOTES[mech].format(name=name),
-            }
+            SummaryHighlight(
+                turn_index=turn.index, mechanism=mech, level=level, quote=quote, note=_NOTE_BY_MECHANISM[mech]
+            )
         )
         if len(chosen) == HIGHLIGHTS:
             break
@@ -105,36 +138,34 @@ def summary_compose(
     goals: Sequence[GoalSpec],
     trajectory: Sequence[Mapping[str, Any]],
     persona_name: str,
-) -> dict[str, Any]:
-    """The summary shown at the end of a session (and stored on it)."""
-    name = (persona_name or "them").split()[0]
-    mechanisms: dict[str, dict[str, Any]] = {}
-    for mech in signals.MECHANISMS:
+) -> Summary:
+    """The summary of a session as decided (stored on it; `render.summary_render` shows it)."""
+    mechanisms: dict[Mechanism, MechanismResult] = {}
+    for mech in MECHANISMS:
         values = [signals.levels(turn.analysis)[mech] for turn in turns]
-        mechanisms[mech] = {
-            "name": signals.MECHANISM_NAMES[mech],
-            "average": round(sum(values) / len(values), 2) if values else 0.0,
-            "best": max(values, default=0),
-        }
+        mechanisms[mech] = MechanismResult(
+            average=round(sum(values) / len(values), 2) if values else 0.0, best=max(values, default=0)
+        )
     met = set(goals_met(goals, turns))
-    weakest = min(WEAKEST_ORDER, key=lambda m: mechanisms[m]["average"])
-    return {
-        "turns": len(turns),
-        "mechanisms": mechanisms,
-        "trajectory": list(trajectory),
-        "goals": [
-            {
-                "id": goal.id,
-                "description": goal.description,
-                "mechanism": goal.mechanism,
-                "met": goal.id in met,
-                "progress": goal_progress(goal, turns),
-                "needed": goal.min_turns,
-            }
+    return Summary(
+        version=SUMMARY_VERSION,
+        persona=first_name(persona_name),
+        turns=len(turns),
+        mechanisms=mechanisms,
+        trajectory=[TrajectoryPoint(index=int(p["index"]), emotions=dict(p["emotions"])) for p in trajectory],
+        goals=[
+            SummaryGoal(
+                id=goal.id,
+                description=goal.description,
+                mechanism=cast(Mechanism, goal.mechanism),
+                met=goal.id in met,
+                progress=goal_progress(goal, turns),
+                needed=goal.min_turns,
+            )
             for goal in goals
         ],
-        "goals_met": len(met) == len(goals),
-        "highlights": _highlights(turns, name),
-        "practise_next": {"mechanism": weakest, "text": _PRACTISE_NEXT[weakest]},
-        "score": session_score(goals, turns),
-    }
+        goals_met=len(met) == len(goals),
+        highlights=_highlights(turns),
+        practise_next=min(WEAKEST_ORDER, key=lambda m: mechanisms[m]["average"]),
+        score=session_score(goals, turns),
+    )

@@ -7,27 +7,39 @@ page embeds at first render, so a reload or a dropped socket shows exactly what 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import cast
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from courses.models import PracticeSession, Scenario, Turn
 from courses.practice import persona_state as feelings
+from courses.practice.events import (
+    GoalView,
+    PracticeState,
+    ScenarioView,
+    SessionStatus,
+    SessionView,
+    TrajectoryPoint,
+    TurnRole,
+    TurnStatusName,
+    TurnView,
+)
+from courses.practice.render import guidance_render, summary_render
 from courses.selectors.courses import item_get_for_user, user_can_preview
 from courses.selectors.progress import enrollment_get
+from inference.schema import Mechanism
 
 
 class SessionNotFound(Exception):
     """No practice session has this id."""
 
 
-def scenario_get_for_practice(*, item_id: int, user: AbstractBaseUser | AnonymousUser) -> Scenario:
+def scenario_get_for_practice(*, item_id: int, user: User | AnonymousUser) -> Scenario:
     """The scenario if this user may practise it: enrolled in its published course, or an instructor
     previewing; Http404 if they may not see it, PermissionDenied if not enrolled."""
     scenario = item_get_for_user(item_id=item_id, kind="scenario", user=user)
-    assert isinstance(scenario, Scenario)
     if user_can_preview(user):
         return scenario
     if not scenario.module.course.is_published:
@@ -37,7 +49,9 @@ def scenario_get_for_practice(*, item_id: int, user: AbstractBaseUser | Anonymou
     return scenario
 
 
-def practice_session_for_learner(*, session_id: uuid.UUID | str, learner: AbstractBaseUser) -> PracticeSession:
+def practice_session_for_learner(
+    *, session_id: uuid.UUID | str, learner: AbstractBaseUser | AnonymousUser
+) -> PracticeSession:
     """The session with its scenario, if it is this learner's: SessionNotFound for an unknown id,
     PermissionDenied for someone else's session."""
     try:
@@ -49,71 +63,73 @@ def practice_session_for_learner(*, session_id: uuid.UUID | str, learner: Abstra
     return session
 
 
-def turn_serialise(turn: Turn) -> dict[str, Any]:
-    """One turn as the page and the events show it."""
-    data: dict[str, Any] = {
-        "id": turn.pk,
-        "index": turn.index,
-        "role": turn.role,
-        "client_id": str(turn.client_id) if turn.client_id else None,
-        "text": turn.text,
-        "status": turn.status,
-        "failure_reason": turn.failure_reason or None,
-        "persona_state": turn.persona_state,
-        "in_reply_to": turn.in_reply_to_id,
-        "created_at": turn.created_at.isoformat() if turn.created_at else None,
-    }
+def turn_serialise(turn: Turn) -> TurnView:
+    """One turn as the page and the events show it (a learner turn's stored guidance rendered)."""
+    view = TurnView(
+        id=turn.pk,
+        index=turn.index,
+        role=cast(TurnRole, turn.role),
+        client_id=str(turn.client_id) if turn.client_id else None,
+        text=turn.text,
+        status=cast(TurnStatusName, turn.status),
+        failure_reason=turn.failure_reason or None,
+        persona_state=turn.persona_state,
+        in_reply_to=turn.in_reply_to_id,
+        created_at=turn.created_at.isoformat() if turn.created_at else None,
+    )
     if turn.role == Turn.Role.LEARNER:
-        data["analysis"] = turn.analysis
-        data["guidance"] = turn.guidance
+        view["analysis"] = turn.analysis
+        view["guidance"] = guidance_render(turn.guidance) if turn.guidance is not None else None
     else:
         # A persona turn's analysis holds only the detector's reading of its words: its top labels.
         top = ((turn.analysis or {}).get("emotion") or {}).get("top") or []
-        data["emotions"] = {str(label): round(float(prob), 3) for label, prob in top}
-    return data
+        view["emotions"] = {str(label): round(float(prob), 3) for label, prob in top}
+    return view
 
 
-def session_serialise(session: PracticeSession, *, learner_turns: int) -> dict[str, Any]:
+def session_serialise(session: PracticeSession, *, learner_turns: int) -> SessionView:
+    """The session and its scenario as the page and the events show it (its stored summary rendered)."""
     scenario = session.scenario
-    return {
-        "id": str(session.pk),
-        "status": session.status,
-        "persona_state": session.persona_state,
-        "goals_met": session.goals_met,
-        "score": session.score,
-        "summary": session.summary,
-        "learner_turns": learner_turns,
-        "scenario": {
-            "id": scenario.pk,
-            "title": scenario.title,
-            "persona_name": scenario.persona_name,
-            "persona_bio": scenario.persona_bio,
-            "situation": scenario.situation,
-            "max_turns": scenario.max_turns,
-            "goals": [
-                {"id": goal.pk, "description": goal.description, "mechanism": goal.mechanism}
+    return SessionView(
+        id=str(session.pk),
+        status=cast(SessionStatus, session.status),
+        persona_state=session.persona_state,
+        goals_met=session.goals_met,
+        score=session.score,
+        summary=summary_render(session.summary) if session.summary is not None else None,
+        learner_turns=learner_turns,
+        scenario=ScenarioView(
+            id=scenario.pk,
+            title=scenario.title,
+            persona_name=scenario.persona_name,
+            persona_bio=scenario.persona_bio,
+            situation=scenario.situation,
+            max_turns=scenario.max_turns,
+            goals=[
+                GoalView(id=goal.pk, description=goal.description, mechanism=cast(Mechanism, goal.mechanism))
                 for goal in scenario.goals.all()
             ],
-        },
-    }
+        ),
+    )
 
 
-def practice_state(*, session: PracticeSession) -> dict[str, Any]:
-    """{"session": {...}, "turns": [...], "trajectory": [...]}: the whole conversation from the database."""
+def practice_state(*, session: PracticeSession) -> PracticeState:
+    """The whole conversation from the database: the session, its turns and the persona's feelings over it."""
     turns = list(session.turns.order_by("index"))
     learner_turns = sum(1 for turn in turns if turn.role == Turn.Role.LEARNER)
-    return {
-        "session": session_serialise(session, learner_turns=learner_turns),
-        "turns": [turn_serialise(turn) for turn in turns],
-        "trajectory": trajectory_for(turns=turns),
-    }
+    return PracticeState(
+        session=session_serialise(session, learner_turns=learner_turns),
+        turns=[turn_serialise(turn) for turn in turns],
+        trajectory=trajectory_for(turns=turns),
+    )
 
 
-def trajectory_for(*, turns: list[Turn]) -> list[dict[str, Any]]:
+def trajectory_for(*, turns: list[Turn]) -> list[TrajectoryPoint]:
     """The persona's feelings over the conversation: the opening state, then after each analysed learner turn."""
     states = [
         (turn.index, turn.persona_state)
         for turn in turns
         if turn.persona_state is not None and (turn.index == 0 or turn.role == Turn.Role.LEARNER)
     ]
-    return feelings.trajectory(states)
+    # feelings.trajectory builds exactly these points ({"index", "emotions"}).
+    return cast(list[TrajectoryPoint], feelings.trajectory(states))

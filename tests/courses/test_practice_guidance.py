@@ -1,8 +1,12 @@
-"""Guidance cites the learner's words, aims at the weakest mechanism and never shames."""
+"""Guidance cites the learner's words, aims at the weakest mechanism and never shames; it is stored
+as what was decided (codes and the learner's and persona's own words), not as sentences."""
 
 from __future__ import annotations
 
+import json
+
 from courses.practice.guidance import guidance_compose, weakest_mechanism
+from courses.practice.render import guidance_render
 from tests.factories import analysis_build
 
 FEELINGS = {"nervousness": 0.6, "anger": 0.3}
@@ -20,45 +24,87 @@ def compose(text: str, **analysis):
     )
 
 
+def shown(text: str, **analysis):
+    # As the page gets it: stored as JSON, read back, rendered.
+    return guidance_render(json.loads(json.dumps(compose(text, **analysis))))
+
+
 def test_worked_cites_the_rationale_words():
-    g = compose("That sounds so stressful.", er=2, rationales={"er": ["sounds so stressful"]})
+    g = shown("That sounds so stressful.", er=2, rationales={"er": ["sounds so stressful"]})
     assert "sounds so stressful" in g["worked"]
     assert g["worked"].startswith("You named Maya's worry")
 
 
 def test_try_next_aims_at_the_weakest_mechanism_and_the_persona_emotion():
-    g = compose("That sounds so stressful.", er=2, ip=1, ex=0, rationales={"er": ["sounds so stressful"]})
+    g = shown("That sounds so stressful.", er=2, ip=1, ex=0, rationales={"er": ["sounds so stressful"]})
     assert g["weakest"] == "ex"
     assert "anxious" in g["try_next"] and "?" in g["try_next"]
     assert "deadline" in g["try_next"]
 
 
 def test_rewrite_adds_the_missing_mechanism_to_the_learners_own_words():
-    g = compose("Just submit it tomorrow", er=0, ip=1, ex=1)
+    g = shown("Just submit it tomorrow", er=0, ip=1, ex=1)
     assert g["weakest"] == "er"
     assert "Just submit it tomorrow" in g["rewrite"]
     assert "anxious" in g["rewrite"]
-    ex = compose("That sounds hard.", er=2, ip=2, ex=0)
+    ex = shown("That sounds hard.", er=2, ip=2, ex=0)
     assert ex["rewrite"].startswith("That sounds hard.") and ex["rewrite"].endswith("?")
 
 
 def test_full_marks_have_no_rewrite():
-    g = compose("…", er=2, ip=2, ex=2, rationales={"ip": ["you've been carrying this"]})
+    g = shown("…", er=2, ip=2, ex=2, rationales={"ip": ["you've been carrying this"]})
     assert g["weakest"] is None and g["rewrite"] is None
     assert weakest_mechanism({"er": 2, "ip": 2, "ex": 2}) is None
 
 
 def test_guidance_never_shames_even_a_cold_turn():
-    g = compose("Whatever, not my problem.", labels=("disapproval",))
+    g = shown("Whatever, not my problem.", labels=("disapproval",))
     text = " ".join(str(v) for v in (g["worked"], g["try_next"], g["rewrite"])).lower()
     assert not any(word in text for word in SHAMING)
     assert g["worked"]  # still something encouraging to say
 
 
 def test_safety_concern_pauses_with_a_resource_card():
-    g = compose("I don't want to be here anymore", safety="crisis")
+    g = shown("I don't want to be here anymore", safety="crisis")
     assert g["pause"] is True
-    card = " ".join(g["resources"]["lines"])
+    card = " ".join(f"{line['title']} {line['text']}" for line in g["resources"]["lines"])
     assert "988" in card and "emergency" in card and "trust" in card
     assert g["resources"]["continue_label"]
     assert g["try_next"] is None
+
+
+def test_what_is_stored_is_the_decision_and_the_words_not_sentences():
+    g = compose("  That sounds\nso stressful  ", er=2, ip=1, rationales={"er": ["sounds so stressful"]})
+    assert g == {
+        "version": 1,
+        "pause": False,
+        "worked": {
+            "code": "named_feeling",
+            "mechanism": "er",
+            "quote": "sounds so stressful",
+            "persona": "Maya",
+            "emotion": "nervousness",
+        },
+        "try_next": {"code": "ask_open_question", "persona": "Maya", "emotion": "nervousness", "topic": "deadline"},
+        "rewrite": {
+            "code": "ask_open_question",
+            "text": "That sounds so stressful",
+            "emotion": "nervousness",
+            "topic": "deadline",
+        },
+        "weakest": "ex",
+        "persona_emotion": "nervousness",
+    }
+
+
+def test_a_pause_stores_no_coaching_and_no_card_text():
+    g = compose("I don't want to be here anymore", er=2, safety="concern")
+    assert g == {
+        "version": 1,
+        "pause": True,
+        "worked": None,
+        "try_next": None,
+        "rewrite": None,
+        "weakest": None,
+        "persona_emotion": None,
+    }

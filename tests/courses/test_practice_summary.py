@@ -1,7 +1,11 @@
-"""The session summary: levels per mechanism, goals, highlights from the learner's own words, score."""
+"""The session summary: levels per mechanism, goals, highlights from the learner's own words, score;
+stored as what was decided, rendered when shown."""
 
 from __future__ import annotations
 
+import json
+
+from courses.practice.render import summary_render
 from courses.practice.summary import GoalSpec, LearnerTurn, all_goals_met, goals_met, session_score, summary_compose
 from tests.factories import analysis_build
 
@@ -36,7 +40,8 @@ def test_goals_are_counted_per_turn():
 
 def test_summary_levels_highlights_and_next_step():
     trajectory = [{"index": 0, "emotions": {"anger": 0.7}}]
-    s = summary_compose(turns=turns(), goals=GOALS, trajectory=trajectory, persona_name="Dana Reyes")
+    stored = summary_compose(turns=turns(), goals=GOALS, trajectory=trajectory, persona_name="Dana Reyes")
+    s = summary_render(json.loads(json.dumps(stored)))
     assert s["turns"] == 3
     assert s["mechanisms"]["er"] == {"name": "emotional reaction", "average": 1.0, "best": 2}
     assert s["mechanisms"]["ip"]["best"] == 2
@@ -54,3 +59,44 @@ def test_score_rewards_goals_and_empathy():
     weak = session_score(GOALS, [LearnerTurn(index=1, text="ok", analysis=analysis_build())])
     assert 0 <= weak < full <= 1
     assert weak == 0.0
+
+
+def test_what_is_stored_is_the_decision_and_the_words_not_sentences():
+    trajectory = [{"index": 0, "emotions": {"anger": 0.7}}]
+    s = summary_compose(turns=turns(), goals=GOALS, trajectory=trajectory, persona_name="Dana Reyes")
+    assert s == {
+        "version": 1,
+        "persona": "Dana",
+        "turns": 3,
+        "mechanisms": {
+            "er": {"average": 1.0, "best": 2},
+            "ip": {"average": 0.67, "best": 2},
+            "ex": {"average": 1.0, "best": 2},
+        },
+        "trajectory": trajectory,
+        "goals": [
+            {"id": 1, "description": "Name the feeling", "mechanism": "er", "met": True, "progress": 2, "needed": 2},
+            {
+                "id": 2,
+                "description": "Ask an open question",
+                "mechanism": "ex",
+                "met": True,
+                "progress": 1,
+                "needed": 1,
+            },
+        ],
+        "goals_met": True,
+        "highlights": [
+            {"turn_index": 3, "mechanism": "er", "level": 2, "quote": "sounds so frustrating", "note": "named_feeling"},
+            {"turn_index": 5, "mechanism": "ip", "level": 2, "quote": "nobody listens", "note": "understood"},
+            {
+                "turn_index": 1,
+                "mechanism": "ex",
+                "level": 1,
+                "quote": "Okay, what's your order number",
+                "note": "invited",
+            },
+        ],
+        "practise_next": "ip",
+        "score": 0.722,
+    }

@@ -1,4 +1,4 @@
-"""Selectors: visibility, outline with progress, continue item, dashboard."""
+"""Selectors: visibility, outline with progress, continue item, dashboard, a practice conversation."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from courses.models import Course, Item
+from courses.models import Course, Item, PracticeSession, Turn
+from courses.practice.guidance import guidance_compose
+from courses.practice.summary import GoalSpec, LearnerTurn, summary_compose
 from courses.selectors.courses import course_get_for_user, course_list_published, item_get_for_user, item_next
+from courses.selectors.practice import practice_session_for_learner, practice_state
 from courses.selectors.progress import course_outline, dashboard_get
 from courses.services.enrollments import enrollment_create
 from courses.services.progress import lesson_complete, progress_touch, quiz_attempt_submit
-from tests.factories import correct_answers, course_bundle_create, lesson_create, module_create
+from tests.factories import analysis_build, correct_answers, course_bundle_create, lesson_create, module_create
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +89,61 @@ def test_dashboard_lists_courses_items_and_quiz_scores(alice, bob):
     assert [(row.item_id, row.best_score, row.attempts) for row in dashboard.quiz_scores] == [(bundle.quiz.pk, 1.0, 1)]
     empty = dashboard_get(learner=bob)
     assert empty.in_progress == [] and empty.quiz_scores == []
+
+
+def test_practice_state_shows_stored_guidance_and_summary_as_text(alice, django_assert_num_queries):
+    scenario = course_bundle_create().scenario
+    opening = dict(scenario.starting_emotions)
+    analysis = analysis_build(er=2, rationales={"er": ["sounds so frustrating"]})
+    learner_turn = LearnerTurn(index=1, text="That sounds so frustrating.", analysis=analysis)
+    goal = scenario.goals.get()
+    session = PracticeSession.objects.create(
+        learner=alice,
+        scenario=scenario,
+        status=PracticeSession.Status.COMPLETED,
+        persona_state={"anger": 0.4},
+        summary=summary_compose(
+            turns=[learner_turn],
+            goals=[GoalSpec(id=goal.pk, description=goal.description, mechanism="er", min_level=1, min_turns=1)],
+            trajectory=[{"index": 0, "emotions": opening}],
+            persona_name=scenario.persona_name,
+        ),
+    )
+    Turn.objects.create(
+        session=session, index=0, role=Turn.Role.PERSONA, text=scenario.opening_line, persona_state=opening
+    )
+    Turn.objects.create(
+        session=session,
+        index=1,
+        role=Turn.Role.LEARNER,
+        text=learner_turn.text,
+        analysis=analysis,
+        guidance=guidance_compose(
+            text=learner_turn.text,
+            analysis=analysis,
+            persona_name=scenario.persona_name,
+            persona_emotions=opening,
+            persona_text=scenario.opening_line,
+        ),
+        persona_state={"anger": 0.4},
+    )
+    Turn.objects.create(session=session, index=2, role=Turn.Role.LEARNER, text="Hm.", status=Turn.Status.QUEUED)
+    session = practice_session_for_learner(session_id=session.pk, learner=alice)
+
+    # The turns, then the scenario's goals; rendering the stored guidance and summary reads nothing.
+    with django_assert_num_queries(2):
+        state = practice_state(session=session)
+
+    analysed, queued = state["turns"][1], state["turns"][2]
+    assert analysed["guidance"]["worked"] == "You named Dana's anger: ‘sounds so frustrating’."
+    assert analysed["guidance"]["try_next"] == (
+        "Dana still sounds angry — ask an open question about it, like “what worries you most about the second time?”"
+    )
+    assert queued["guidance"] is None  # not analysed yet
+    summary = state["session"]["summary"]
+    assert summary["highlights"][0]["note"] == "You named what Dana was feeling"
+    assert summary["practise_next"] == {
+        "mechanism": "ex",
+        "text": "Ask one open question about their experience (“what's been the hardest part?”) and let them answer.",
+    }
+    assert summary["goals"][0]["met"] is True

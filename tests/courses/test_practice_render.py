@@ -1,0 +1,187 @@
+"""Stored guidance and summaries read exactly as the learner has always seen them, and every
+sentence goes through gettext so another language is a translation file."""
+
+from __future__ import annotations
+
+import pytest
+
+from courses.practice import render, signals
+from courses.practice.guidance import guidance_compose
+from courses.practice.render import guidance_render, summary_render
+from courses.practice.summary import GoalSpec, LearnerTurn, summary_compose
+from courses.practice.wellbeing import WELLBEING_RESOURCES
+from tests.factories import analysis_build
+
+OPENING = {"anger": 0.7, "disappointment": 0.5}
+
+
+def shown(text: str, *, persona_name: str = "Dana", feelings=OPENING, persona_text: str = "", **analysis):
+    return guidance_render(
+        guidance_compose(
+            text=text,
+            analysis=analysis_build(**analysis),
+            persona_name=persona_name,
+            persona_emotions=feelings,
+            persona_text=persona_text,
+        )
+    )
+
+
+# The sentences below are what the code stored before guidance was kept as codes.
+
+
+def test_guidance_reads_word_for_word_as_before():
+    g = shown(
+        "That sounds so frustrating.",
+        er=2,
+        rationales={"er": ["sounds so frustrating"]},
+        persona_text="This is the second time!",
+    )
+    assert g == {
+        "worked": "You named Dana's anger: ‘sounds so frustrating’.",
+        "try_next": "Dana still sounds angry — ask an open question about it, like “what worries you most about "
+        "the second time?”",
+        "rewrite": "That sounds so frustrating. What's been the hardest part of the second time for you?",
+        "weakest": "ex",
+        "persona_emotion": "anger",
+        "pause": False,
+        "resources": None,
+    }
+
+
+def test_guidance_without_words_to_cite_or_a_feeling_to_name_reads_as_before():
+    some = shown(
+        "Okay, what's your order number",
+        ip=1,
+        ex=1,
+        feelings={"anger": 0.4, "sadness": 0.6},
+        persona_text="I waited in all week for the parcel.",
+    )
+    assert some["worked"] == "There's some interpretation in your reply — Dana can hear that you're listening."
+    assert (
+        some["try_next"]
+        == "Dana still sounds sad — name that feeling back in a few words, like “you sound really sad”."
+    )
+    assert some["rewrite"] == "You sound really sad, and I'm sorry. Okay, what's your order number."
+
+    unnamed = shown("That sounds hard.", er=2, ip=2, persona_name="Maya Chen", feelings={})
+    assert unnamed["try_next"] == (
+        "Maya is still finding words for this — ask an open question about it, like “what worries you most about all this?”"
+    )
+    assert unnamed["rewrite"] == "That sounds hard. What's been the hardest part of all this for you?"
+    assert unnamed["persona_emotion"] is None
+
+
+def test_full_marks_and_a_nameless_persona_read_as_before():
+    g = shown("x", er=2, ip=2, ex=2, rationales={"ip": ["you've been carrying this " * 5]}, persona_name="")
+    assert g["worked"] == (
+        "You showed you understood what They is going through: "
+        "‘you've been carrying this you've been carrying this you've been carrying this y…’."
+    )
+    assert (
+        g["try_next"] == "That was a full response. Keep following They's lead and let them say what matters most next."
+    )
+    assert g["rewrite"] is None and g["weakest"] is None
+
+
+def test_a_pause_shows_the_wellbeing_card_and_no_coaching():
+    g = shown("I can't do this anymore", er=2, safety="crisis")
+    assert g == {
+        "worked": None,
+        "try_next": None,
+        "rewrite": None,
+        "weakest": None,
+        "pause": True,
+        "resources": WELLBEING_RESOURCES,
+    }
+    g["resources"]["lines"].clear()  # each view has its own copy
+    assert WELLBEING_RESOURCES["lines"]
+
+
+def test_summary_reads_word_for_word_as_before():
+    turns = [
+        LearnerTurn(
+            index=1,
+            text="That sounds so frustrating.",
+            analysis=analysis_build(er=2, rationales={"er": ["sounds so frustrating"]}),
+        ),
+        LearnerTurn(index=3, text="Okay,   what's your\norder number", analysis=analysis_build(ex=1, ip=1)),
+    ]
+    goals = [GoalSpec(id=7, description="Name Dana's frustration.", mechanism="er", min_level=1, min_turns=1)]
+    trajectory = [{"index": 0, "emotions": OPENING}, {"index": 1, "emotions": {"anger": 0.4}}]
+    s = summary_render(summary_compose(turns=turns, goals=goals, trajectory=trajectory, persona_name="Dana Reyes"))
+    assert s == {
+        "turns": 2,
+        "mechanisms": {
+            "er": {"name": "emotional reaction", "average": 1.0, "best": 2},
+            "ip": {"name": "interpretation", "average": 0.5, "best": 1},
+            "ex": {"name": "exploration", "average": 0.5, "best": 1},
+        },
+        "trajectory": trajectory,
+        "goals": [
+            {
+                "id": 7,
+                "description": "Name Dana's frustration.",
+                "mechanism": "er",
+                "met": True,
+                "progress": 1,
+                "needed": 1,
+            }
+        ],
+        "goals_met": True,
+        "highlights": [
+            {
+                "turn_index": 1,
+                "mechanism": "er",
+                "level": 2,
+                "quote": "sounds so frustrating",
+                "note": "You named what Dana was feeling",
+            },
+            {
+                "turn_index": 3,
+                "mechanism": "ip",
+                "level": 1,
+                "quote": "Okay, what's your order number",
+                "note": "You put into words what Dana was going through",
+            },
+        ],
+        "practise_next": {
+            "mechanism": "ex",
+            "text": "Ask one open question about their experience (“what's been the hardest part?”) and let them answer.",
+        },
+        "score": 0.667,
+    }
+
+
+def test_every_sentence_goes_through_gettext_and_the_learners_words_do_not(monkeypatch):
+    monkeypatch.setattr(render, "gettext", lambda message: f"⟦{message}⟧")
+    g = shown("Just submit it tomorrow", ip=1, rationales={"ip": ["submit it"]}, persona_text="About the refund.")
+    for line in (g["worked"], g["try_next"], g["rewrite"]):
+        assert line.startswith("⟦") and line.endswith("⟧")
+    assert "submit it" in g["worked"] and "Just submit it tomorrow" in g["rewrite"]
+    summary = summary_render(
+        summary_compose(
+            turns=[LearnerTurn(index=1, text="That must hurt", analysis=analysis_build(er=1))],
+            goals=[],
+            trajectory=[],
+            persona_name="Dana",
+        )
+    )
+    assert summary["highlights"][0]["note"] == "⟦You named what Dana was feeling⟧"
+    assert summary["highlights"][0]["quote"] == "That must hurt"
+    assert summary["practise_next"]["text"].startswith("⟦")
+
+
+def test_the_translatable_words_are_the_ones_the_page_and_signals_use():
+    assert {
+        label: (str(adj), str(noun)) for label, (adj, noun) in render.EMOTION_WORDS.items()
+    } == signals.EMOTION_WORDS
+    assert {mech: str(name) for mech, name in render.MECHANISM_NAMES.items()} == signals.MECHANISM_NAMES
+    assert render.emotion_words(None) == signals.emotion_words(None) == ("upset", "feelings")
+
+
+def test_rows_of_an_unknown_version_are_refused_with_a_clear_message():
+    with pytest.raises(ValueError, match="version 2 cannot be rendered"):
+        guidance_render({"version": 2})
+    with pytest.raises(ValueError, match="version None cannot be rendered"):
+        summary_render({"turns": 1})
