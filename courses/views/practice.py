@@ -10,11 +10,12 @@ import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from courses.practice import events
 from courses.selectors.practice import (
     SessionNotFound,
     practice_session_for_learner,
@@ -22,11 +23,12 @@ from courses.selectors.practice import (
     scenario_get_for_practice,
 )
 from courses.services.practice import practice_session_start
+from courses.views.authenticated import AuthenticatedHttpRequest
 
 
 @login_required
 @require_POST
-def practice_start(request: HttpRequest, item_id: int) -> HttpResponse:
+def practice_start(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     """Start a new practice session on the scenario and open its chat page."""
     scenario = scenario_get_for_practice(item_id=item_id, user=request.user)
     session = practice_session_start(learner=request.user, scenario=scenario)
@@ -35,7 +37,7 @@ def practice_start(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def practice_session(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+def practice_session(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> HttpResponse:
     try:
         session = practice_session_for_learner(session_id=session_id, learner=request.user)
     except (SessionNotFound, PermissionDenied):
@@ -48,6 +50,7 @@ def practice_session(request: HttpRequest, session_id: uuid.UUID) -> HttpRespons
         "course": scenario.module.course,
         "item": scenario,
         "conversation": practice_state(session=session),
-        "ws_path": f"/ws/practice/{session.pk}/",
+        "ws_path": events.socket_path(session.pk),
+        "practice_constants": events.page_constants(),
     }
     return render(request, "courses/practice.html", context)

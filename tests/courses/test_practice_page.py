@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from courses.practice import events
+from courses.practice.wellbeing import WELLBEING_RESOURCES
 from tests.browser import chromium_launch, requires_chromium
 from tests.factories import course_bundle_create
 
@@ -296,6 +298,29 @@ def test_a_turn_sent_while_disconnected_is_resent_once_with_the_same_client_id(p
     assert len(socket.of_type("turn.submit")) == 2  # nothing resent: the database had it
 
 
+def test_a_turn_not_yet_saved_survives_a_reload_as_the_learners(practice):
+    page, socket, _, _ = practice
+    socket.down = True
+    socket.live.close(code=1011, reason="server restart")
+    page.wait_for_selector('[data-testid="connection-status"][data-state="reconnecting"]')
+    submit(page, "I'm still here for you.")
+    page.get_by_text("it will be sent automatically").wait_for()
+    page.reload()  # still offline: the turn comes back from sessionStorage
+    learner = page.get_by_test_id("message-learner")
+    learner.get_by_text("it will be sent automatically").wait_for()
+    assert learner.locator(".chat-message__text").inner_text() == "I'm still here for you."
+    assert page.get_by_test_id("message-persona").count() == 1
+    socket.down = False
+    try:
+        page.get_by_role("button", name="Reconnect now").click(timeout=3000)
+    except PlaywrightTimeoutError:
+        pass  # the back-off timer got there first, which hides the button
+    page.wait_for_selector('[data-testid="connection-status"][data-state="connected"]', timeout=10_000)
+    sent = wait_until(page, lambda: socket.of_type("turn.submit"))
+    assert [message["text"] for message in sent] == ["I'm still here for you."]
+    assert learner.count() == 1
+
+
 def test_a_failed_analysis_offers_retry(practice):
     page, socket, _, _ = practice
     submit(page, "That must be hard.")
@@ -349,6 +374,40 @@ def test_a_wellbeing_pause_shows_the_resource_card_and_continue_resumes(practice
     wait_until(page, lambda: socket.of_type("session.continue"))
     assert card.is_hidden()
     assert page.get_by_test_id("composer").is_enabled()
+
+
+def test_the_wellbeing_card_speaks_with_the_servers_words(practice):
+    page, socket, _, _ = practice
+    submit(page, "I can't do this any more.")
+    sent = wait_until(page, lambda: socket.of_type("turn.submit"))[0]
+    socket.send("turn.saved", turn=saved_turn(sent, 91, 1))
+    # Whatever the event carries, the card shows the one wording the server has (wellbeing.py).
+    socket.send(
+        "guidance",
+        turn_id=91,
+        guidance={"pause": True, "resources": None, "worked": None, "try_next": None, "rewrite": None},
+    )
+    card = page.get_by_test_id("wellbeing")
+    card.wait_for()
+    assert card.get_by_role("heading").inner_text() == WELLBEING_RESOURCES["title"]
+    assert card.locator("#wellbeing-body").inner_text() == WELLBEING_RESOURCES["body"]
+    assert card.get_by_role("listitem").all_inner_texts() == [
+        f"{line['title']} — {line['text']}" for line in WELLBEING_RESOURCES["lines"]
+    ]
+    assert card.get_by_role("button").inner_text() == WELLBEING_RESOURCES["continue_label"]
+    assert page.evaluate("document.activeElement.id") == "wellbeing-card"  # a keyboard user lands on it
+
+
+@pytest.mark.parametrize("code", [events.CLOSE_FORBIDDEN, events.CLOSE_NOT_FOUND])
+def test_a_socket_the_server_refuses_is_not_retried(practice, code):
+    page, socket, _, _ = practice
+    socket.live.close(code=code, reason="refused")
+    page.wait_for_selector('[data-testid="connection-status"][data-state="closed"]')
+    assert "can't be opened any more" in page.get_by_test_id("connection-status").inner_text()
+    assert page.get_by_test_id("composer").is_disabled()
+    assert page.get_by_role("button", name="Reconnect now").is_hidden()
+    page.wait_for_timeout(1_500)  # longer than the first back-off (0.25–0.5 s)
+    assert len(socket.connections) == 1
 
 
 def test_the_summary_closes_the_session(practice):

@@ -1,0 +1,118 @@
+/*
+ * The analysis under a learner turn: emotion chips and the ER / IP / EX meter. Hovering, focusing
+ * or pressing a chip or a score highlights the words behind it in the learner's own message.
+ */
+
+import { h } from "./dom.js";
+import { pretty, quoteList, renderText } from "./text.js";
+
+const LEVEL_WORDS = ["none", "weak", "strong"];
+
+/**
+ * The analysis block of `turn`. `textNode()` is the message's text element (where the words are
+ * highlighted); `mechanisms` are the server's [{key, short, name}], in order.
+ */
+export function analysisBlock(turn, textNode, mechanisms) {
+  const analysis = turn.analysis || {};
+  const block = h("div", { className: "analysis", dataset: { testid: "analysis" } });
+  const detail = h("p", { className: "analysis__detail", "aria-live": "polite" });
+  const shows = new Map(); // control -> its highlight
+
+  function highlight(spans, kind, words) {
+    renderText(textNode(), turn.text, spans, kind);
+    detail.textContent = words;
+  }
+  function unhighlight(control) {
+    if (control && control.getAttribute("aria-pressed") === "true") return;
+    const pinned = block.querySelector('[aria-pressed="true"]');
+    if (pinned) {
+      shows.get(pinned)();
+      return;
+    }
+    renderText(textNode(), turn.text, null);
+    detail.textContent = "";
+  }
+  function wire(control, show) {
+    shows.set(control, show);
+    control.addEventListener("mouseenter", show);
+    control.addEventListener("focus", show);
+    control.addEventListener("mouseleave", () => unhighlight(control));
+    control.addEventListener("blur", () => unhighlight(control));
+    control.addEventListener("click", () => {
+      const pressed = control.getAttribute("aria-pressed") === "true";
+      block.querySelectorAll('[aria-pressed="true"]').forEach((other) => other.setAttribute("aria-pressed", "false"));
+      control.setAttribute("aria-pressed", pressed ? "false" : "true");
+      if (pressed) unhighlight(null);
+      else show();
+    });
+  }
+
+  const chips = emotionChips(analysis.emotion || {}, wire, highlight);
+  if (chips) block.appendChild(chips);
+  block.appendChild(empathyMeter(analysis.empathy || {}, mechanisms, wire, highlight));
+  block.appendChild(detail);
+  if (analysis.text_truncated) {
+    block.appendChild(h("p", { className: "analysis__note", text: "Only the first part of this long message was analysed." }));
+  }
+  return block;
+}
+
+function emotionChips(emotion, wire, highlight) {
+  const listed = emotion.labels || [];
+  const labels = (listed.length ? listed : (emotion.top || []).slice(0, 1).map((t) => t[0]))
+    .filter((label) => label !== "neutral" || listed.length <= 1)
+    .slice(0, 4);
+  if (!labels.length) return null;
+  const chips = h("ul", { className: "analysis__chips", "aria-label": "Emotions we read in your message" });
+  for (const label of labels) {
+    const spans = (emotion.highlights && emotion.highlights[label]) || [];
+    const chip = h("button", {
+      type: "button",
+      className: "chip",
+      "aria-pressed": "false",
+      dataset: { focusKey: "emotion-" + label, label },
+      text: pretty(label),
+    });
+    const words = spans.length
+      ? "Words that sound " + pretty(label) + ": " + quoteList(spans.map((s) => s.text))
+      : "No single words stood out for " + pretty(label) + ".";
+    wire(chip, () => highlight(spans, "emotion", words));
+    chips.appendChild(h("li", null, [chip]));
+  }
+  return chips;
+}
+
+function empathyMeter(empathy, mechanisms, wire, highlight) {
+  const meter = h("ul", { className: "analysis__meter", "aria-label": "Empathy in your message, each scored 0 to 2" });
+  for (const m of mechanisms) {
+    const result = empathy[m.key] || {};
+    const level = Math.max(0, Math.min(2, Number(result.level) || 0));
+    const spans = result.rationales || [];
+    const pips = h("span", { className: "meter__pips", "aria-hidden": "true" }, [
+      h("span", { className: "meter__pip" + (level >= 1 ? " meter__pip--on" : "") }),
+      h("span", { className: "meter__pip" + (level >= 2 ? " meter__pip--on" : "") }),
+    ]);
+    const words =
+      m.name + ": " + level + " of 2 (" + LEVEL_WORDS[level] + ")" +
+      (spans.length ? ". Words: " + quoteList(spans.map((s) => s.text)) : "");
+    const control = h(
+      "button",
+      {
+        type: "button",
+        className: "meter meter--level-" + level,
+        "aria-pressed": "false",
+        "aria-label": words,
+        title: m.name,
+        dataset: { focusKey: "mechanism-" + m.key, mechanism: m.key, level },
+      },
+      [
+        h("span", { className: "meter__name", text: m.short }),
+        pips,
+        h("span", { className: "meter__value", "aria-hidden": "true", text: String(level) }),
+      ]
+    );
+    wire(control, () => highlight(spans, m.key, words));
+    meter.appendChild(h("li", null, [control]));
+  }
+  return meter;
+}
