@@ -16,11 +16,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied
 
 from courses.practice import broadcast, events
+from courses.practice.events import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND
 from courses.selectors.practice import SessionNotFound, practice_session_for_learner, practice_state, turn_serialise
 from courses.services.practice import PracticeRefused, session_continue, turn_retry, turn_submit
-
-CLOSE_FORBIDDEN = 4403
-CLOSE_NOT_FOUND = 4404
 
 
 def _db(func: Any) -> Any:
@@ -29,7 +27,7 @@ def _db(func: Any) -> Any:
     return database_sync_to_async(func, thread_sensitive=False)
 
 
-def _state_for(*, session_id: uuid.UUID, learner: Any) -> dict[str, Any]:
+def _state_for(*, session_id: uuid.UUID, learner: Any) -> events.PracticeState:
     session = practice_session_for_learner(session_id=session_id, learner=learner)
     return practice_state(session=session)
 
@@ -61,7 +59,7 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         self.group = events.group_name(self.session_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self.send_json(events.event(events.SESSION_STATE, **state))
+        await self.send_json(events.session_state(state))
 
     async def disconnect(self, code: int) -> None:
         if self.group:
@@ -113,7 +111,7 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
             turn, created = result
             if not created:
                 # A resend after a reconnect: acknowledge the stored turn to this socket only.
-                await self.send_json(events.event(events.TURN_SAVED, turn=turn_serialise(turn)))
+                await self.send_json(events.turn_saved(turn_serialise(turn)))
             # A new turn's turn.saved reaches every tab of the session through the group, sent by
             # the service after commit and before the analysis is scheduled, so it always comes first.
 
@@ -133,13 +131,10 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
             await self._error(events.ERR_NOT_FOUND, "This practice session is no longer available.")
         return None
 
-    async def _error(self, code: str, message: str, *, client_id: str | None = None) -> None:
-        payload: dict[str, Any] = {"code": code, "message": message}
-        if client_id:
-            payload["client_id"] = client_id
-        await self.send_json(events.event(events.ERROR, **payload))
+    async def _error(self, code: events.ErrorCode, message: str, *, client_id: str | None = None) -> None:
+        await self.send_json(events.error(code, message, client_id=client_id))
 
-    async def practice_event(self, message: dict[str, Any]) -> None:
+    async def practice_event(self, message: events.ChannelMessage) -> None:
         """Events from the group (sent through `courses.practice.broadcast`): forward each to the
         browser as it is, in order."""
         for event in message["events"]:

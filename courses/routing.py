@@ -3,7 +3,8 @@
 from django.urls import path
 
 from courses.consumers import PracticeConsumer
+from courses.practice.events import SOCKET_ROUTE
 
 websocket_urlpatterns = [
-    path("ws/practice/<uuid:session_id>/", PracticeConsumer.as_asgi()),
+    path(SOCKET_ROUTE, PracticeConsumer.as_asgi()),
 ]

@@ -1,7 +1,7 @@
 """Celery tasks of the courses app: the thin edge between the broker and the practice pipeline.
 
 Imported by the web process (services schedule these tasks), so nothing here loads a model at
-import time; the pipeline imports `inference` inside its functions.
+import time: `inference` loads torch only when a model is first used.
 """
 
 from __future__ import annotations
@@ -10,19 +10,21 @@ import logging
 import random
 import time
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from courses.services.practice import turns_claim, turns_claim_queued, turns_fail, turns_release
+from courses.practice import pipeline
+from courses.services.persona_replies import ReplyOutcome
+from courses.services.turn_analysis import AnalysisSaved, turns_claim, turns_claim_queued, turns_fail, turns_release
 from empathycamp.tasking import enqueue
 
 logger = logging.getLogger(__name__)
 
 # Worth another try: the database or Redis went away for a moment.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     OperationalError,
     InterfaceError,
     RedisConnectionError,
@@ -45,7 +47,7 @@ FOLLOW_ON_SECONDS = 10.0
 
 
 @shared_task(bind=True, name="practice.analyse_turn", max_retries=MAX_RETRIES, acks_late=True)
-def analyse_turn_task(self, turn_id: int) -> int:
+def analyse_turn_task(self: Task[[int], int], turn_id: int) -> int:
     """Claim the learner turn and up to PRACTICE_BATCH_SIZE - 1 other queued ones, analyse them in one
     model batch, save each result and send its events, then stream the persona replies; then do
     the same for turns that queued meanwhile, for up to FOLLOW_ON_SECONDS. Retries transient
@@ -58,7 +60,7 @@ def analyse_turn_task(self, turn_id: int) -> int:
     try:
         _batch_run(claimed)
     except TRANSIENT_ERRORS as exc:
-        if self.request.retries >= self.max_retries:
+        if self.request.retries >= MAX_RETRIES:
             logger.warning("Giving up on turns %s after %d tries: %r", claimed, self.request.retries + 1, exc)
             turns_fail(turn_ids=claimed, reason=FAILED_REASON)
             return len(claimed)
@@ -91,16 +93,34 @@ def analyse_turn_task(self, turn_id: int) -> int:
 
 
 def _batch_run(claimed: list[int]) -> None:
-    from courses.practice.pipeline import batch_analyse, replies_send
-
     started = time.perf_counter()
-    outcomes = batch_analyse(claimed)
-    saved = time.perf_counter()
-    replies_send(outcomes)
+    saved = pipeline.batch_analyse(claimed)
+    analysed = time.perf_counter()
+    outcomes = _replies_write(saved)
+    replied = time.perf_counter()
+    pipeline.replies_send(outcomes)
     # One line per batch: the load test report reads batch sizes and times from here.
     logger.info(
-        "practice batch: %d turns analysed and saved in %.0f ms, replies streamed in %.0f ms",
+        "practice batch: %d turns analysed and saved in %.0f ms, replies chosen and saved in %.0f ms, "
+        "streamed in %.0f ms",
         len(claimed),
-        (saved - started) * 1000,
-        (time.perf_counter() - saved) * 1000,
+        (analysed - started) * 1000,
+        (replied - analysed) * 1000,
+        (time.perf_counter() - replied) * 1000,
     )
+
+
+def _replies_write(saved: list[AnalysisSaved]) -> list[ReplyOutcome]:
+    # The analyses are saved and sent: the turns are no longer this task's to fail or release, so
+    # a transient error here is retried in place rather than through the task's own retries.
+    for attempt in range(MAX_RETRIES + 1):
+        try:
+            return pipeline.replies_write(saved)
+        except TRANSIENT_ERRORS:
+            if attempt == MAX_RETRIES:
+                raise
+            logger.warning(
+                "Persona replies of turns %s failed; trying again", [s.turn_id for s in saved], exc_info=True
+            )
+            time.sleep(_backoff(attempt))
+    return []

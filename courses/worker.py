@@ -11,36 +11,10 @@ from typing import Any
 
 from celery.signals import worker_init, worker_process_init
 
+from courses.practice.pipeline import scripts_warm
+from empathycamp.runtime import inference_warm
+
 logger = logging.getLogger(__name__)
-
-
-_configured = False
-
-
-def inference_configure() -> None:
-    """Configure the model registry from settings.INFERENCE, once per process. The worker does it
-    at start; in embedded mode the first task does it, so the same settings apply in both modes."""
-    global _configured
-    if _configured:
-        return
-    from django.conf import settings
-
-    from inference import registry
-
-    registry.configure(registry.InferenceConfig(**settings.INFERENCE))
-    _configured = True
-
-
-def inference_warm() -> None:
-    """Configure the model registry and load every model now, so the first learner turn does not
-    wait for a load."""
-    from django.conf import settings
-
-    from inference import registry
-
-    inference_configure()
-    registry.warm()
-    logger.info("Inference models warm (%s)", settings.INFERENCE)
 
 
 def _warm_or_log() -> None:
@@ -51,8 +25,6 @@ def _warm_or_log() -> None:
     except Exception:
         logger.exception("Inference warm-up failed; models will load on first use")
         return
-    from courses.practice.pipeline import scripts_warm
-
     try:
         warmed = scripts_warm()
     except Exception:

@@ -39,10 +39,6 @@ class PracticeSession(models.Model):
     def __str__(self) -> str:
         return f"{self.learner} · {self.scenario} · {self.created_at:%Y-%m-%d %H:%M}"
 
-    @property
-    def group_name(self) -> str:
-        return f"practice.{self.id}"
-
 
 class Turn(models.Model):
     class Role(models.TextChoices):

@@ -19,11 +19,9 @@ from typing import Any
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-from courses.practice.events import group_name
+from courses.practice.events import ServerEvent, channel_message, group_name
 
 logger = logging.getLogger(__name__)
-
-CHANNEL_MESSAGE_TYPE = "practice.event"  # handled by PracticeConsumer.practice_event
 
 _bound_loop: asyncio.AbstractEventLoop | None = None
 _sender: tuple[int, asyncio.AbstractEventLoop] | None = None  # (pid, loop): a forked child starts its own
@@ -54,24 +52,19 @@ def loop_bind() -> None:
     _bound_loop = asyncio.get_running_loop()
 
 
-async def _group_send_all(layer: Any, by_group: dict[str, list[dict[str, Any]]]) -> None:
+async def _group_send_all(layer: Any, by_group: dict[str, list[ServerEvent]]) -> None:
     # One channel-layer message per group carries that group's events in order; groups are sent
     # to concurrently. Each layer message costs a Redis round trip here and a receive in the web
     # process, so a turn's dozen events travel as a few messages, not one each.
-    await asyncio.gather(
-        *(
-            layer.group_send(group, {"type": CHANNEL_MESSAGE_TYPE, "events": events})
-            for group, events in by_group.items()
-        )
-    )
+    await asyncio.gather(*(layer.group_send(group, channel_message(events)) for group, events in by_group.items()))
 
 
-Message = tuple[object, dict[str, Any]]  # (session id, event)
+Message = tuple[object, ServerEvent]  # (session id, event)
 
 
-async def _send_steps(layer: Any, steps: list[tuple[list[tuple[str, dict[str, Any]]], float]]) -> None:
+async def _send_steps(layer: Any, steps: list[tuple[list[tuple[str, ServerEvent]], float]]) -> None:
     # Steps with no pause between them are coalesced; a pause sends what has gathered first.
-    pending: dict[str, list[dict[str, Any]]] = {}
+    pending: dict[str, list[ServerEvent]] = {}
     for messages, pause_after in steps:
         for group, event in messages:
             pending.setdefault(group, []).append(event)
@@ -113,6 +106,6 @@ def events_send_many(messages: Iterable[Message]) -> None:
     events_send_steps([(messages, 0.0)])
 
 
-def events_send(session_id: object, event: dict[str, Any]) -> None:
+def events_send(session_id: object, event: ServerEvent) -> None:
     """Send one event to the browsers of a practice session (group `practice.<uuid>`)."""
     events_send_many([(session_id, event)])

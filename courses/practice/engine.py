@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from courses.models import PersonaReply, Scenario
 from courses.practice import signals
+from inference.schema import TurnAnalysis
 
 Similarity = Callable[[str, list[str]], list[float]]
 
@@ -25,7 +26,7 @@ class TurnFacts:
     """What the engine knows about the learner turn it answers."""
 
     text: str
-    analysis: dict[str, Any]
+    analysis: TurnAnalysis
     turn_number: int  # 1 for the learner's first turn
     goals_met: bool = False  # every goal of the scenario is met, counting this turn
     last_turn: bool = False  # this turn reaches the scenario's max_turns

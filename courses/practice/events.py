@@ -1,102 +1,414 @@
-"""Every event of the practice websocket, in one place.
+"""Every message of the practice websocket and the channel layer, typed, in one place.
 
-Server → browser events are JSON objects with a "type" field. Inside the channel layer the
-same events travel as {"type": "practice.event", "events": [{...}, ...]} (one layer message for the
-events sent together) to the consumer of group `practice.<session uuid>`;
-`courses.practice.broadcast` is the one module that calls group_send.
+Server → browser events are JSON objects with a "type" field, one `TypedDict` each below, built
+only by the constructors at the end of this module. Inside the channel layer the events travel as
+a `ChannelMessage` ({"type": "practice.event", "events": [...]}: one layer message for the events
+sent together) to the consumers of group `practice.<session uuid>`; `courses.practice.broadcast`
+is the one module that calls group_send.
 
-Browser → server messages:
-    {"type": "turn.submit", "client_id": "<uuid4>", "text": "..."}   a learner turn (≤ MAX_TURN_CHARS)
-    {"type": "turn.retry", "turn_id": 12}                           re-run a failed analysis (or one stuck
-                                                                    queued/running for over two minutes)
-    {"type": "session.continue"}                                    resume after a wellbeing pause
-
-Server → browser events:
-    session.state    {"session": {...}, "turns": [turn, ...], "trajectory": [...]}
-                     full state from the database: on connect, and after session.continue
-    turn.saved       {"turn": turn}                             the learner turn is stored (ack of client_id)
-    turn.status      {"turn_id", "status": queued|running|failed, "reason"}
-    turn.analysis    {"turn_id", "analysis": {emotion, empathy, safety, text_truncated}}
-    guidance         {"turn_id", "guidance": {"worked", "try_next", "rewrite", "weakest", "persona_emotion",
-                                              "pause", "resources"}}
-    persona.state    {"turn_id", "emotions": {label: intensity}, "trajectory": [...], "session_status"}
-    reply.start      {"turn_id": persona turn id, "in_reply_to": learner turn id}
-    reply.token      {"turn_id", "token": "word "}              append as is: one word and its space, or a
-                                                                few words when the worker is busy
-    reply.done       {"turn": persona turn (with "emotions" read by the detector)}
-    session.summary  {"summary": {...}, "status": "completed"}
-    error            {"code", "message", "client_id"?}
-
-Shapes (courses/selectors/practice.py builds them, from the database):
-    turn       {"id", "index", "role": learner|persona, "client_id", "text", "status": queued|running|done|failed,
-                "failure_reason", "persona_state": {label: 0..1} | null (feelings after this turn),
-                "in_reply_to": learner turn id | null, "created_at",
-                learner only: "analysis" | null, "guidance" | null;
-                persona only: "emotions": {label: p} (the detector's top labels for the reply, may be neutral)}
-    session    {"id", "status": active|paused|completed, "persona_state", "goals_met": [goal id], "score",
-                "summary" | null, "learner_turns", "scenario": {"id", "title", "persona_name", "persona_bio",
-                "situation", "max_turns", "goals": [{"id", "description", "mechanism"}]}}
-    trajectory [{"index": turn index, "emotions": {label: 0..1}}]: the opening feelings, then after each
-               analysed learner turn
-    guidance   "worked", "try_next", "rewrite" are plain sentences (null when paused, "rewrite" null when
-               nothing is missing); "weakest" is "er"|"ip"|"ex"|null; "pause": true with "resources":
-               {"title", "body", "lines": [...], "continue_label"} when the learner's words raised a concern
-               (the session is paused: send session.continue to resume)
-    summary    {"turns", "mechanisms": {"er"|"ip"|"ex": {"name", "average", "best"}}, "trajectory",
-                "goals": [{"id", "description", "mechanism", "met", "progress", "needed"}], "goals_met",
-                "highlights": [{"turn_index", "mechanism", "level", "quote", "note"}] (≤ 3),
-                "practise_next": {"mechanism", "text"}, "score": 0..1}
+Browser → server messages (`ClientMessage`):
+    turn.submit       a learner turn (≤ MAX_TURN_CHARS), with a client-made uuid4 so a resend is
+                      recognised
+    turn.retry        re-run a failed analysis (or one stuck queued/running for over two minutes)
+    session.continue  resume after a wellbeing pause
 
 Order for one learner turn: turn.saved (to every tab, before the analysis is scheduled), then from the
 worker turn.status running (claimed), turn.analysis, guidance, persona.state, and unless the session
-paused or had already ended
-reply.start, reply.token…, reply.done, then session.summary if this turn ended the session.
-A resend of a stored client_id gets turn.saved again (to that socket only) and nothing else.
+paused or had already ended reply.start, reply.token…, reply.done, then session.summary if this turn
+ended the session. A resend of a stored client_id gets turn.saved again (to that socket only).
 
-The socket closes with 4403 (not logged in, or not this learner's session) or 4404 (no such
-session) right after accepting, with no data. Bad frames get an error event; the socket stays open.
+The socket closes with CLOSE_FORBIDDEN (not logged in, or not this learner's session) or
+CLOSE_NOT_FOUND (no such session) right after accepting, with no data. Bad frames get an error
+event; the socket stays open. The page reads these names from `page_constants()` (a JSON script
+tag), never from a copy of its own.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final, Literal, NotRequired, TypedDict
+
+from courses.practice.signals import MECHANISM_NAMES
+from courses.practice.wellbeing import WELLBEING_RESOURCES, WellbeingResources
+from inference.schema import Mechanism, TurnAnalysis
+
+# --- Names -----------------------------------------------------------------------------------
+
+SOCKET_ROUTE: Final = "ws/practice/<uuid:session_id>/"  # courses/routing.py
+CHANNEL_MESSAGE_TYPE: Final = "practice.event"  # handled by PracticeConsumer.practice_event
+
+MAX_TURN_CHARS: Final = 2000
+MAX_FRAME_BYTES: Final = 16_384
+
+CLOSE_FORBIDDEN: Final = 4403
+CLOSE_NOT_FOUND: Final = 4404
 
 # Browser → server
-TURN_SUBMIT = "turn.submit"
-TURN_RETRY = "turn.retry"
-SESSION_CONTINUE = "session.continue"
-CLIENT_TYPES = frozenset({TURN_SUBMIT, TURN_RETRY, SESSION_CONTINUE})
+TURN_SUBMIT: Final = "turn.submit"
+TURN_RETRY: Final = "turn.retry"
+SESSION_CONTINUE: Final = "session.continue"
 
 # Server → browser
-SESSION_STATE = "session.state"
-TURN_SAVED = "turn.saved"
-TURN_STATUS = "turn.status"
-TURN_ANALYSIS = "turn.analysis"
-GUIDANCE = "guidance"
-PERSONA_STATE = "persona.state"
-REPLY_START = "reply.start"
-REPLY_TOKEN = "reply.token"
-REPLY_DONE = "reply.done"
-SESSION_SUMMARY = "session.summary"
-ERROR = "error"
-
-MAX_TURN_CHARS = 2000
-MAX_FRAME_BYTES = 16_384
+SESSION_STATE: Final = "session.state"
+TURN_SAVED: Final = "turn.saved"
+TURN_STATUS: Final = "turn.status"
+TURN_ANALYSIS: Final = "turn.analysis"
+GUIDANCE: Final = "guidance"
+PERSONA_STATE: Final = "persona.state"
+REPLY_START: Final = "reply.start"
+REPLY_TOKEN: Final = "reply.token"
+REPLY_DONE: Final = "reply.done"
+SESSION_SUMMARY: Final = "session.summary"
+ERROR: Final = "error"
 
 # Error codes the page knows how to show.
-ERR_MALFORMED = "malformed"
-ERR_UNKNOWN_TYPE = "unknown_type"
-ERR_BINARY = "binary_frame"
-ERR_TOO_LONG = "too_long"
-ERR_EMPTY = "empty"
-ERR_RATE_LIMITED = "rate_limited"
-ERR_SESSION_CLOSED = "session_closed"
-ERR_NOT_FOUND = "not_found"
-
-
-def event(type_: str, **payload: Any) -> dict[str, Any]:
-    return {"type": type_, **payload}
+ErrorCode = Literal[
+    "malformed", "unknown_type", "binary_frame", "too_long", "empty", "rate_limited", "session_closed", "not_found"
+]
+ERR_MALFORMED: Final = "malformed"
+ERR_UNKNOWN_TYPE: Final = "unknown_type"
+ERR_BINARY: Final = "binary_frame"
+ERR_TOO_LONG: Final = "too_long"
+ERR_EMPTY: Final = "empty"
+ERR_RATE_LIMITED: Final = "rate_limited"
+ERR_SESSION_CLOSED: Final = "session_closed"
+ERR_NOT_FOUND: Final = "not_found"
 
 
 def group_name(session_id: object) -> str:
+    """The channel-layer group of a session's open sockets."""
     return f"practice.{session_id}"
+
+
+def socket_path(session_id: object) -> str:
+    """The websocket path the page connects to (SOCKET_ROUTE filled in)."""
+    return f"/{SOCKET_ROUTE.replace('<uuid:session_id>', str(session_id))}"
+
+
+# --- Shapes (courses/selectors/practice.py builds them from the database) --------------------
+
+TurnRole = Literal["learner", "persona"]
+TurnStatusName = Literal["queued", "running", "done", "failed"]
+SessionStatus = Literal["active", "paused", "completed"]
+Emotions = dict[str, float]  # GoEmotions label → 0..1
+
+
+class TrajectoryPoint(TypedDict):
+    index: int  # turn index: 0 for the opening feelings, then each analysed learner turn
+    emotions: Emotions
+
+
+class GuidanceView(TypedDict):
+    """Coaching on one learner turn, rendered for the reader (stored as codes: practice.guidance)."""
+
+    worked: str | None
+    try_next: str | None
+    rewrite: str | None  # None when nothing is missing, or paused
+    weakest: Mechanism | None
+    persona_emotion: NotRequired[str | None]
+    pause: bool  # the learner's own words raised a concern: the session is paused
+    resources: WellbeingResources | None
+
+
+class MechanismSummary(TypedDict):
+    name: str
+    average: float
+    best: int
+
+
+class GoalSummary(TypedDict):
+    id: int
+    description: str
+    mechanism: Mechanism
+    met: bool
+    progress: int
+    needed: int
+
+
+class Highlight(TypedDict):
+    turn_index: int
+    mechanism: Mechanism
+    level: int
+    quote: str
+    note: str
+
+
+class PractiseNext(TypedDict):
+    mechanism: Mechanism
+    text: str
+
+
+class SummaryView(TypedDict):
+    """The end-of-session summary, rendered for the reader (stored as codes: practice.summary)."""
+
+    turns: int
+    mechanisms: dict[str, MechanismSummary]
+    trajectory: list[TrajectoryPoint]
+    goals: list[GoalSummary]
+    goals_met: bool
+    highlights: list[Highlight]  # at most 3
+    practise_next: PractiseNext
+    score: float
+
+
+class TurnView(TypedDict):
+    id: int
+    index: int
+    role: TurnRole
+    client_id: str | None
+    text: str
+    status: TurnStatusName
+    failure_reason: str | None
+    persona_state: Emotions | None  # feelings after this turn
+    in_reply_to: int | None  # a persona turn's learner turn
+    created_at: str | None
+    analysis: NotRequired[TurnAnalysis | None]  # learner turns
+    guidance: NotRequired[GuidanceView | None]  # learner turns
+    emotions: NotRequired[Emotions]  # persona turns: the detector's top labels for the reply
+
+
+class GoalView(TypedDict):
+    id: int
+    description: str
+    mechanism: Mechanism
+
+
+class ScenarioView(TypedDict):
+    id: int
+    title: str
+    persona_name: str
+    persona_bio: str
+    situation: str
+    max_turns: int
+    goals: list[GoalView]
+
+
+class SessionView(TypedDict):
+    id: str
+    status: SessionStatus
+    persona_state: Emotions
+    goals_met: list[int]
+    score: float | None
+    summary: SummaryView | None
+    learner_turns: int
+    scenario: ScenarioView
+
+
+class PracticeState(TypedDict):
+    session: SessionView
+    turns: list[TurnView]
+    trajectory: list[TrajectoryPoint]
+
+
+# --- Server → browser events -----------------------------------------------------------------
+
+
+class SessionStateEvent(PracticeState):
+    """The whole conversation from the database: on connect, and after session.continue."""
+
+    type: Literal["session.state"]
+
+
+class TurnSavedEvent(TypedDict):
+    """The learner turn is stored (the ack of its client_id)."""
+
+    type: Literal["turn.saved"]
+    turn: TurnView
+
+
+class TurnStatusEvent(TypedDict):
+    type: Literal["turn.status"]
+    turn_id: int
+    status: Literal["queued", "running", "failed"]
+    reason: str | None
+
+
+class TurnAnalysisEvent(TypedDict):
+    type: Literal["turn.analysis"]
+    turn_id: int
+    analysis: TurnAnalysis
+
+
+class GuidanceEvent(TypedDict):
+    type: Literal["guidance"]
+    turn_id: int
+    guidance: GuidanceView
+
+
+class PersonaStateEvent(TypedDict):
+    type: Literal["persona.state"]
+    turn_id: int
+    emotions: Emotions
+    trajectory: list[TrajectoryPoint]
+    session_status: SessionStatus
+
+
+class ReplyStartEvent(TypedDict):
+    type: Literal["reply.start"]
+    turn_id: int  # the persona turn
+    in_reply_to: int  # the learner turn
+
+
+class ReplyTokenEvent(TypedDict):
+    """Append `token` as it is: one word and its space, or a few words when the worker is busy."""
+
+    type: Literal["reply.token"]
+    turn_id: int
+    token: str
+
+
+class ReplyDoneEvent(TypedDict):
+    type: Literal["reply.done"]
+    turn: TurnView
+
+
+class SessionSummaryEvent(TypedDict):
+    type: Literal["session.summary"]
+    summary: SummaryView
+    status: SessionStatus
+
+
+class ErrorEvent(TypedDict):
+    type: Literal["error"]
+    code: ErrorCode
+    message: str
+    client_id: NotRequired[str]
+
+
+ServerEvent = (
+    SessionStateEvent
+    | TurnSavedEvent
+    | TurnStatusEvent
+    | TurnAnalysisEvent
+    | GuidanceEvent
+    | PersonaStateEvent
+    | ReplyStartEvent
+    | ReplyTokenEvent
+    | ReplyDoneEvent
+    | SessionSummaryEvent
+    | ErrorEvent
+)
+
+
+class ChannelMessage(TypedDict):
+    """What travels on the channel layer to a session's group: the events sent together, in order."""
+
+    type: Literal["practice.event"]
+    events: list[ServerEvent]
+
+
+def session_state(state: PracticeState) -> SessionStateEvent:
+    return {"type": "session.state", **state}
+
+
+def turn_saved(turn: TurnView) -> TurnSavedEvent:
+    return {"type": "turn.saved", "turn": turn}
+
+
+def turn_status(
+    *, turn_id: int, status: Literal["queued", "running", "failed"], reason: str | None = None
+) -> TurnStatusEvent:
+    return {"type": "turn.status", "turn_id": turn_id, "status": status, "reason": reason}
+
+
+def turn_analysis(*, turn_id: int, analysis: TurnAnalysis) -> TurnAnalysisEvent:
+    return {"type": "turn.analysis", "turn_id": turn_id, "analysis": analysis}
+
+
+def guidance(*, turn_id: int, guidance: GuidanceView) -> GuidanceEvent:
+    return {"type": "guidance", "turn_id": turn_id, "guidance": guidance}
+
+
+def persona_state(
+    *, turn_id: int, emotions: Emotions, trajectory: list[TrajectoryPoint], session_status: SessionStatus
+) -> PersonaStateEvent:
+    return {
+        "type": "persona.state",
+        "turn_id": turn_id,
+        "emotions": emotions,
+        "trajectory": trajectory,
+        "session_status": session_status,
+    }
+
+
+def reply_start(*, turn_id: int, in_reply_to: int) -> ReplyStartEvent:
+    return {"type": "reply.start", "turn_id": turn_id, "in_reply_to": in_reply_to}
+
+
+def reply_token(*, turn_id: int, token: str) -> ReplyTokenEvent:
+    return {"type": "reply.token", "turn_id": turn_id, "token": token}
+
+
+def reply_done(turn: TurnView) -> ReplyDoneEvent:
+    return {"type": "reply.done", "turn": turn}
+
+
+def session_summary(*, summary: SummaryView, status: SessionStatus) -> SessionSummaryEvent:
+    return {"type": "session.summary", "summary": summary, "status": status}
+
+
+def error(code: ErrorCode, message: str, *, client_id: str | None = None) -> ErrorEvent:
+    event: ErrorEvent = {"type": "error", "code": code, "message": message}
+    if client_id:
+        event["client_id"] = client_id
+    return event
+
+
+def channel_message(events: list[ServerEvent]) -> ChannelMessage:
+    return {"type": "practice.event", "events": events}
+
+
+# --- Browser → server messages ---------------------------------------------------------------
+
+
+class TurnSubmit(TypedDict):
+    type: Literal["turn.submit"]
+    client_id: str  # a uuid4 the page made
+    text: str
+
+
+class TurnRetry(TypedDict):
+    type: Literal["turn.retry"]
+    turn_id: int
+
+
+class SessionContinue(TypedDict):
+    type: Literal["session.continue"]
+
+
+ClientMessage = TurnSubmit | TurnRetry | SessionContinue
+
+
+# --- What the page needs to speak this protocol ----------------------------------------------
+
+
+class MechanismInfo(TypedDict):
+    key: Mechanism
+    short: str
+    name: str
+
+
+def page_constants() -> dict[str, Any]:
+    """Event names, close codes, limits, mechanism names and the wellbeing resources, for the
+    practice page (embedded as a JSON script tag), so the page keeps no copy of its own."""
+    return {
+        "events": {
+            "sessionState": SESSION_STATE,
+            "turnSaved": TURN_SAVED,
+            "turnStatus": TURN_STATUS,
+            "turnAnalysis": TURN_ANALYSIS,
+            "guidance": GUIDANCE,
+            "personaState": PERSONA_STATE,
+            "replyStart": REPLY_START,
+            "replyToken": REPLY_TOKEN,
+            "replyDone": REPLY_DONE,
+            "sessionSummary": SESSION_SUMMARY,
+            "error": ERROR,
+        },
+        "client": {"turnSubmit": TURN_SUBMIT, "turnRetry": TURN_RETRY, "sessionContinue": SESSION_CONTINUE},
+        "closeCodes": {"forbidden": CLOSE_FORBIDDEN, "notFound": CLOSE_NOT_FOUND},
+        "maxTurnChars": MAX_TURN_CHARS,
+        "mechanisms": [
+            MechanismInfo(key=key, short=key.upper(), name=name.capitalize()) for key, name in MECHANISM_NAMES.items()
+        ],
+        "resources": WELLBEING_RESOURCES,
+    }

@@ -1,7 +1,9 @@
-"""The worker side of a turn: analyse a claimed batch in one model call, save, then tell the pages.
+"""The worker side of a turn, in steps: analyse a claimed batch in one model call and save it; then
+choose what the persona says to each turn and save that; then stream the replies to the pages.
 
-Only the analysis task calls this. The models are imported inside the functions, so importing
-this module (the web process does, through courses.tasks) never loads torch.
+Only the analysis task calls this. Each step saves before it sends, and sends only what it saved.
+The reply step is separate from the analysis on purpose: a generative persona, later, takes its
+place as a task of its own, while the analysis stays as it is.
 """
 
 from __future__ import annotations
@@ -9,40 +11,52 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Mapping, Sequence
-from typing import Any
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
 
-from courses.models import Course, Scenario, Turn
-from courses.practice import events
+from courses.models import Turn
+from courses.practice import events, render
 from courses.practice.broadcast import Message, events_send_steps
+from courses.practice.engine import Similarity, TurnFacts, engine_for
+from courses.practice.summary import LearnerTurn, all_goals_met
 from courses.selectors.practice import turn_serialise
-from courses.services.practice import ScenarioScript, TurnOutcome, scenario_scripts, turn_result_save
+from courses.selectors.practice_worker import (
+    Conversation,
+    ScenarioScript,
+    conversations,
+    published_scenario_ids,
+    scenario_scripts,
+    turns_to_analyse,
+)
+from courses.services.persona_replies import ReplyOutcome, ReplyPlan, persona_replies_save
+from courses.services.turn_analysis import AnalysisSaved, TurnResult, turn_analyses_save
+from empathycamp import runtime
+from inference import analysis as models
+from inference.schema import EmotionReading
 
 logger = logging.getLogger(__name__)
 
 # Persona reply texts are authored and few: their emotion readings are computed once per process.
-_READINGS: dict[str, dict[str, Any]] = {}
+_READINGS: dict[str, EmotionReading] = {}
 _READINGS_LOCK = threading.Lock()
 _READINGS_MAX = 4096
 
 
-def _readings_fill(texts: Sequence[str]) -> None:
-    from inference.analysis import detect_emotions
-
+def _readings_fill(texts: Iterable[str]) -> None:
     with _READINGS_LOCK:
         missing = sorted({text for text in texts if text and text not in _READINGS})
     if not missing:
         return
-    readings = detect_emotions(missing)
+    readings = models.detect_emotions(missing)
     with _READINGS_LOCK:
         if len(_READINGS) + len(missing) > _READINGS_MAX:
             _READINGS.clear()
         _READINGS.update(zip(missing, readings, strict=True))
 
 
-def _reading(text: str) -> dict[str, Any] | None:
+def _reading(text: str) -> EmotionReading | None:
     if not text:
         return None
     if text not in _READINGS:
@@ -50,112 +64,158 @@ def _reading(text: str) -> dict[str, Any] | None:
     return _READINGS.get(text)
 
 
-def _similarity_prime(turns: Sequence[Turn], scripts: Mapping[int, ScenarioScript]) -> None:
-    """Encode the batch's learner turns and the example learner lines in one model pass; the
-    encoder keeps the vectors, so each engine tie-break is then a dot product, not a forward pass."""
-    lines = [
-        line.strip()
-        for script in scripts.values()
-        for reply in script.replies
-        for line in (reply.example_learner_lines or "").splitlines()
-        if line.strip()
-    ]
-    if not lines:
-        return
-    from inference import registry
-
-    registry.sentence_encoder().encode([turn.text for turn in turns] + lines)
+def _scripts_prime(texts: Sequence[str], scripts: Iterable[ScenarioScript]) -> None:
+    """Read the scripts' replies and encode the batch's turns with the example learner lines in one
+    model pass; the encoder keeps the vectors, so each engine tie-break is then a dot product."""
+    scripts = list(scripts)
+    _readings_fill(reply.text for script in scripts for reply in script.replies)
+    lines = [line for script in scripts for line in script.example_lines()]
+    if lines:
+        models.encode_sentences([*texts, *lines])
 
 
 def scripts_warm() -> int:
     """Read every published scenario's persona replies and encode their example learner lines now,
     at worker start, so the first learner of each scenario does not wait for those passes.
     Returns the number of scenarios warmed."""
-    scenario_ids = set(
-        Scenario.objects.filter(module__course__status=Course.Status.PUBLISHED).values_list("pk", flat=True)
-    )
-    scripts = scenario_scripts(scenario_ids=scenario_ids)
-    _readings_fill([reply.text for script in scripts.values() for reply in script.replies])
-    _similarity_prime([], scripts)
+    scripts = scenario_scripts(scenario_ids=published_scenario_ids())
+    _scripts_prime([], scripts.values())
     return len(scripts)
 
 
-def _contexts(turns: Sequence[Turn]) -> dict[int, str]:
-    """For each learner turn, the persona message it answers (the last persona turn before it)."""
-    persona = (
-        Turn.objects.filter(session_id__in={t.session_id for t in turns}, role=Turn.Role.PERSONA)
-        .order_by("index")
-        .values_list("session_id", "index", "text")
-    )
-    by_session: dict[Any, list[tuple[int, str]]] = {}
-    for session_id, index, text in persona:
-        by_session.setdefault(session_id, []).append((index, text))
-    contexts: dict[int, str] = {}
-    for turn in turns:
-        earlier = [text for index, text in by_session.get(turn.session_id, []) if index < turn.index]
-        contexts[turn.pk] = earlier[-1] if earlier else ""
-    return contexts
+# --- Step 1: analysis ------------------------------------------------------------------------
 
 
-def batch_analyse(turn_ids: Sequence[int]) -> list[TurnOutcome]:
-    """Analyse the claimed turns in one `analyse_turns` call and save each result (in conversation
-    order within a session, so feelings carry from one turn to the next). Sends turn.status running
-    for the batch, then turn.analysis, guidance and persona.state for each turn once it is saved."""
-    from courses.worker import inference_configure
-    from inference.analysis import TurnInput, analyse_turns
-    from inference.similarity import similarity
-
-    inference_configure()
-    turns = list(Turn.objects.filter(pk__in=turn_ids, status=Turn.Status.RUNNING).select_related("session"))
+def batch_analyse(turn_ids: Sequence[int]) -> list[AnalysisSaved]:
+    """Analyse the claimed turns in one `analyse_turns` call and save them all. Sends turn.status
+    running for the batch first, then turn.analysis and guidance for each saved turn."""
+    runtime.inference_configure()
+    turns = turns_to_analyse(turn_ids=turn_ids)
     if not turns:
         return []
     # The claim is saved: let the pages show "analysing" while the models run.
-    _send(
-        [(t.session_id, events.event(events.TURN_STATUS, turn_id=t.pk, status="running", reason=None)) for t in turns]
+    _send([(t.session_id, events.turn_status(turn_id=t.id, status="running")) for t in turns])
+    analyses = models.analyse_turns([models.TurnInput(text=t.text, context=t.context) for t in turns])
+    saved = turn_analyses_save(
+        results=[
+            TurnResult(turn_id=t.id, session_id=t.session_id, analysis=a, persona_text=t.context)
+            for t, a in zip(turns, analyses, strict=True)
+        ]
     )
-    contexts = _contexts(turns)
-    analyses = analyse_turns([TurnInput(text=turn.text, context=contexts[turn.pk]) for turn in turns])
-    by_turn = dict(zip((turn.pk for turn in turns), analyses, strict=True))
-    scripts = scenario_scripts(scenario_ids={turn.session.scenario_id for turn in turns})
-    _readings_fill([reply.text for script in scripts.values() for reply in script.replies])
-    _similarity_prime(turns, scripts)
-    outcomes: list[TurnOutcome] = []
-    for turn in sorted(turns, key=lambda t: (str(t.session_id), t.index)):
-        outcome = turn_result_save(
-            turn_id=turn.pk,
-            analysis=by_turn[turn.pk],
-            similarity=similarity,
-            read_reply=_reading,
-            script=scripts[turn.session.scenario_id],
-        )
-        if outcome is not None:
-            # Committed: this page need not wait for the rest of the batch to see its analysis.
-            _send(analysis_events(outcome))
-            outcomes.append(outcome)
-    return outcomes
+    _send([message for item in saved for message in _analysis_events(item)])
+    return saved
 
 
-def analysis_events(outcome: TurnOutcome) -> list[Message]:
-    """turn.analysis, guidance and persona.state of one saved learner turn."""
-    turn, sid = outcome.turn, outcome.session_id
+def _analysis_events(saved: AnalysisSaved) -> list[Message]:
+    guidance = render.guidance_render(saved.guidance)
     return [
-        (sid, events.event(events.TURN_ANALYSIS, turn_id=turn.pk, analysis=turn.analysis)),
-        (sid, events.event(events.GUIDANCE, turn_id=turn.pk, guidance=turn.guidance)),
-        (
-            sid,
-            events.event(
-                events.PERSONA_STATE,
-                turn_id=turn.pk,
-                emotions=turn.persona_state or {},
-                trajectory=outcome.trajectory,
-                session_status=outcome.session_status,
-            ),
-        ),
+        (saved.session_id, events.turn_analysis(turn_id=saved.turn_id, analysis=saved.analysis)),
+        (saved.session_id, events.guidance(turn_id=saved.turn_id, guidance=guidance)),
     ]
 
 
-_WORD = re.compile(r"\S+\s*")
+# --- Step 2: the persona's replies -----------------------------------------------------------
 
+
+def replies_write(saved: Sequence[AnalysisSaved]) -> list[ReplyOutcome]:
+    """Choose what the persona says to each analysed turn (outside any lock: the engine runs the
+    sentence encoder, the reply's reading the emotion detector), then save the replies and the
+    feelings they move. A turn that paused its session gets no reply; its feelings are still saved."""
+    return persona_replies_save(plans=replies_plan(saved, similarity=models.similarity, read_reply=_reading))
+
+
+def replies_plan(
+    saved: Sequence[AnalysisSaved],
+    *,
+    similarity: Similarity | None,
+    read_reply: Callable[[str], EmotionReading | None],
+) -> list[ReplyPlan]:
+    """What the persona says to each analysed turn, from the conversations as saved (three reads
+    for the batch). With a similarity function, the batch's turns and the scripts' example lines
+    are encoded first in one pass."""
+    if not saved:
+        return []
+    convos = conversations(session_ids={s.session_id for s in saved})
+    scripts = scenario_scripts(scenario_ids={c.session.scenario_id for c in convos.values()})
+    if similarity is not None:
+        ids = {item.turn_id for item in saved}
+        _scripts_prime([t.text for c in convos.values() for t in c.turns if t.pk in ids], scripts.values())
+    by_session: dict[uuid.UUID, list[AnalysisSaved]] = {}
+    for item in saved:
+        by_session.setdefault(item.session_id, []).append(item)
+    plans: list[ReplyPlan] = []
+    for session_id, items in by_session.items():
+        convo = convos[session_id]
+        plans += _plans_for(convo, items, scripts[convo.session.scenario_id], similarity, read_reply)
+    return plans
+
+
+def _plans_for(
+    convo: Conversation,
+    saved: list[AnalysisSaved],
+    script: ScenarioScript,
+    similarity: Similarity | None,
+    read_reply: Callable[[str], EmotionReading | None],
+) -> list[ReplyPlan]:
+    """The replies to one session's analysed turns, in conversation order; a turn after one that
+    ends the session gets none."""
+    session, scenario = convo.session, convo.session.scenario
+    analysed = {item.turn_id: item for item in saved}
+    turns = sorted(convo.turns, key=lambda t: t.index)
+    used = {t.reply_id for t in turns if t.reply_id is not None}
+    active = session.status == session.Status.ACTIVE
+    plans: list[ReplyPlan] = []
+    for turn in turns:
+        item = analysed.get(turn.pk)
+        if item is None:
+            continue
+        if not active or item.paused:
+            plans.append(
+                ReplyPlan(turn_id=turn.pk, session_id=session.pk, choice=None, reading=None, goals=script.goals)
+            )
+            active = False
+            continue
+        done = [
+            LearnerTurn(
+                index=t.index,
+                text=t.text,
+                analysis=analysed[t.pk].analysis if t.pk in analysed else (t.analysis or {}),
+            )
+            for t in turns
+            if t.role == Turn.Role.LEARNER
+            and t.index <= turn.index
+            and (t.pk in analysed or t.status == Turn.Status.DONE)
+        ]
+        turn_number = sum(1 for t in turns if t.role == Turn.Role.LEARNER and t.index <= turn.index)
+        facts = TurnFacts(
+            text=turn.text,
+            analysis=item.analysis,
+            turn_number=turn_number,
+            goals_met=all_goals_met(script.goals, done),
+            last_turn=turn_number >= scenario.max_turns,
+            used_reply_ids=frozenset(used),
+        )
+        choice = engine_for(scenario).choose_reply(
+            scenario=scenario, replies=script.replies, facts=facts, similarity=similarity
+        )
+        if choice.reply is not None:
+            used.add(choice.reply.pk)
+        plans.append(
+            ReplyPlan(
+                turn_id=turn.pk,
+                session_id=session.pk,
+                choice=choice,
+                reading=read_reply(choice.text),
+                goals=script.goals,
+            )
+        )
+        active = not choice.ends_session
+    return plans
+
+
+# --- Step 3: streaming -----------------------------------------------------------------------
+
+_WORD = re.compile(r"\S+\s*")
 
 UNPACED_WORDS_PER_TOKEN = 6
 
@@ -168,18 +228,29 @@ def _chunks(tokens: list[str], size: int) -> list[str]:
     return ["".join(tokens[i : i + size]) for i in range(0, len(tokens), size)]
 
 
-def replies_send(outcomes: Sequence[TurnOutcome]) -> None:
-    """Stream the saved persona replies of a batch: reply.start, reply.token…, reply.done, and
-    session.summary where a turn ended its session. (turn.analysis, guidance and persona.state
-    went out as each turn was saved.)
+def replies_send(outcomes: Sequence[ReplyOutcome]) -> None:
+    """Send the batch's persona.state, then stream the saved persona replies: reply.start,
+    reply.token…, reply.done, and session.summary where a turn ended its session.
 
     Every session's words go out together, one round at a time. With PRACTICE_TOKEN_DELAY_MS set
     they are paced for a typing feel, one word a token, but only while no other turn waits for
     this worker. Unpaced (the default) or busy, a token carries a few words and the whole reply
     goes out at once, so streaming never holds up the next analysis nor floods the sockets."""
-    streams = [(o.session_id, o.turn, o.persona_turn) for o in outcomes if o.persona_turn is not None]
+    states: list[Message] = [
+        (
+            o.session_id,
+            events.persona_state(
+                turn_id=o.turn_id,
+                emotions=o.emotions,
+                trajectory=o.trajectory,
+                session_status=_status(o.session_status),
+            ),
+        )
+        for o in outcomes
+    ]
+    streams = [(o.session_id, o.turn_id, o.persona_turn) for o in outcomes if o.persona_turn is not None]
     starts: list[Message] = [
-        (sid, events.event(events.REPLY_START, turn_id=reply.pk, in_reply_to=turn.pk)) for sid, turn, reply in streams
+        (sid, events.reply_start(turn_id=reply.pk, in_reply_to=turn_id)) for sid, turn_id, reply in streams
     ]
     words = [(sid, reply, _tokens(reply.text)) for sid, _, reply in streams]
     pause = min(settings.PRACTICE_TOKEN_DELAY_MS, 15) / 1000
@@ -188,10 +259,10 @@ def replies_send(outcomes: Sequence[TurnOutcome]) -> None:
     if not pause:
         words = [(sid, reply, _chunks(tokens, UNPACED_WORDS_PER_TOKEN)) for sid, reply, tokens in words]
     rounds = max((len(tokens) for _, _, tokens in words), default=0)
-    steps: list[tuple[list[Message], float]] = [(starts, 0.0)]
+    steps: list[tuple[list[Message], float]] = [(states + starts, 0.0)]
     for position in range(rounds):
-        step = [
-            (sid, events.event(events.REPLY_TOKEN, turn_id=reply.pk, token=tokens[position]))
+        step: list[Message] = [
+            (sid, events.reply_token(turn_id=reply.pk, token=tokens[position]))
             for sid, reply, tokens in words
             if position < len(tokens)
         ]
@@ -199,17 +270,20 @@ def replies_send(outcomes: Sequence[TurnOutcome]) -> None:
     last: list[Message] = []
     for outcome in outcomes:
         if outcome.persona_turn is not None:
-            done = events.event(events.REPLY_DONE, turn=turn_serialise(outcome.persona_turn))
-            last.append((outcome.session_id, done))
+            last.append((outcome.session_id, events.reply_done(turn_serialise(outcome.persona_turn))))
         if outcome.summary is not None:
+            summary = render.summary_render(outcome.summary)
             last.append(
-                (
-                    outcome.session_id,
-                    events.event(events.SESSION_SUMMARY, summary=outcome.summary, status=outcome.session_status),
-                )
+                (outcome.session_id, events.session_summary(summary=summary, status=_status(outcome.session_status)))
             )
     steps.append((last, 0.0))
     _send_steps(steps)
+
+
+def _status(value: str) -> events.SessionStatus:
+    if value == "paused":
+        return "paused"
+    return "completed" if value == "completed" else "active"
 
 
 def _send(messages: list[Message]) -> None:

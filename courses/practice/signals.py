@@ -11,8 +11,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-MECHANISMS: tuple[str, ...] = ("er", "ip", "ex")
-MECHANISM_NAMES = {"er": "emotional reaction", "ip": "interpretation", "ex": "exploration"}
+from inference.schema import Mechanism
+
+MECHANISMS: tuple[Mechanism, ...] = ("er", "ip", "ex")
+MECHANISM_NAMES: dict[Mechanism, str] = {"er": "emotional reaction", "ip": "interpretation", "ex": "exploration"}
 
 DISMISSIVE_LABELS = frozenset({"disapproval", "annoyance", "anger", "disgust"})
 WARM_LABELS = frozenset({"caring", "approval", "gratitude", "admiration", "love", "optimism"})

@@ -11,7 +11,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from courses.practice import events
-from courses.practice.broadcast import CHANNEL_MESSAGE_TYPE, events_send_steps
+from courses.practice.broadcast import events_send_steps
+from courses.practice.events import CHANNEL_MESSAGE_TYPE
 
 
 async def _join(session_id: uuid.UUID) -> str:
@@ -34,7 +35,7 @@ async def _drain(channel: str) -> list[dict]:
 def test_events_sent_together_arrive_as_one_message_in_order_per_session():
     first, second = uuid.uuid4(), uuid.uuid4()
     channels = {sid: async_to_sync(_join)(sid) for sid in (first, second)}
-    token = lambda sid, n: (sid, events.event(events.REPLY_TOKEN, turn_id=n, token=f"w{n} "))
+    token = lambda sid, n: (sid, events.reply_token(turn_id=n, token=f"w{n} "))
 
     events_send_steps([([token(first, 1), token(second, 1)], 0.0), ([token(first, 2)], 0.0), ([token(first, 3)], 0.0)])
 
@@ -48,9 +49,9 @@ def test_events_sent_together_arrive_as_one_message_in_order_per_session():
 def test_a_pause_sends_what_gathered_before_it():
     sid = uuid.uuid4()
     channel = async_to_sync(_join)(sid)
-    start = (sid, events.event(events.REPLY_START, turn_id=7, in_reply_to=6))
-    word = (sid, events.event(events.REPLY_TOKEN, turn_id=7, token="Thank "))
-    done = (sid, events.event(events.REPLY_DONE, turn={"id": 7}))
+    start = (sid, events.reply_start(turn_id=7, in_reply_to=6))
+    word = (sid, events.reply_token(turn_id=7, token="Thank "))
+    done = (sid, {"type": "reply.done", "turn": {"id": 7}})
 
     events_send_steps([([start], 0.0), ([word], 0.01), ([done], 0.0)])
 

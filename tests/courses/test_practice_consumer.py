@@ -324,7 +324,7 @@ def test_crisis_words_pause_the_role_play_and_continue_resumes(client, session, 
     guidance = next(e for e in events if e["type"] == "guidance")["guidance"]
     analysis = next(e for e in events if e["type"] == "turn.analysis")["analysis"]
     assert analysis["safety"]["level"] in {"concern", "crisis"}
-    assert guidance["pause"] is True and "988" in " ".join(guidance["resources"]["lines"])
+    assert guidance["pause"] is True and "988" in " ".join(line["text"] for line in guidance["resources"]["lines"])
     assert quiet, "no persona reply while paused"
     assert events[-2]["type"] == "error" and events[-2]["code"] == "session_closed"
     assert events[-1]["type"] == "session.state" and events[-1]["session"]["status"] == "active"

@@ -1,10 +1,12 @@
 """Practice writes: sessions, turns (idempotent, rate limited, refused when closed), the task's claim
-and what it saves. Analyses are given as plain dicts; the models run in test_practice_consumer.py."""
+and what the worker saves in its two steps (the analysis, then the persona's reply). Analyses are
+given as plain dicts; the models run in test_practice_consumer.py."""
 
 from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -13,19 +15,18 @@ from django.db import connection
 from django.utils import timezone
 
 from courses.models import ItemProgress, PracticeSession, Turn
-from courses.practice import events
+from courses.practice import events, render
+from courses.practice.pipeline import replies_plan
 from courses.services.enrollments import enrollment_create
+from courses.services.persona_replies import persona_replies_save
 from courses.services.practice import (
     PracticeRefused,
     practice_session_start,
     session_continue,
-    turn_result_save,
     turn_retry,
     turn_submit,
-    turns_claim,
-    turns_fail,
-    turns_release,
 )
+from courses.services.turn_analysis import TurnResult, turn_analyses_save, turns_claim, turns_fail, turns_release
 from tests.factories import analysis_build, course_bundle_create, persona_reply_create
 
 
@@ -56,9 +57,28 @@ def running_turn(session, learner, text="That sounds so frustrating."):
     return turn
 
 
+@dataclass
+class Saved:
+    turn: Turn
+    persona_turn: Turn | None
+    session_status: str
+    summary: dict | None
+
+
 def save(turn, **analysis):
-    return turn_result_save(
-        turn_id=turn.pk, analysis=analysis_build(**analysis), similarity=None, read_reply=lambda text: None
+    """Both worker steps for one turn, without the models: None if the turn was not this worker's."""
+    result = TurnResult(
+        turn_id=turn.pk, session_id=turn.session_id, analysis=analysis_build(**analysis), persona_text=""
+    )
+    saved = turn_analyses_save(results=[result])
+    if not saved:
+        return None
+    [outcome] = persona_replies_save(plans=replies_plan(saved, similarity=None, read_reply=lambda text: None))
+    return Saved(
+        turn=Turn.objects.get(pk=turn.pk),
+        persona_turn=outcome.persona_turn,
+        session_status=outcome.session_status,
+        summary=outcome.summary,
     )
 
 
@@ -220,7 +240,8 @@ def test_result_save_writes_analysis_guidance_feelings_and_reply(session, alice)
     outcome = save(turn, er=2, rationales={"er": ["sounds so frustrating"]})
     turn.refresh_from_db()
     assert turn.status == Turn.Status.DONE and turn.analysis["empathy"]["er"]["level"] == 2
-    assert "sounds so frustrating" in turn.guidance["worked"]
+    assert turn.guidance["worked"]["quote"] == "sounds so frustrating"
+    assert "sounds so frustrating" in render.guidance_render(turn.guidance)["worked"]
     assert turn.persona_state["anger"] < 0.7
     reply = outcome.persona_turn
     assert reply.text == "Thanks for listening. I feel better."  # the only goal (ER >= 1) is met: closing
@@ -247,7 +268,8 @@ def test_safety_concern_pauses_without_a_reply_and_continue_resumes(session, ali
     turn = running_turn(session, alice, text="Honestly I don't want to be here anymore.")
     outcome = save(turn, safety="crisis")
     assert outcome.persona_turn is None and outcome.session_status == "paused"
-    assert outcome.turn.guidance["pause"] and "988" in " ".join(outcome.turn.guidance["resources"]["lines"])
+    shown = render.guidance_render(outcome.turn.guidance)
+    assert shown["pause"] and "988" in " ".join(line["text"] for line in shown["resources"]["lines"])
     with pytest.raises(PracticeRefused):
         submit(session, alice)
     with django_capture_on_commit_callbacks():

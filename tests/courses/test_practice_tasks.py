@@ -4,13 +4,15 @@ with a reason, other errors fail it at once; the learner is told either way."""
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from django.db import OperationalError
 
 from courses.models import Turn
 from courses.services.enrollments import enrollment_create
-from courses.services.practice import practice_session_start, turn_submit, turns_claim
+from courses.services.practice import practice_session_start, turn_submit
+from courses.services.turn_analysis import turns_claim
 from courses.tasks import FAILED_REASON, MAX_RETRIES, analyse_turn_task
 from tests.factories import course_bundle_create
 
@@ -31,7 +33,7 @@ def sent(monkeypatch):
     """Events the services send, instead of the channel layer."""
     sent: list[tuple[object, dict]] = []
     monkeypatch.setattr("courses.services.practice.events_send", lambda sid, event: sent.append((sid, event)))
-    monkeypatch.setattr("courses.services.practice.events_send_many", lambda messages: sent.extend(messages))
+    monkeypatch.setattr("courses.services.turn_analysis.events_send_many", lambda messages: sent.extend(messages))
     return sent
 
 
@@ -134,3 +136,27 @@ def test_a_failed_follow_on_batch_queues_its_turns_again_under_fresh_tasks(turn,
     assert later.status == Turn.Status.QUEUED and later.failure_reason == ""
     assert handed_over == [("practice.analyse_turn", (later.pk,))]
     assert sent == []  # nobody was told of a failure: the turn waits for its fresh task
+
+
+def test_a_transient_error_in_the_reply_step_is_retried_without_analysing_again(turn, sent, monkeypatch):
+    analysed: list[list[int]] = []
+    replies: list[int] = []
+
+    def analyse(ids):
+        analysed.append(list(ids))
+        Turn.objects.filter(pk__in=ids).update(status=Turn.Status.DONE)
+        return [SimpleNamespace(turn_id=pk) for pk in ids]
+
+    def replies_write(saved):
+        replies.append(len(saved))
+        if len(replies) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return []
+
+    monkeypatch.setattr("courses.practice.pipeline.batch_analyse", analyse)
+    monkeypatch.setattr("courses.practice.pipeline.replies_write", replies_write)
+    monkeypatch.setattr("courses.tasks._backoff", lambda retries: 0.0)
+    assert analyse_turn_task.apply(args=[turn.pk]).get() == 1
+    assert analysed == [[turn.pk]] and replies == [1, 1]
+    turn.refresh_from_db()
+    assert turn.status == Turn.Status.DONE and sent == []

@@ -1,0 +1,119 @@
+"""Reads of the analysis worker: the claimed turns with what they answer, the scenarios' scripts,
+and each session's conversation so far. One query per kind of row for the whole batch, never one
+per turn, so a batch of thirty costs what a batch of one does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from courses.models import Course, PersonaReply, PracticeSession, Scenario, ScenarioGoal, Turn
+from courses.practice.summary import GoalSpec
+
+
+@dataclass(frozen=True)
+class TurnToAnalyse:
+    """A claimed learner turn and the persona message it answers (the last one before it)."""
+
+    id: int
+    session_id: uuid.UUID
+    scenario_id: int
+    index: int
+    text: str
+    context: str
+
+
+@dataclass(frozen=True)
+class ScenarioScript:
+    """A scenario's authored replies and goals, read once per batch rather than once per turn."""
+
+    replies: list[PersonaReply]
+    goals: list[GoalSpec]
+
+    def example_lines(self) -> list[str]:
+        return [
+            line.strip()
+            for reply in self.replies
+            for line in (reply.example_learner_lines or "").splitlines()
+            if line.strip()
+        ]
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A session and its turns in order, as read before the persona's replies are chosen."""
+
+    session: PracticeSession
+    turns: list[Turn]
+
+
+def turns_to_analyse(*, turn_ids: Sequence[int]) -> list[TurnToAnalyse]:
+    """The turns of `turn_ids` this worker still holds (running), oldest first, with their context.
+    Two queries: the turns with their sessions, then the persona turns of those sessions."""
+    turns = list(
+        Turn.objects.filter(pk__in=turn_ids, status=Turn.Status.RUNNING)
+        .select_related("session")
+        .only("pk", "session_id", "index", "text", "session__scenario_id")
+        .order_by("created_at", "pk")
+    )
+    if not turns:
+        return []
+    persona = (
+        Turn.objects.filter(session_id__in={t.session_id for t in turns}, role=Turn.Role.PERSONA)
+        .order_by("index")
+        .values_list("session_id", "index", "text")
+    )
+    by_session: dict[uuid.UUID, list[tuple[int, str]]] = {}
+    for session_id, index, text in persona:
+        by_session.setdefault(session_id, []).append((index, text))
+    result = []
+    for turn in turns:
+        earlier = [text for index, text in by_session.get(turn.session_id, []) if index < turn.index]
+        result.append(
+            TurnToAnalyse(
+                id=turn.pk,
+                session_id=turn.session_id,
+                scenario_id=turn.session.scenario_id,
+                index=turn.index,
+                text=turn.text,
+                context=earlier[-1] if earlier else "",
+            )
+        )
+    return result
+
+
+def scenario_scripts(*, scenario_ids: Iterable[int]) -> dict[int, ScenarioScript]:
+    """The replies and goals of each scenario, in two queries."""
+    ids = set(scenario_ids)
+    replies: dict[int, list[PersonaReply]] = {pk: [] for pk in ids}
+    for reply in PersonaReply.objects.filter(scenario_id__in=ids).order_by("order", "id"):
+        replies[reply.scenario_id].append(reply)
+    goals: dict[int, list[GoalSpec]] = {pk: [] for pk in ids}
+    for goal in ScenarioGoal.objects.filter(scenario_id__in=ids).order_by("order", "id"):
+        goals[goal.scenario_id].append(
+            GoalSpec(
+                id=goal.pk,
+                description=goal.description,
+                mechanism=goal.mechanism,
+                min_level=goal.min_level,
+                min_turns=goal.min_turns,
+            )
+        )
+    return {pk: ScenarioScript(replies=replies[pk], goals=goals[pk]) for pk in ids}
+
+
+def published_scenario_ids() -> set[int]:
+    """Every scenario of a published course: what a worker reads ahead at start."""
+    return set(Scenario.objects.filter(module__course__status=Course.Status.PUBLISHED).values_list("pk", flat=True))
+
+
+def conversations(*, session_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Conversation]:
+    """Each session (with its scenario) and its turns in order: two queries for the whole batch."""
+    ids = set(session_ids)
+    sessions = {s.pk: s for s in PracticeSession.objects.filter(pk__in=ids).select_related("scenario")}
+    turns: dict[uuid.UUID, list[Turn]] = {pk: [] for pk in sessions}
+    for turn in Turn.objects.filter(session_id__in=sessions).order_by("session_id", "index"):
+        turns[turn.session_id].append(turn)
+    return {pk: Conversation(session=session, turns=turns[pk]) for pk, session in sessions.items()}

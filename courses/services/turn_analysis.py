@@ -1,0 +1,156 @@
+"""The analysis worker's writes: claiming learner turns, giving them back, failing them, and saving
+what the models said about them. The persona's reply is a later step (`persona_replies`).
+
+A claim is a conditional update (queued → running); no row changed means another worker has the
+turn. A save writes only turns still running: one a learner retried after it went stale, or one
+another worker claimed meanwhile, is no longer this worker's to write.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from courses.models import PracticeSession, Turn
+from courses.practice import events, signals
+from courses.practice.broadcast import Message, events_send_many
+from courses.practice.guidance import Guidance, guidance_compose
+from inference.schema import TurnAnalysis
+
+
+def turns_claim(*, turn_id: int, batch_size: int) -> list[int]:
+    """Claim the task's own turn (queued → running) and up to batch_size - 1 other queued learner
+    turns, oldest first, each by a conditional update; [] when another worker holds the turn."""
+    if not Turn.objects.filter(pk=turn_id, status=Turn.Status.QUEUED).update(
+        status=Turn.Status.RUNNING, attempts=F("attempts") + 1
+    ):
+        return []
+    return [turn_id] + (turns_claim_queued(batch_size=batch_size - 1) if batch_size > 1 else [])
+
+
+def turns_claim_queued(*, batch_size: int) -> list[int]:
+    """Claim up to batch_size queued learner turns, oldest first, each by a conditional update.
+    Another worker may take any of them between the read and the update: fine, it wins."""
+    candidates = list(
+        Turn.objects.filter(status=Turn.Status.QUEUED, role=Turn.Role.LEARNER)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    return [
+        pk
+        for pk in candidates
+        if Turn.objects.filter(pk=pk, status=Turn.Status.QUEUED).update(
+            status=Turn.Status.RUNNING, attempts=F("attempts") + 1
+        )
+    ]
+
+
+def turns_release(*, turn_ids: list[int]) -> None:
+    """Put claimed turns back in the queue (running → queued) before a retry. Sends nothing."""
+    Turn.objects.filter(pk__in=turn_ids, status=Turn.Status.RUNNING).update(status=Turn.Status.QUEUED)
+
+
+def turns_fail(*, turn_ids: list[int], reason: str) -> None:
+    """Mark claimed turns failed with a reason, then send `turn.status` failed for each."""
+    with transaction.atomic():
+        failed = list(Turn.objects.filter(pk__in=turn_ids, status=Turn.Status.RUNNING).values_list("pk", "session_id"))
+        Turn.objects.filter(pk__in=[pk for pk, _ in failed]).update(status=Turn.Status.FAILED, failure_reason=reason)
+    # One hop for the whole batch: each session's event still travels on its own to its group.
+    messages: list[Message] = [
+        (session_id, events.turn_status(turn_id=pk, status="failed", reason=reason)) for pk, session_id in failed
+    ]
+    events_send_many(messages)
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What the models said about one claimed learner turn."""
+
+    turn_id: int
+    session_id: uuid.UUID
+    analysis: TurnAnalysis
+    persona_text: str  # the persona message the turn answers (the guidance takes its topic from it)
+
+
+@dataclass(frozen=True)
+class AnalysisSaved:
+    """One learner turn's saved analysis and guidance, ready to be sent."""
+
+    turn_id: int
+    session_id: uuid.UUID
+    analysis: TurnAnalysis
+    guidance: Guidance
+    paused: bool  # the learner's own words raised a concern: this turn paused the session
+
+
+def turn_analyses_save(*, results: Sequence[TurnResult]) -> list[AnalysisSaved]:
+    """Write each turn's analysis and guidance (running → done) and pause a session whose learner's
+    own words raised a concern, in one transaction for the batch. Turns no longer running are
+    skipped. Sends nothing: the pipeline sends once this commits.
+
+    Queries, whatever the batch size: lock the sessions, re-read which turns are still running,
+    one UPDATE for all the turns, and one more only when a session pauses."""
+    if not results:
+        return []
+    with transaction.atomic():
+        # Locked in id order, so two workers saving overlapping batches never deadlock.
+        sessions = {
+            s.pk: s
+            for s in PracticeSession.objects.select_for_update(of=("self",))
+            .select_related("scenario")
+            .filter(pk__in={r.session_id for r in results})
+            .order_by("pk")
+        }
+        running = dict(
+            Turn.objects.filter(pk__in=[r.turn_id for r in results], status=Turn.Status.RUNNING).values_list(
+                "pk", "text"
+            )
+        )
+        now = timezone.now()
+        saved: list[AnalysisSaved] = []
+        rows: list[Turn] = []
+        pausing: set[uuid.UUID] = set()
+        for result in results:
+            if result.turn_id not in running:
+                continue
+            session = sessions[result.session_id]
+            guidance = guidance_compose(
+                text=running[result.turn_id],
+                analysis=result.analysis,
+                persona_name=session.scenario.persona_name,
+                # What the learner was answering: the persona's feelings before this batch's replies.
+                persona_emotions=dict(session.persona_state or {}),
+                persona_text=result.persona_text or session.scenario.opening_line,
+            )
+            paused = signals.needs_pause(result.analysis) and session.status == PracticeSession.Status.ACTIVE
+            if paused:
+                pausing.add(session.pk)
+                session.status = PracticeSession.Status.PAUSED
+            rows.append(
+                Turn(
+                    pk=result.turn_id,
+                    analysis=result.analysis,
+                    guidance=guidance,
+                    status=Turn.Status.DONE,
+                    analysed_at=now,
+                    failure_reason="",
+                )
+            )
+            saved.append(
+                AnalysisSaved(
+                    turn_id=result.turn_id,
+                    session_id=result.session_id,
+                    analysis=result.analysis,
+                    guidance=guidance,
+                    paused=paused,
+                )
+            )
+        Turn.objects.bulk_update(rows, ["analysis", "guidance", "status", "analysed_at", "failure_reason"])
+        if pausing:
+            PracticeSession.objects.filter(pk__in=pausing).update(status=PracticeSession.Status.PAUSED, updated_at=now)
+    return saved
