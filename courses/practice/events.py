@@ -388,7 +388,7 @@ class MechanismInfo(TypedDict):
 
 
 def page_constants() -> dict[str, Any]:
-    """Event names, close codes, limits, mechanism names and the wellbeing resources, for the
+    """Event names, close codes, error codes, limits, mechanism names and the wellbeing resources, for the
     practice page (embedded as a JSON script tag), so the page keeps no copy of its own."""
     return {
         "events": {
@@ -406,6 +406,16 @@ def page_constants() -> dict[str, Any]:
         },
         "client": {"turnSubmit": TURN_SUBMIT, "turnRetry": TURN_RETRY, "sessionContinue": SESSION_CONTINUE},
         "closeCodes": {"forbidden": CLOSE_FORBIDDEN, "notFound": CLOSE_NOT_FOUND},
+        "errors": {
+            "malformed": ERR_MALFORMED,
+            "unknownType": ERR_UNKNOWN_TYPE,
+            "binaryFrame": ERR_BINARY,
+            "tooLong": ERR_TOO_LONG,
+            "empty": ERR_EMPTY,
+            "rateLimited": ERR_RATE_LIMITED,
+            "sessionClosed": ERR_SESSION_CLOSED,
+            "notFound": ERR_NOT_FOUND,
+        },
         "maxTurnChars": MAX_TURN_CHARS,
         "mechanisms": [
             MechanismInfo(key=key, short=key.upper(), name=name.capitalize()) for key, name in MECHANISM_NAMES.items()

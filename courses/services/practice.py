@@ -14,17 +14,20 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from courses.models import ItemProgress, PracticeSession, Scenario, Turn
 from courses.practice import events
 from courses.practice import persona_state as feelings
 from courses.practice.broadcast import events_send
-from courses.selectors.practice import practice_session_for_learner, practice_state, turn_serialise
+from courses.selectors.practice import SessionNotFound, practice_state, turn_serialise
 from courses.tasks import analyse_turn_task
 from empathycamp.tasking import enqueue
+
+NOT_YOURS = "This practice session belongs to someone else."
 
 
 class PracticeRefused(Exception):
@@ -38,13 +41,21 @@ class PracticeRefused(Exception):
 
 
 def _session_lock(*, session_id: uuid.UUID | str, learner: User) -> PracticeSession:
-    practice_session_for_learner(session_id=session_id, learner=learner)  # ownership, before locking
-    return PracticeSession.objects.select_for_update(of=("self",)).select_related("scenario").get(pk=session_id)
+    """The learner's session, row-locked, in one query. SessionNotFound for an unknown id,
+    PermissionDenied for someone else's (the caller's transaction then ends at once, lock and all)."""
+    try:
+        session = PracticeSession.objects.select_for_update(of=("self",)).select_related("scenario").get(pk=session_id)
+    except (PracticeSession.DoesNotExist, ValueError, ValidationError):
+        raise SessionNotFound(str(session_id)) from None
+    if session.learner_id != learner.pk:
+        raise PermissionDenied(NOT_YOURS)
+    return session
 
 
-def _next_index(session: PracticeSession) -> int:
-    last = session.turns.aggregate(last=Max("index"))["last"]
-    return 0 if last is None else last + 1
+def _conversation_size(session: PracticeSession) -> tuple[int, int]:
+    """(the next turn index, learner turns so far) in one query."""
+    sizes = session.turns.aggregate(last=Max("index"), learner=Count("pk", filter=Q(role=Turn.Role.LEARNER)))
+    return (0 if sizes["last"] is None else sizes["last"] + 1), sizes["learner"]
 
 
 @transaction.atomic
@@ -100,7 +111,7 @@ def turn_submit(
                 else "The conversation is paused. Choose continue when you're ready."
             )
             raise PracticeRefused(events.ERR_SESSION_CLOSED, message, client_id=cid)
-        learner_turns = session.turns.filter(role=Turn.Role.LEARNER).count()
+        next_index, learner_turns = _conversation_size(session)
         if learner_turns >= session.scenario.max_turns:
             raise PracticeRefused(
                 events.ERR_SESSION_CLOSED, "This conversation has reached its last turn.", client_id=cid
@@ -115,7 +126,7 @@ def turn_submit(
             with transaction.atomic():
                 turn = Turn.objects.create(
                     session=session,
-                    index=_next_index(session),
+                    index=next_index,
                     role=Turn.Role.LEARNER,
                     client_id=cid,
                     text=text,

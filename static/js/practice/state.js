@@ -12,8 +12,6 @@
 // Measured from when this page first saw the turn, so a wrong clock on the learner's machine
 // cannot offer a retry the server would refuse.
 const STUCK_MS = 125000;
-// TODO(lead): from page_constants once it lists the error codes (events.ERR_SESSION_CLOSED).
-const SESSION_CLOSED = "session_closed";
 
 /** A learner turn as the page shows it before the server has saved it. */
 const unsaved = (clientId, text) => ({ role: "learner", client_id: clientId, text, status: "sending" });
@@ -28,6 +26,7 @@ export class Conversation {
    */
   constructor({ constants, pending, connection, session, startingFeelings }) {
     this.client = constants.client;
+    this.errors = constants.errors;
     this.pending = pending;
     this.connection = connection;
     this.session = session;
@@ -264,7 +263,7 @@ export class Conversation {
     // Refused, not lost: give the words back to the learner to edit and resend.
     this.pending.forget([data.client_id]);
     this.view.removeUnsaved(data.client_id);
-    if (data.code !== SESSION_CLOSED) this.composer.giveBack(text);
+    if (data.code !== this.errors.sessionClosed) this.composer.giveBack(text);
     else this.composer.update();
   }
 
