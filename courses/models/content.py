@@ -10,14 +10,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-# The 28 GoEmotions labels (Demszky et al., 2020). Kept here, not imported from inference/,
-# so the web process never loads the model package to validate a form.
-EMOTION_LABELS: tuple[str, ...] = (
-    "admiration", "amusement", "anger", "annoyance", "approval", "caring", "confusion",
-    "curiosity", "desire", "disappointment", "disapproval", "disgust", "embarrassment",
-    "excitement", "fear", "gratitude", "grief", "joy", "love", "nervousness", "optimism",
-    "pride", "realization", "relief", "remorse", "sadness", "surprise", "neutral",
-)  # fmt: skip
+from inference.labels import GOEMOTIONS_LABELS
+
+# The emotion detector's 28 GoEmotions labels (Demszky et al., 2020): what a persona's authored
+# feelings may name. inference.labels is plain Python, so validating a form loads no model code.
+EMOTION_LABELS: tuple[str, ...] = GOEMOTIONS_LABELS
 
 
 def validate_emotion_map(value: object) -> None:
