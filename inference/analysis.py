@@ -1,20 +1,21 @@
-"""The batched entry point: one call analyses many learner turns with all three models.
+"""The front door of the models: what the rest of the project calls to analyse text.
 
-Returns plain JSON-serialisable dicts (the web side and the database store them as they are):
-
-    {"text_truncated": bool,
-     "emotion": {"probs", "labels", "top", "ekman", "sentiment", "highlights"},
-     "empathy": {"er" | "ip" | "ex": {"level", "probs", "rationales"}},
-     "safety": {"level", "reason", "category"}}
+``analyse_turns`` analyses many learner turns with all three models in one batched pass per model
+and returns plain JSON-serialisable dicts (the web side and the database store them as they are),
+shaped as ``inference.schema.TurnAnalysis`` says. ``detect_emotions`` reads persona replies,
+``similarity`` and ``encode_sentences`` serve the scripted persona engine, ``warm`` loads
+everything at worker start. The models themselves are loaded by ``inference.registry``; importing
+this module does not import torch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from inference import registry
+from inference.safety import rules_fingerprint, screen_texts
+from inference.schema import EmotionReading, ModelVersions, TurnAnalysis
 
 # Far beyond what either model reads (128 / 256 word pieces): cut before tokenising so a pasted
 # novel costs no more than a long message. The flag tells the learner.
@@ -27,7 +28,7 @@ class TurnInput:
     context: str = ""  # the persona message being answered
 
 
-def _as_text(value: Any) -> str:
+def _as_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bytes):
@@ -39,10 +40,8 @@ def _cut(text: str) -> tuple[str, bool]:
     return (text[:MAX_CHARS], True) if len(text) > MAX_CHARS else (text, False)
 
 
-def analyse_turns(turns: Sequence[TurnInput], batch_size: int = 64) -> list[dict[str, Any]]:
+def analyse_turns(turns: Sequence[TurnInput], batch_size: int = 64) -> list[TurnAnalysis]:
     """Emotion, empathy and safety for each turn, in input order, in one batched pass per model."""
-    from inference.safety import screen_texts
-
     if not turns:
         return []
     raw = [_as_text(turn.text) for turn in turns]
@@ -61,19 +60,50 @@ def analyse_turns(turns: Sequence[TurnInput], batch_size: int = 64) -> list[dict
     empathy = scorer.results(texts, empathy_items, log_probs, tags)
 
     safety = screen_texts(raw, emotions)
+    versions = model_versions()
     return [
         {
             "text_truncated": bool(cut[i][1] or emotion_items[i].truncated or empathy_items[i].truncated),
             "emotion": emotions[i],
             "empathy": empathy[i],
             "safety": safety[i],
+            "models": versions.copy(),
         }
         for i in range(len(turns))
     ]
 
 
-def detect_emotions(texts: Sequence[str], batch_size: int = 64) -> list[dict[str, Any]]:
+def detect_emotions(texts: Sequence[str], batch_size: int = 64) -> list[EmotionReading]:
     """Only the "emotion" part, for many texts at once (used to read persona replies)."""
     if not texts:
         return []
     return registry.emotion_detector().analyse([_cut(_as_text(t))[0] for t in texts], batch_size=batch_size)
+
+
+def similarity(text: str, candidates: Sequence[str]) -> list[float]:
+    """Cosine similarity of ``text`` to each candidate, in candidate order (0.0 for empty text)."""
+    if not candidates:
+        return []
+    vectors = registry.sentence_encoder().encode([text, *candidates])
+    return [round(float(x), 4) for x in vectors[1:] @ vectors[0]]
+
+
+def encode_sentences(texts: Sequence[str]) -> None:
+    """Encode ``texts`` in one batched pass so the sentence encoder's cache holds their vectors;
+    ``similarity`` over them afterwards is a dot product, not a forward pass."""
+    registry.sentence_encoder().encode(texts)
+
+
+def model_versions() -> ModelVersions:
+    """The fingerprint of each model an analysis comes from (loads the models if need be)."""
+    return {
+        "emotion": registry.emotion_detector().version,
+        "empathy": registry.empathy_scorer().version,
+        "safety": rules_fingerprint(),
+    }
+
+
+def warm() -> None:
+    """Load every model and run one tiny batch through each, so the first real turn is fast."""
+    encode_sentences(["warm up"])
+    analyse_turns([TurnInput(text="Thanks for telling me. How are you feeling now?", context="I had a rough day.")])

@@ -11,9 +11,12 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from inference.analysis import TurnInput, analyse_turns
+from inference import registry
+from inference.analysis import TurnInput, analyse_turns, warm
+from inference.safety import screen_texts
 
 PERSONA_MESSAGES = (
     "I lost my job today and I don't know how to tell my family.",
@@ -94,9 +97,6 @@ def analyse_one_at_a_time(turns: list[TurnInput], pad_multiple: int = 1) -> list
     also fed at its exact length, as transformers' pipelines do. ``pad_multiple=8`` gives it the
     batched path's shape rounding too.
     """
-    from inference import registry
-    from inference.safety import screen_texts
-
     detector = registry.emotion_detector()
     scorer = registry.empathy_scorer()
     results = []
@@ -128,10 +128,8 @@ def run_bench(
     """Turns per second both ways, their ratio, and single-turn latency of the batched entry point."""
     import torch
 
-    from inference import registry
-
     turns = generate_turns(n)
-    registry.warm()
+    warm()
     # Steady state, as in a long-running worker: both paths first meet their shapes on other turns.
     warmup = generate_turns(256, seed=3)
     analyse_turns(warmup, batch_size=batch_size)
@@ -149,7 +147,7 @@ def run_bench(
     log(f"one at a time, shapes rounded like the batched path: {padded_n} turns in {padded_seconds:.1f} s")
     latencies = []
     for turn in generate_turns(latency_samples, seed=11):
-        latencies.append(_timed(lambda t=turn: analyse_turns([t])) * 1000)
+        latencies.append(_timed(partial(analyse_turns, [turn])) * 1000)
     latencies.sort()
     p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
     result = {

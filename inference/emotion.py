@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from transformers import PreTrainedTokenizerBase
 
 from inference.encoder import (
     PAD_MULTIPLE,
@@ -17,13 +18,12 @@ from inference.encoder import (
     ServedModel,
     WordGroups,
     collate,
-    embedding_fingerprint,
     encode_texts,
+    encoder_config,
     freeze_embeddings,
     length_sorted_batches,
     load_base_encoder,
     mean_pool,
-    word_spans,
 )
 from inference.labels import (
     EKMAN_LABELS,
@@ -33,6 +33,7 @@ from inference.labels import (
     SENTIMENT_LABELS,
     SENTIMENT_MAPPING,
 )
+from inference.schema import EmotionReading, GroupedReading, Highlight
 
 TOP_K = 3
 MAX_HIGHLIGHTS = 5
@@ -45,7 +46,7 @@ class EmotionModel(nn.Module):
         super().__init__()
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(encoder.config.hidden_size, num_labels)
+        self.head = nn.Linear(encoder_config(encoder).hidden_size, num_labels)
 
     def encode(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         hidden = self.encoder(**batch).last_hidden_state
@@ -53,7 +54,8 @@ class EmotionModel(nn.Module):
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         _, pooled = self.encode(batch)
-        return self.head(self.dropout(pooled))
+        logits: torch.Tensor = self.head(self.dropout(pooled))
+        return logits
 
 
 def build_emotion_model(base_path: Path, dropout: float = 0.1) -> EmotionModel:
@@ -67,7 +69,7 @@ _LABEL_INDEX = {label: i for i, label in enumerate(GOEMOTIONS_LABELS)}
 
 def _grouped(
     probs: Sequence[float], labels_over: Sequence[str], mapping: dict[str, tuple[str, ...]], groups: Sequence[str]
-) -> dict[str, Any]:
+) -> GroupedReading:
     """Group probability = max over members; a group is present when any member label is."""
     index = _LABEL_INDEX
     group_probs = {group: round(float(max(probs[index[m]] for m in mapping[group])), 4) for group in groups}
@@ -77,7 +79,7 @@ def _grouped(
     return {"probs": group_probs, "labels": ordered}
 
 
-def empty_emotion_result() -> dict[str, Any]:
+def empty_emotion_result() -> EmotionReading:
     """What an empty text gets: certainly neutral, nothing to highlight."""
     probs = np.zeros(len(GOEMOTIONS_LABELS))
     probs[GOEMOTIONS_LABELS.index(NEUTRAL)] = 1.0
@@ -87,9 +89,9 @@ def empty_emotion_result() -> dict[str, Any]:
 def _result(
     probs: np.ndarray,
     labels_over: list[str],
-    highlights: dict[str, list[dict[str, Any]]],
+    highlights: dict[str, list[Highlight]],
     order: Sequence[int] | None = None,
-) -> dict[str, Any]:
+) -> EmotionReading:
     if order is None:
         order = np.argsort(-probs, kind="stable").tolist()
     values = probs.tolist()  # Python floats: the same numbers, far cheaper to round one by one
@@ -109,8 +111,16 @@ class EmotionDetector(ServedModel):
     model: EmotionModel
     default_max_len = 128
 
-    def __init__(self, model: EmotionModel, tokenizer: Any, config: dict[str, Any], device: torch.device):
-        super().__init__(model, tokenizer, config, device)
+    def __init__(
+        self,
+        model: EmotionModel,
+        tokenizer: PreTrainedTokenizerBase,
+        config: dict[str, Any],
+        device: torch.device,
+        *,
+        version: str,
+    ):
+        super().__init__(model, tokenizer, config, device, version=version)
         self.thresholds = np.asarray(config.get("thresholds", [0.5] * len(GOEMOTIONS_LABELS)), dtype=float)
 
     @classmethod
@@ -145,15 +155,14 @@ class EmotionDetector(ServedModel):
                 probs[batch_index] = torch.sigmoid(logits).float().cpu().numpy()
                 if with_tokens:
                     mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                    contrib = (hidden @ weight.T) * mask / mask.sum(1, keepdim=True)
-                    contrib = contrib.float().cpu().numpy()
+                    contrib = ((hidden @ weight.T) * mask / mask.sum(1, keepdim=True)).float().cpu().numpy()
                     for row, i in enumerate(batch_index):
                         tokens[i] = contrib[row, : len(items[i])]
         return probs, tokens
 
     def results(
         self, texts: Sequence[str], items: Sequence[EncodedText], probs: np.ndarray, tokens: Sequence[np.ndarray | None]
-    ) -> list[dict[str, Any]]:
+    ) -> list[EmotionReading]:
         out = []
         for i, text in enumerate(texts):
             if not text.strip():
@@ -164,17 +173,18 @@ class EmotionDetector(ServedModel):
             passes = (row >= self.thresholds).tolist()
             over = [GOEMOTIONS_LABELS[j] for j in order if passes[j]]
             labels_over = over or [NEUTRAL]
-            highlights: dict[str, list[dict[str, Any]]] = {}
-            if tokens[i] is not None:
+            highlights: dict[str, list[Highlight]] = {}
+            token_scores = tokens[i]
+            if token_scores is not None:
                 # "neutral" is the absence of emotion: no words drive it worth showing.
                 shown = [j for j in order[:TOP_K] if GOEMOTIONS_LABELS[j] != NEUTRAL]
                 if shown:
-                    for j, spans in zip(shown, _highlights_many(text, items[i], tokens[i], shown)):
+                    for j, spans in zip(shown, _highlights_many(text, items[i], token_scores, shown)):
                         highlights[GOEMOTIONS_LABELS[j]] = spans
             out.append(_result(row, labels_over, highlights, order))
         return out
 
-    def analyse(self, texts: Sequence[str], batch_size: int = 64, highlights: bool = True) -> list[dict[str, Any]]:
+    def analyse(self, texts: Sequence[str], batch_size: int = 64, highlights: bool = True) -> list[EmotionReading]:
         """The "emotion" part of an analysis for each text, in input order."""
         texts = [text if isinstance(text, str) else str(text) for text in texts]
         items = self.encode(texts)
@@ -184,9 +194,6 @@ class EmotionDetector(ServedModel):
     def predict_probs(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         probs, _ = self.forward_encoded(self.encode(texts), batch_size=batch_size, with_tokens=False)
         return probs
-
-    def fingerprint(self) -> str:
-        return embedding_fingerprint(self.model.encoder)
 
 
 # Function words carry little emotion of their own but pick up context in the last layer; the UI
@@ -286,18 +293,9 @@ def _highlightable(word: str) -> bool:
 _highlightable_word = lru_cache(maxsize=16384)(_highlightable)  # words recur across texts and labels
 
 
-def _highlights(text: str, item: EncodedText, scores: np.ndarray) -> list[dict[str, Any]]:
-    """The content words that pushed a label up most, relative to the text's average word."""
-    words = [w for w in word_spans(text, item, scores) if _highlightable(w["text"]) or not _highlightable(text)]
-    if not words:
-        return []
-    return _choose(np.array([w["weight"] for w in words]), [(w["start"], w["end"], w["text"]) for w in words])
-
-
-def _highlights_many(
-    text: str, item: EncodedText, scores: np.ndarray, labels: Sequence[int]
-) -> list[list[dict[str, Any]]]:
-    """``_highlights`` for several label columns of ``scores`` (tokens, labels), the words grouped once."""
+def _highlights_many(text: str, item: EncodedText, scores: np.ndarray, labels: Sequence[int]) -> list[list[Highlight]]:
+    """The content words that pushed each label in ``labels`` (columns of ``scores``, tokens x labels) up
+    most, relative to the text's average word; the words are grouped once for all labels."""
     groups: WordGroups = item.word_groups(min(len(item.spans), len(scores)))
     if not len(groups):
         return [[] for _ in labels]
@@ -315,13 +313,13 @@ def _highlights_many(
     return [_choose(np.ascontiguousarray(kept[k]), words) for k in range(len(labels))]
 
 
-def _choose(raw: np.ndarray, words: Sequence[tuple[int, int, str]]) -> list[dict[str, Any]]:
+def _choose(raw: np.ndarray, words: Sequence[tuple[int, int, str]]) -> list[Highlight]:
     """The top words by weight centred on the mean, scaled by the best one; ``words`` are (start, end, text)."""
     centred = raw - raw.mean() if len(words) > 1 else raw
     top = centred.max()
     if top <= 0:
         return []
-    chosen = []
+    chosen: list[Highlight] = []
     for k in np.argsort(-centred, kind="stable")[:MAX_HIGHLIGHTS]:
         weight = centred[k] / top
         if weight < 0.3 or raw[k] <= 0:

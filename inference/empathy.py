@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from transformers import PreTrainedTokenizerBase
 
 from inference.encoder import (
     PAD_MULTIPLE,
@@ -17,12 +18,14 @@ from inference.encoder import (
     ServedModel,
     collate,
     encode_pairs,
+    encoder_config,
     freeze_embeddings,
     length_sorted_batches,
     load_base_encoder,
     mean_pool,
 )
 from inference.labels import EMPATHY_MECHANISMS
+from inference.schema import EmpathyLevel, EmpathyReading, MechanismReading, Rationale
 
 LEVELS = 3
 
@@ -37,7 +40,7 @@ class EmpathyModel(nn.Module):
 
     def __init__(self, encoder: nn.Module, dropout: float = 0.1):
         super().__init__()
-        hidden = encoder.config.hidden_size
+        hidden = encoder_config(encoder).hidden_size
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)
         self.levels = nn.Linear(2 * hidden, len(EMPATHY_MECHANISMS) * LEVELS)
@@ -62,15 +65,11 @@ def build_empathy_model(base_path: Path, dropout: float = 0.1) -> EmpathyModel:
 _SPAN_GLUE = re.compile(r"^[\s,;:'\"\-]*$")
 
 
-def tagged_spans(text: str, item: EncodedText, probs: np.ndarray, threshold: float) -> list[dict[str, Any]]:
-    """Merge tagged response tokens into whole-word character spans of ``text``."""
-    return _tagged_spans_many(text, item, np.asarray(probs)[:, None], [0], threshold)[0]
-
-
 def _tagged_spans_many(
     text: str, item: EncodedText, probs: np.ndarray, columns: Sequence[int], threshold: float
-) -> list[list[dict[str, Any]]]:
-    """``tagged_spans`` for several mechanism columns of ``probs`` (tokens, mechanisms), in one pass."""
+) -> list[list[Rationale]]:
+    """Merge the response tokens tagged for each mechanism in ``columns`` (of ``probs``, tokens x
+    mechanisms) into whole-word character spans of ``text``, all columns in one pass."""
     rows = np.asarray(probs)[:, list(columns)].tolist()  # Python floats, as float() gives them
     peaks: dict[int, list[float]] = {}
     bounds: dict[int, list[int]] = {}
@@ -95,7 +94,7 @@ def _tagged_spans_many(
     ]
 
 
-def _merge(text: str, words: Sequence[Sequence[int]]) -> list[dict[str, Any]]:
+def _merge(text: str, words: Sequence[Sequence[int]]) -> list[Rationale]:
     """Character spans of the tagged words, (start, end) in word order, joined and trimmed."""
     spans: list[list[int]] = []
     for start, end in words:
@@ -104,7 +103,7 @@ def _merge(text: str, words: Sequence[Sequence[int]]) -> list[dict[str, Any]]:
             spans[-1][1] = end
         else:
             spans.append([start, end])
-    result = []
+    result: list[Rationale] = []
     for start, end in spans:
         # A span starts at a word, not at the full stop of the sentence before.
         while start < end and not (text[start].isalnum() or text[start] in "\"'(“‘"):
@@ -114,8 +113,14 @@ def _merge(text: str, words: Sequence[Sequence[int]]) -> list[dict[str, Any]]:
     return result
 
 
-def empty_empathy_result() -> dict[str, Any]:
-    return {m: {"level": 0, "probs": [1.0, 0.0, 0.0], "rationales": []} for m in EMPATHY_MECHANISMS}
+def _empathy_reading(per_mechanism: Sequence[MechanismReading]) -> EmpathyReading:
+    """The readings of ER, IP and EX (in ``EMPATHY_MECHANISMS`` order) as one dict, in that order."""
+    er, ip, ex = per_mechanism
+    return {"er": er, "ip": ip, "ex": ex}
+
+
+def empty_empathy_result() -> EmpathyReading:
+    return _empathy_reading([{"level": 0, "probs": [1.0, 0.0, 0.0], "rationales": []} for _ in EMPATHY_MECHANISMS])
 
 
 class EmpathyScorer(ServedModel):
@@ -124,8 +129,16 @@ class EmpathyScorer(ServedModel):
     model: EmpathyModel
     default_max_len = 256
 
-    def __init__(self, model: EmpathyModel, tokenizer: Any, config: dict[str, Any], device: torch.device):
-        super().__init__(model, tokenizer, config, device)
+    def __init__(
+        self,
+        model: EmpathyModel,
+        tokenizer: PreTrainedTokenizerBase,
+        config: dict[str, Any],
+        device: torch.device,
+        *,
+        version: str,
+    ):
+        super().__init__(model, tokenizer, config, device, version=version)
         self.tag_threshold = float(config.get("tag_threshold", 0.5))
         bias = config.get("level_bias") or {}
         self.level_bias = np.array([bias.get(m, [0.0, 0.0, 0.0]) for m in EMPATHY_MECHANISMS], dtype=np.float32)
@@ -163,31 +176,35 @@ class EmpathyScorer(ServedModel):
 
     def results(
         self, texts: Sequence[str], items: Sequence[EncodedText], log_probs: np.ndarray, tags: Sequence[np.ndarray]
-    ) -> list[dict[str, Any]]:
+    ) -> list[EmpathyReading]:
         levels, probs = self.levels(log_probs)
         out = []
         for i, text in enumerate(texts):
             if not text.strip():
                 out.append(empty_empathy_result())
                 continue
-            result = {}
-            row_levels = levels[i].tolist()
-            row_probs = probs[i].tolist()
+            row_levels: list[EmpathyLevel] = levels[i].tolist()  # argmax over the three levels
+            row_probs: list[list[float]] = probs[i].tolist()
             tagged = [m for m in range(len(EMPATHY_MECHANISMS)) if row_levels[m] > 0]
             spans = _tagged_spans_many(text, items[i], tags[i], tagged, self.tag_threshold) if tagged else []
             rationales = dict(zip(tagged, spans))
-            for m, mechanism in enumerate(EMPATHY_MECHANISMS):
-                result[mechanism] = {
-                    "level": int(row_levels[m]),
-                    "probs": [round(p, 4) for p in row_probs[m]],
-                    "rationales": rationales.get(m, []),
-                }
-            out.append(result)
+            out.append(
+                _empathy_reading(
+                    [
+                        {
+                            "level": row_levels[m],
+                            "probs": [round(p, 4) for p in row_probs[m]],
+                            "rationales": rationales.get(m, []),
+                        }
+                        for m in range(len(EMPATHY_MECHANISMS))
+                    ]
+                )
+            )
         return out
 
     def analyse(
         self, texts: Sequence[str], contexts: Sequence[str] | None = None, batch_size: int = 64
-    ) -> list[dict[str, Any]]:
+    ) -> list[EmpathyReading]:
         """The "empathy" part of an analysis for each response, in input order."""
         contexts = list(contexts) if contexts is not None else [""] * len(texts)
         items = self.encode(contexts, texts)

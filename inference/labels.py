@@ -1,11 +1,15 @@
 """Label metadata for the emotion and empathy models.
 
-Plain Python on purpose: the web process imports this to render results, so it must never pull
-in torch. The groupings are the GoEmotions authors' own (``ekman_mapping.json`` and
-``sentiment_mapping.json``), copied here so grouped figures compare with the published ones.
+Plain Python on purpose (no torch): the model modules, the trainers, the evaluate commands and
+the model-card writer share it, and the web process imports it too (``courses`` validates a
+persona's authored emotions against these labels), so it must never pull in torch. The groupings
+are the GoEmotions authors' own (``ekman_mapping.json`` and ``sentiment_mapping.json``), copied
+here so grouped figures compare with the published ones.
 """
 
 from __future__ import annotations
+
+from inference.schema import Mechanism
 
 GOEMOTIONS_LABELS: tuple[str, ...] = (
     "admiration",
@@ -97,14 +101,12 @@ SENTIMENT_MAPPING: dict[str, tuple[str, ...]] = {
 SENTIMENT_LABELS: tuple[str, ...] = tuple(SENTIMENT_MAPPING)
 
 # EPITOME (Sharma et al., EMNLP 2020): the three empathy communication mechanisms.
-EMPATHY_MECHANISMS: tuple[str, ...] = ("er", "ip", "ex")
-EMPATHY_MECHANISM_NAMES: dict[str, str] = {
+EMPATHY_MECHANISMS: tuple[Mechanism, ...] = ("er", "ip", "ex")
+EMPATHY_MECHANISM_NAMES: dict[Mechanism, str] = {
     "er": "Emotional Reactions",
     "ip": "Interpretations",
     "ex": "Explorations",
 }
-EMPATHY_LEVELS: tuple[int, ...] = (0, 1, 2)
-EMPATHY_LEVEL_NAMES: dict[int, str] = {0: "none", 1: "weak", 2: "strong"}
 
 
 def group_of(mapping: dict[str, tuple[str, ...]]) -> dict[str, str]:

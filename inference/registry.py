@@ -1,19 +1,24 @@
 """One instance of each model per process, loaded on first use, after any fork.
 
-A Celery worker calls ``configure(InferenceConfig(**settings.INFERENCE))`` and ``warm()`` in
-``worker_process_init``; management commands and tests may call ``configure`` themselves or rely
-on the defaults. Importing this module does not import torch: the model modules load lazily.
+A Celery worker calls ``configure(InferenceConfig(**settings.INFERENCE))`` and then
+``inference.analysis.warm()`` in ``worker_process_init``; management commands and tests may call
+``configure`` themselves or rely on the defaults. This module only configures and loads models;
+``inference.analysis`` runs them. Importing it does not import torch: each model module is
+imported when its model is first loaded.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
+    import torch
+
     from inference.emotion import EmotionDetector
     from inference.empathy import EmpathyScorer
     from inference.similarity import SentenceEncoder
@@ -31,10 +36,30 @@ class InferenceConfig:
     artefacts_dir: Path = field(default=ARTEFACTS_DIR)
 
 
+ModelT = TypeVar("ModelT")
+
 _lock = threading.RLock()
 _config = InferenceConfig()
-_models: dict[str, Any] = {}
 _threads_set = False
+
+
+class _Slot(Generic[ModelT]):
+    """Where one model lives in this process: loaded by ``load`` on first ``get``, dropped by ``configure``."""
+
+    def __init__(self, name: str, load: Callable[[], ModelT]):
+        self.name = name
+        self._load = load
+        self.model: ModelT | None = None
+
+    def get(self) -> ModelT:
+        model = self.model
+        if model is None:
+            with _lock:
+                model = self.model
+                if model is None:
+                    _prepare_torch()
+                    model = self.model = self._load()
+        return model
 
 
 def configure(config: InferenceConfig | None = None, **overrides: Any) -> InferenceConfig:
@@ -45,7 +70,8 @@ def configure(config: InferenceConfig | None = None, **overrides: Any) -> Infere
         new = replace(new, artefacts_dir=Path(new.artefacts_dir))
     with _lock:
         if new != _config:
-            _models.clear()
+            for slot in _SLOTS:
+                slot.model = None
             _threads_set = False
         _config = new
     return new
@@ -55,7 +81,7 @@ def config() -> InferenceConfig:
     return _config
 
 
-def device() -> Any:
+def device() -> torch.device:
     import torch
 
     if _config.device == "auto":
@@ -76,67 +102,57 @@ def _prepare_torch() -> None:
     _threads_set = True
 
 
-def _get(name: str, load: Any) -> Any:
-    model = _models.get(name)
-    if model is not None:
-        return model
-    with _lock:
-        model = _models.get(name)
-        if model is None:
-            _prepare_torch()
-            model = load()
-            _models[name] = model
-        return model
+def _load_emotion() -> EmotionDetector:
+    from inference.emotion import EmotionDetector
+
+    return EmotionDetector.load(
+        _config.artefacts_dir / "emotion",
+        _config.base_model_path,
+        device(),
+        quantize=_config.quantize,
+        dtype=_config.dtype,
+    )
+
+
+def _load_empathy() -> EmpathyScorer:
+    from inference.empathy import EmpathyScorer
+
+    return EmpathyScorer.load(
+        _config.artefacts_dir / "empathy",
+        _config.base_model_path,
+        device(),
+        quantize=_config.quantize,
+        dtype=_config.dtype,
+    )
+
+
+def _load_sentence_encoder() -> SentenceEncoder:
+    from inference.similarity import SentenceEncoder
+
+    return SentenceEncoder.load(_config.base_model_path, device(), dtype=_config.dtype)
+
+
+_emotion = _Slot("emotion", _load_emotion)
+_empathy = _Slot("empathy", _load_empathy)
+_sentence_encoder = _Slot("similarity", _load_sentence_encoder)
+_SLOTS: tuple[_Slot[Any], ...] = (_emotion, _empathy, _sentence_encoder)
 
 
 def emotion_detector() -> EmotionDetector:
-    def load() -> EmotionDetector:
-        from inference.emotion import EmotionDetector
-
-        return EmotionDetector.load(
-            _config.artefacts_dir / "emotion",
-            _config.base_model_path,
-            device(),
-            quantize=_config.quantize,
-            dtype=_config.dtype,
-        )
-
-    return _get("emotion", load)
+    """This process's emotion detector (loaded on the first call)."""
+    return _emotion.get()
 
 
 def empathy_scorer() -> EmpathyScorer:
-    def load() -> EmpathyScorer:
-        from inference.empathy import EmpathyScorer
-
-        return EmpathyScorer.load(
-            _config.artefacts_dir / "empathy",
-            _config.base_model_path,
-            device(),
-            quantize=_config.quantize,
-            dtype=_config.dtype,
-        )
-
-    return _get("empathy", load)
+    """This process's empathy scorer (loaded on the first call)."""
+    return _empathy.get()
 
 
 def sentence_encoder() -> SentenceEncoder:
-    def load() -> SentenceEncoder:
-        from inference.similarity import SentenceEncoder
-
-        return SentenceEncoder.load(_config.base_model_path, device(), dtype=_config.dtype)
-
-    return _get("similarity", load)
-
-
-def warm() -> None:
-    """Load every model and run one tiny batch through each, so the first real turn is fast."""
-    from inference.analysis import TurnInput, analyse_turns
-
-    emotion_detector()
-    empathy_scorer()
-    sentence_encoder().encode(["warm up"])
-    analyse_turns([TurnInput(text="Thanks for telling me. How are you feeling now?", context="I had a rough day.")])
+    """This process's plain sentence encoder, for similarity (loaded on the first call)."""
+    return _sentence_encoder.get()
 
 
 def loaded() -> list[str]:
-    return sorted(_models)
+    """The names of the models this process holds now."""
+    return sorted(slot.name for slot in _SLOTS if slot.model is not None)

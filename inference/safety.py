@@ -1,7 +1,8 @@
 """Safety screen: none / concern / crisis for a learner's turn or a generated persona reply.
 
-Plain Python on purpose (no torch, no Django): the web process, a worker and the management
-commands all import it cheaply. The rules themselves are data in ``inference.safety_rules``; this
+Plain Python on purpose (no torch, no Django): the worker's ``inference.analysis``, the
+``evaluate_safety`` command (``inference.safety_eval``), the benchmark and the tests import it
+cheaply, without loading a model. The rules themselves are data in ``inference.safety_rules``; this
 module only normalises text, runs the rules sentence by sentence, applies the context checks
 (negation, past and recovered, jokes, films and news) and, when the emotion model's output is
 given, lets strong negative emotion lift the writer's own weak distress cues to ``concern``.
@@ -11,8 +12,9 @@ makes a crisis.
 
 Public contract (other modules rely on it, keep it stable)::
 
-    screen_texts(texts, emotions=None) -> [{"level", "reason", "category"}, ...]
-    screen_text(text, emotion=None) -> {"level", "reason", "category"}
+    screen_texts(texts, emotions=None) -> [SafetyResult, ...]  # {"level", "reason", "category"}
+    screen_text(text, emotion=None) -> SafetyResult
+    rules_fingerprint() -> str  # the screen's version, recorded on every analysis
 
 See ``inference/artefacts/safety/MODEL_CARD.md`` for what it catches, what it misses and the
 evaluation figures.
@@ -20,17 +22,22 @@ evaluation figures.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from re import _constants as _sre
-from re import _parser as _sre_parse
-from typing import Any
+from typing import Literal
 
 from inference import safety_rules
 from inference.safety_rules import RULES, Rule
+from inference.safety_triggers import literal_alternation, rule_triggers
+from inference.schema import SafetyCategory, SafetyLevel, SafetyResult
+from inference.versions import fingerprint
+
+# A rule's level once the context checks have run; "cue" never flags on its own.
+FindingLevel = Literal["none", "cue", "concern", "crisis"]
 
 # Only this many characters are screened; the reason says so when text was cut.
 MAX_CHARS = 10_000
@@ -43,7 +50,7 @@ DISTRESS_SUM_THRESHOLD = 0.8  # or together at least this much
 _RANK = {"none": 0, "concern": 1, "crisis": 2}
 _FINDING_RANK = {"none": 0, "cue": 1, "concern": 2, "crisis": 3}
 # When several crisis rules fire, the reason names the most urgent category first.
-_CATEGORY_PRIORITY = ("suicide", "self_harm", "abuse", "harm_to_others", "distress")
+_CATEGORY_PRIORITY: tuple[SafetyCategory, ...] = ("suicide", "self_harm", "abuse", "harm_to_others", "distress")
 
 _CHECK_IN = "a gentle check-in may help."
 _REASONS: dict[tuple[str, str], str] = {
@@ -69,6 +76,7 @@ _NOTE_PAST = " It is described as in the past."
 _NOTE_JOKE = " It may be said in jest, but it is worth a gentle check."
 _NOTE_TRUNCATED = f" Only the first {MAX_CHARS:,} characters were screened."
 _NOTE_NOT_ENGLISH = " The rules cover English only, and this text may not be English."
+_NOTE_UNREADABLE = " Unreadable characters were ignored."
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,7 @@ class Finding:
     """One rule that fired on one sentence, after the context checks."""
 
     rule: Rule
-    level: str  # after context: "none" | "concern" | "crisis" | "cue"
+    level: FindingLevel
     sentence: str
     negated: bool = False
     past: bool = False
@@ -94,213 +102,9 @@ def _compiled_rules() -> tuple[tuple[Rule, re.Pattern[str], re.Pattern[str] | No
 
 
 # Fast path: literal triggers ---------------------------------------------------------------------
-# Most texts contain nothing any rule could match. Each rule pattern is parsed (the ``re`` module's
-# own parser) into a set of literal strings such that every match of the pattern contains at least
-# one of them as a substring (lookarounds, ``\b`` and ``unless`` are ignored: that only widens the
-# set). A text with none of these literals cannot give any finding, so ``find`` skips the sentence
-# loop and returns [] at once; the result is exactly what the full path gives.
-
-_TRIGGER_PRODUCT_MAX = 256  # largest set of exact strings expanded from a concatenation
-_TRIGGER_COMMON_WORDS = frozenset(
-    [
-        "i",
-        "me",
-        "my",
-        "you",
-        "he",
-        "she",
-        "it",
-        "we",
-        "they",
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "but",
-        "to",
-        "of",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "is",
-        "am",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "do",
-        "does",
-        "did",
-        "not",
-        "no",
-        "have",
-        "has",
-        "had",
-        "this",
-        "that",
-        "so",
-        "just",
-        "what",
-        "when",
-        "how",
-        "why",
-        "if",
-        "can",
-        "will",
-        "would",
-        "want",
-        "feel",
-        "like",
-        "could",
-        "might",
-        "going",
-        "go",
-        "get",
-        "got",
-        "said",
-        "says",
-        "need",
-        "try",
-        "plan",
-        "about",
-        "all",
-        "any",
-        "off",
-        "from",
-        "up",
-        "out",
-        "one",
-        "everyone",
-        "nobody",
-        "really",
-        "very",
-        "also",
-    ]
-)
-
-
-class _Literals:
-    """What a regex node can match: exactly one of ``exact``, or text containing one of ``need``.
-
-    ``exact`` is None when the node is not a small finite language; ``need`` is None when nothing
-    is known to be required (an empty string in a set also means nothing is required).
-    """
-
-    __slots__ = ("exact", "need")
-
-    def __init__(self, exact: set[str] | None = None, need: frozenset[str] | None = None):
-        self.exact = exact
-        self.need = need
-
-
-def _literal_cost(literal: str) -> int:
-    """Higher is rarer in ordinary text (a guess; it only decides speed, never the result)."""
-    return sum(1 if word in _TRIGGER_COMMON_WORDS else len(word) for word in literal.replace("-", " ").split())
-
-
-def _need_of(info: _Literals) -> frozenset[str] | None:
-    if info.exact is not None:
-        return None if "" in info.exact else frozenset(info.exact)
-    return info.need
-
-
-def _rarer(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    key_a = (min(map(_literal_cost, a)), -len(a))
-    key_b = (min(map(_literal_cost, b)), -len(b))
-    return a if key_a >= key_b else b
-
-
-def _literals_of_sequence(items: list[Any]) -> _Literals:
-    # A concatenation: adjacent exact parts multiply out; any one part's requirement holds for the
-    # whole, so the rarest one is kept.
-    exact: set[str] | None = {""}
-    need: frozenset[str] | None = None
-    whole = True
-    for op, av in items:
-        info = _literals_of_node(op, av)
-        if exact is not None and info.exact is not None and len(exact) * len(info.exact) <= _TRIGGER_PRODUCT_MAX:
-            exact = {a + b for a in exact for b in info.exact}
-            continue
-        whole = False
-        if exact is not None:
-            need = _rarer(need, None if "" in exact else frozenset(exact))
-        need = _rarer(need, _need_of(info))
-        exact = set(info.exact) if info.exact is not None else None
-    if whole:
-        return _Literals(exact=exact)
-    if exact is not None:
-        need = _rarer(need, None if "" in exact else frozenset(exact))
-    return _Literals(need=need)
-
-
-def _literals_of_node(op: Any, av: Any) -> _Literals:
-    if op is _sre.LITERAL:
-        return _Literals(exact={chr(av)})
-    if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
-        return _Literals(exact={""})  # zero width: contributes no characters to the match
-    if op is _sre.SUBPATTERN:
-        if av[1] & (re.IGNORECASE | re.VERBOSE):  # an inline (?i:...) would change the literals
-            return _Literals()
-        return _literals_of_sequence(list(av[-1]))
-    if op is _sre.BRANCH:
-        branches = [_literals_of_sequence(list(branch)) for branch in av[1]]
-        if all(b.exact is not None for b in branches):
-            union = set().union(*(b.exact for b in branches))  # type: ignore[misc]
-            if len(union) <= _TRIGGER_PRODUCT_MAX:
-                return _Literals(exact=union)
-        needs = [_need_of(b) for b in branches]
-        if any(n is None for n in needs):
-            return _Literals()
-        return _Literals(need=frozenset().union(*needs))  # type: ignore[arg-type]
-    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
-        low, high, sub = av
-        inner = _literals_of_sequence(list(sub))
-        if inner.exact is not None and high != _sre.MAXREPEAT and high <= 1:
-            return _Literals(exact=inner.exact | {""} if low == 0 else set(inner.exact))
-        if low >= 1:
-            return _Literals(need=_need_of(inner))
-        return _Literals()
-    if op is _sre.IN and all(o is _sre.LITERAL for o, _ in av):
-        return _Literals(exact={chr(a) for _, a in av})
-    return _Literals()  # anything else (classes, dot, back-references): nothing known
-
-
-def _rule_triggers(pattern: str) -> frozenset[str]:
-    """Literals of which every match of ``pattern`` contains at least one (raises if none)."""
-    parsed = _sre_parse.parse(pattern)
-    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
-        raise ValueError(f"trigger derivation does not handle flags: {pattern!r}")
-    need = _need_of(_literals_of_sequence(list(parsed)))
-    if not need or "" in need:
-        raise ValueError(f"no literal trigger can be derived from rule pattern {pattern!r}")
-    return need
-
-
-def _literal_alternation(literals: frozenset[str] | set[str]) -> str:
-    """A regex matching any of ``literals``, as a trie so each position tries few branches."""
-    trie: dict[str, Any] = {}
-    for literal in literals:
-        node = trie
-        for char in literal:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        # Ending here already suffices (only whether some literal occurs matters).
-        if "" in node:
-            return ""
-        alternatives = [re.escape(char) + emit(child) for char, child in sorted(node.items())]
-        return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-
-    return emit(trie)
+# Every match of a rule contains one of its literal triggers (``inference.safety_triggers``), so a
+# text with none of them cannot give any finding: ``find`` returns [] at once, exactly what the
+# full path gives.
 
 
 @cache
@@ -308,8 +112,8 @@ def _trigger_regex() -> re.Pattern[str]:
     """One search for every rule's triggers (built on first use with the rules)."""
     literals: set[str] = set()
     for rule in RULES:
-        literals |= _rule_triggers(rule.pattern)
-    return re.compile(_literal_alternation(literals))
+        literals |= rule_triggers(rule.pattern)
+    return re.compile(literal_alternation(literals))
 
 
 def _could_fire(text: str) -> bool:
@@ -459,8 +263,8 @@ _ENGLISH_FUNCTION_WORDS = frozenset(
 
 
 def screen_texts(
-    texts: Sequence[Any], emotions: Sequence[Mapping[str, Any] | None] | None = None
-) -> list[dict[str, Any]]:
+    texts: Sequence[object], emotions: Sequence[Mapping[str, object] | None] | None = None
+) -> list[SafetyResult]:
     """Screen each text; ``emotions[i]`` (the emotion model's output for text i) is optional.
 
     Returns one ``{"level", "reason", "category"}`` per text, in order. Never raises for bad
@@ -475,17 +279,17 @@ def screen_texts(
     return results
 
 
-def screen_text(text: Any, emotion: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def screen_text(text: object, emotion: Mapping[str, object] | None = None) -> SafetyResult:
     """Screen one text; see ``screen_texts``."""
     return _screen(text, emotion, full=False)
 
 
-def _screen_full(text: Any, emotion: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def _screen_full(text: object, emotion: Mapping[str, object] | None = None) -> SafetyResult:
     """``screen_text`` without the literal-trigger fast path (tests check the two agree)."""
     return _screen(text, emotion, full=True)
 
 
-def _screen(text: Any, emotion: Mapping[str, Any] | None, *, full: bool) -> dict[str, Any]:
+def _screen(text: object, emotion: Mapping[str, object] | None, *, full: bool) -> SafetyResult:
     prepared, truncated, odd = _prepare(text)
     if not prepared.strip():
         return _result("none", _REASON_EMPTY, None)
@@ -500,7 +304,7 @@ def _screen(text: Any, emotion: Mapping[str, Any] | None, *, full: bool) -> dict
     if level == "none" and _looks_not_english(normalised):
         reason += _NOTE_NOT_ENGLISH
     if odd and level == "none":
-        reason += " Unreadable characters were ignored."
+        reason += _NOTE_UNREADABLE
     if truncated:
         reason += _NOTE_TRUNCATED
     return _result(level, reason, category)
@@ -519,7 +323,7 @@ def find(text: str, *, already_normalised: bool = False) -> list[Finding]:
     if not already_normalised:
         text = normalise(_prepare(text)[0])
     if not _could_fire(text):
-        return []  # no rule's literal trigger anywhere: no rule can match (see _rule_triggers)
+        return []  # no rule's literal trigger anywhere: no rule can match (see safety_triggers)
     return _find_all(text)
 
 
@@ -564,7 +368,7 @@ def _find_all(text: str) -> list[Finding]:
 # Internals --------------------------------------------------------------------------------------
 
 
-def _prepare(text: Any) -> tuple[str, bool, bool]:
+def _prepare(text: object) -> tuple[str, bool, bool]:
     """Coerce anything to str, cap its length, drop control characters."""
     if text is None:
         return "", False, False
@@ -660,7 +464,7 @@ def _holder(sentence: str, match: re.Match[str], question: bool) -> str:
 
 
 def _contextualise(rule: Rule, match: re.Match[str], sentence: str, joke: bool, first_person: bool = True) -> Finding:
-    level = rule.level
+    level: FindingLevel = rule.level
     if rule.negatable and _is_negated(sentence, _key_start(match)):
         # A denied crisis phrase is still a weak cue: with strong negative emotion, or with
         # another weak cue in the same message, it becomes a concern.
@@ -697,7 +501,7 @@ def _contextualise(rule: Rule, match: re.Match[str], sentence: str, joke: bool, 
     )
 
 
-def _distress_emotion(emotion: Mapping[str, Any] | None) -> bool:
+def _distress_emotion(emotion: Mapping[str, object] | None) -> bool:
     """Strong negative emotion in the emotion model's output (tolerant of odd shapes)."""
     if not isinstance(emotion, Mapping):
         return False
@@ -717,11 +521,13 @@ def _distress_emotion(emotion: Mapping[str, Any] | None) -> bool:
     return max(values) >= DISTRESS_SINGLE_THRESHOLD or sum(values) >= DISTRESS_SUM_THRESHOLD
 
 
-def _decide(findings: list[Finding], emotion: Mapping[str, Any] | None) -> tuple[str, str | None, str]:
+def _decide(
+    findings: list[Finding], emotion: Mapping[str, object] | None
+) -> tuple[SafetyLevel, SafetyCategory | None, str]:
     flagged = [f for f in findings if f.level in ("concern", "crisis")]
     if flagged:
         top = max(_RANK[f.level] for f in flagged)
-        level = "crisis" if top == 2 else "concern"
+        level: SafetyLevel = "crisis" if top == 2 else "concern"
         at_top = [f for f in flagged if f.level == level]
         winner = min(at_top, key=lambda f: _CATEGORY_PRIORITY.index(f.rule.category))
         category = winner.rule.category
@@ -757,5 +563,82 @@ def _looks_not_english(normalised: str) -> bool:
     return not any(word in _ENGLISH_FUNCTION_WORDS for word in words)
 
 
-def _result(level: str, reason: str, category: str | None) -> dict[str, Any]:
+def _result(level: SafetyLevel, reason: str, category: SafetyCategory | None) -> SafetyResult:
     return {"level": level, "reason": reason, "category": category}
+
+
+# The screen's version ---------------------------------------------------------------------------
+
+
+@cache
+def rules_fingerprint() -> str:
+    """The screen's version, recorded on every analysis as ``models.safety``: a fingerprint
+    (``inference.versions.fingerprint``) of everything that decides its results.
+
+    One JSON line per rule (all its fields but the explanation, whose wording decides nothing),
+    then the context patterns of ``inference.safety_rules``, this module's own patterns and
+    contractions, its thresholds and limits, and the reasons it gives.
+    """
+    patterns = {
+        name: [pattern.pattern, pattern.flags]
+        for name, pattern in (
+            ("negation", _NEGATION),
+            ("negation_breakers", _NEGATION_BREAKERS),
+            ("past", _PAST),
+            ("recent", _RECENT),
+            ("joke", _JOKE),
+            ("media", _MEDIA),
+            ("quoted", _QUOTED),
+            ("clause_break", _CLAUSE_BREAK),
+            ("tense_break", _TENSE_BREAK),
+            ("control", _CONTROL),
+            ("word", _WORD),
+            ("for_you", _FOR_YOU),
+            ("for_me", _FOR_ME),
+            ("frame", _FRAME),
+            ("first_person", _FIRST_PERSON),
+            ("other_subject", _OTHER_SUBJECT),
+            ("subject_break", _SUBJECT_BREAK),
+            ("sentence", _SENTENCE),
+            ("spaces", _SPACES),
+        )
+    }
+    settings = {
+        "max_chars": MAX_CHARS,
+        "distress_emotions": DISTRESS_EMOTIONS,
+        "distress_single_threshold": DISTRESS_SINGLE_THRESHOLD,
+        "distress_sum_threshold": DISTRESS_SUM_THRESHOLD,
+        "holder_window": _HOLDER_WINDOW,
+        "category_priority": _CATEGORY_PRIORITY,
+        "attributable_categories": sorted(_ATTRIBUTABLE_CATEGORIES),
+        "english_function_words": sorted(_ENGLISH_FUNCTION_WORDS),
+        "apostrophes": sorted(_APOSTROPHES.items()),
+        "contractions": [[pattern.pattern, replacement] for pattern, replacement in _CONTRACTIONS],
+    }
+    reasons = {
+        "reasons": sorted([*key, text] for key, text in _REASONS.items()),
+        "fallback": _REASON_FALLBACK,
+        "texts": [
+            _REASON_NONE,
+            _REASON_EMPTY,
+            _REASON_THIRD_PARTY,
+            _REASON_EMOTION,
+            _NOTE_PAST,
+            _NOTE_JOKE,
+            _NOTE_TRUNCATED,
+            _NOTE_NOT_ENGLISH,
+            _NOTE_UNREADABLE,
+        ],
+    }
+    rules = [
+        [rule.name, rule.pattern, rule.category, rule.level, rule.unless, rule.negatable, rule.third_party]
+        for rule in RULES
+    ]
+    return fingerprint(
+        [
+            *(json.dumps(rule, ensure_ascii=False) for rule in rules),
+            json.dumps(patterns, ensure_ascii=False, sort_keys=True),
+            json.dumps(settings, ensure_ascii=False, sort_keys=True),
+            json.dumps(reasons, ensure_ascii=False, sort_keys=True),
+        ]
+    )

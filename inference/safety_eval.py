@@ -14,6 +14,10 @@ from typing import Any
 
 from inference.safety import screen_texts
 from inference.safety_rules import LEVELS
+from inference.schema import SafetyLevel, SafetyResult
+
+_LEVEL_OF: dict[str, SafetyLevel] = {level: level for level in LEVELS}
+Screen = Callable[[Sequence[object], Sequence[Mapping[str, object] | None] | None], list[SafetyResult]]
 
 
 class SafetyDataError(ValueError):
@@ -24,7 +28,7 @@ class SafetyDataError(ValueError):
 class LabelledText:
     line: int
     text: str
-    label: str
+    label: SafetyLevel
 
 
 def load_labelled_csv(path: str | Path) -> list[LabelledText]:
@@ -55,12 +59,13 @@ def load_labelled_csv(path: str | Path) -> list[LabelledText]:
                 text, label = row.get("text"), row.get("label")
                 if text is None or label is None:
                     raise SafetyDataError(f"{path}, line {line}: missing text or label.")
-                label = label.strip().lower()
-                if label not in LEVELS:
+                level = _LEVEL_OF.get(label.strip().lower())
+                if level is None:
                     raise SafetyDataError(
-                        f"{path}, line {line}: unknown label {label!r} (expected one of: {', '.join(LEVELS)})."
+                        f"{path}, line {line}: unknown label {label.strip().lower()!r} "
+                        f"(expected one of: {', '.join(LEVELS)})."
                     )
-                rows.append(LabelledText(line=line, text=text, label=label))
+                rows.append(LabelledText(line=line, text=text, label=level))
         except csv.Error as error:
             raise SafetyDataError(f"{path}, line {reader.line_num}: {error}.") from error
         except UnicodeDecodeError as error:
@@ -73,8 +78,8 @@ def load_labelled_csv(path: str | Path) -> list[LabelledText]:
 def evaluate(
     rows: Sequence[LabelledText],
     *,
-    emotions: Sequence[Mapping[str, Any] | None] | None = None,
-    screen: Callable[..., list[dict[str, Any]]] = screen_texts,
+    emotions: Sequence[Mapping[str, object] | None] | None = None,
+    screen: Screen = screen_texts,
 ) -> dict[str, Any]:
     """Screen every row and compare with its label.
 

@@ -1,6 +1,7 @@
 """The team's safety rule set, kept as data so it can be read, reviewed and changed in one place.
 
-Plain Python, no torch, no Django: ``inference.safety`` compiles these once at import.
+Plain Python, no torch, no Django: ``inference.safety`` compiles these once per process, on first
+use, and ``inference.safety_triggers`` reads the literal triggers of its fast path off the patterns.
 
 How to read a rule
 ------------------
@@ -50,17 +51,22 @@ Decisions the team took (also in the model card)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-LEVELS: tuple[str, ...] = ("none", "concern", "crisis")
-CATEGORIES: tuple[str, ...] = ("suicide", "self_harm", "harm_to_others", "abuse", "distress")
+from inference.schema import SafetyCategory, SafetyLevel
+
+LEVELS: tuple[SafetyLevel, ...] = ("none", "concern", "crisis")
+CATEGORIES: tuple[SafetyCategory, ...] = ("suicide", "self_harm", "harm_to_others", "abuse", "distress")
+# "cue" is a weak signal that never flags on its own (see above).
+RuleLevel = Literal["crisis", "concern", "cue"]
 
 
 @dataclass(frozen=True)
 class Rule:
     name: str
     pattern: str
-    category: str
-    level: str  # "crisis" | "concern" | "cue"
+    category: SafetyCategory
+    level: RuleLevel
     explanation: str
     unless: str | None = None
     negatable: bool = True

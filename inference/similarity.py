@@ -1,6 +1,7 @@
-"""Sentence similarity from the plain base encoder (all-MiniLM-L6-v2: mean pooled, normalised).
+"""Sentence vectors from the plain base encoder (all-MiniLM-L6-v2: mean pooled, normalised).
 
-Used by the scripted persona engine to match a learner's turn against authored cues.
+``inference.analysis.similarity`` uses them to match a learner's turn against a persona's authored
+cues for the scripted persona engine.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from transformers import PreTrainedTokenizerBase
 
 from inference.encoder import (
     collate,
     encode_texts,
+    encoder_config,
     length_sorted_batches,
     load_base_encoder,
     load_tokenizer,
@@ -29,10 +32,11 @@ CACHE_SIZE = 4096
 
 
 class SentenceEncoder:
-    def __init__(self, model: torch.nn.Module, tokenizer: object, device: torch.device):
+    def __init__(self, model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, device: torch.device):
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.device = device
+        self.hidden_size = encoder_config(model).hidden_size
         # Authored cues come back on every turn: keep their vectors.
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -48,7 +52,7 @@ class SentenceEncoder:
 
     def _embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         items = encode_texts(self.tokenizer, texts, MAX_LEN)
-        out = np.zeros((len(items), self.model.config.hidden_size), dtype=np.float32)
+        out = np.zeros((len(items), self.hidden_size), dtype=np.float32)
         with torch.inference_mode():
             for index in length_sorted_batches([len(x) for x in items], batch_size):
                 batch = collate([items[i] for i in index], self.tokenizer.pad_token_id, self.device)
@@ -72,17 +76,7 @@ class SentenceEncoder:
                     self._cache[text] = vectors[text]
                 while len(self._cache) > CACHE_SIZE:
                     self._cache.popitem(last=False)
-        zero = np.zeros(self.model.config.hidden_size, dtype=np.float32)
+        zero = np.zeros(self.hidden_size, dtype=np.float32)
         if not texts:
             return np.zeros((0, zero.size), dtype=np.float32)
         return np.stack([vectors.get(t, zero) for t in texts])
-
-
-def similarity(text: str, candidates: Sequence[str]) -> list[float]:
-    """Cosine similarity of ``text`` to each candidate, in candidate order (0.0 for empty text)."""
-    from inference import registry
-
-    if not candidates:
-        return []
-    vectors = registry.sentence_encoder().encode([text, *candidates])
-    return [round(float(x), 4) for x in vectors[1:] @ vectors[0]]

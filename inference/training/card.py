@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from inference.labels import EMPATHY_MECHANISM_NAMES
+from inference.versions import FINGERPRINT_HEX, artefact_fingerprint
 
 CREDITS = {
     "emotion": [
@@ -47,7 +48,27 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
     return lines
 
 
-def render(config: dict[str, Any], weights_mb: float) -> str:
+def _version_section(kind: str, config: dict[str, Any], version: str | None) -> list[str]:
+    shards = ", ".join(f"`{s}`" for s in config.get("shards", []))
+    this = f"The fingerprint of the files beside this card is `{version}`. " if version else ""
+    return [
+        "## Version fingerprint",
+        (
+            f'Every analysis records the models that made it, as `"models": {{"emotion": ..., "empathy": ..., '
+            f'"safety": ...}}`; this model is `models.{kind}`. {this}It is the first {FINGERPRINT_HEX} hex digits '
+            f"of the sha256 of the lines `<file> <sha256 of the file>` for `config.json` and each weight shard it "
+            f"lists ({shards}), in that order, then `base <base fingerprint>`: the fingerprint of the base "
+            "encoder's word embeddings as loaded (above). It is computed once, when the model loads "
+            "(`inference.versions.artefact_fingerprint`). Retraining, re-tuned thresholds or offsets and another "
+            "base each give another fingerprint; this card, the folder's name and place, and the serving options "
+            "(device, dtype, quantisation) do not count."
+        ),
+        "",
+    ]
+
+
+def render(config: dict[str, Any], weights_mb: float, version: str | None = None) -> str:
+    """The model card of the artefact ``config`` describes; ``version`` is its fingerprint, when known."""
     kind = config["kind"]
     training = config.get("training", {})
     run = training.get("run", {})
@@ -82,6 +103,7 @@ def render(config: dict[str, Any], weights_mb: float) -> str:
         ),
         f"- Base: {config.get('base_model')} (fingerprint `{config.get('base_fingerprint')}`; loading refuses another base).",
         "",
+        *_version_section(kind, config, version),
         "## Data and split",
     ]
     data = training.get("data", {})
@@ -213,8 +235,11 @@ def write_model_card(artefact_dir: Path) -> Path:
     artefact_dir = Path(artefact_dir)
     config = json.loads((artefact_dir / "config.json").read_text())
     size = sum((artefact_dir / s).stat().st_size for s in config.get("shards", [])) / 1e6
+    # The base fingerprint training recorded is the one loading checks, so it is the loaded base's.
+    base = config.get("base_fingerprint")
+    version = artefact_fingerprint(artefact_dir, config, base) if base else None
     path = artefact_dir / "MODEL_CARD.md"
-    path.write_text(render(config, size))
+    path.write_text(render(config, size, version))
     return path
 
 

@@ -23,7 +23,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from inference.encoder import BASE_MODEL_NAME, embedding_fingerprint, load_tokenizer, resolve_base_path
+from inference.encoder import (
+    BASE_MODEL_NAME,
+    embedding_fingerprint,
+    encoder_config,
+    load_tokenizer,
+    resolve_base_path,
+)
 from inference.training.data import file_digest
 
 Log = Callable[[str], None]
@@ -76,7 +82,7 @@ def layerwise_param_groups(
     model: nn.Module, lr: float, weight_decay: float, layer_decay: float, head_lr_scale: float = 1.0
 ) -> list[dict[str, Any]]:
     """AdamW groups with layer-wise learning-rate decay: lower layers move less than upper ones."""
-    layers = model.encoder.config.num_hidden_layers
+    layers = encoder_config(model.get_submodule("encoder")).num_hidden_layers
     groups: dict[tuple[float, float], list[nn.Parameter]] = {}
     for name, param in model.named_parameters():
         if not param.requires_grad:
@@ -131,7 +137,7 @@ def optimizer_step(
     model: nn.Module, loss: torch.Tensor, optimizer: torch.optim.Optimizer, scheduler: torch.optim.lr_scheduler.LambdaLR
 ) -> None:
     """Back-propagate one batch's loss, clip the gradient norm at 1, step and clear."""
-    loss.backward()
+    torch.autograd.backward(loss)  # what loss.backward() calls; that method is unannotated
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     optimizer.step()
     scheduler.step()
@@ -254,7 +260,7 @@ class TrainingJob:
         """The artefact config's ``base_model`` and ``base_fingerprint``: loading refuses another base."""
         return {
             "base_model": BASE_MODEL_NAME if self.cfg.base_model_path is None else str(self.cfg.base_model_path),
-            "base_fingerprint": embedding_fingerprint(model.encoder),
+            "base_fingerprint": embedding_fingerprint(model.get_submodule("encoder")),
         }
 
 

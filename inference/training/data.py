@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inference.labels import EMPATHY_MECHANISMS, GOEMOTIONS_LABELS
+from inference.schema import Mechanism
 
 EPITOME_COLUMNS = (
     "sp_id",
@@ -39,7 +40,7 @@ class EmotionExample:
 class EmpathyExample:
     seeker_post: str
     response: str
-    levels: dict[str, int]
+    levels: dict[Mechanism, int]
     # Per mechanism, the rationale spans located in ``response`` as (start, end) char offsets.
     rationales: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     unlocated_rationales: int = 0

@@ -95,9 +95,17 @@ class FittedModel:
         return max(self.epochs, key=selection_score)
 
 
+def _mean(losses: list[torch.Tensor]) -> torch.Tensor:
+    """The mean of the losses, added in order as ``sum`` would (``sum`` is typed to return int | Tensor)."""
+    total = losses[0]
+    for loss in losses[1:]:
+        total = total + loss
+    return total / len(losses)
+
+
 def selection_score(summary: dict[str, Any]) -> float:
     """Epochs and models are chosen on both targets: 28-label and Ekman-grouped macro-F1."""
-    return summary["macro_f1_tuned"] + summary["ekman_macro_f1_tuned"]
+    return float(summary["macro_f1_tuned"] + summary["ekman_macro_f1_tuned"])
 
 
 def label_matrix(examples: Sequence[EmotionExample]) -> np.ndarray:
@@ -194,11 +202,9 @@ class EmotionTraining(TrainingJob):
                     # Multi-sample dropout: several dropout masks over the same pooled vector.
                     logits = [model.head(model.dropout(pooled)).float() for _ in range(cfg.dropout_samples)]
                 if loss_name == "asl":
-                    loss = sum(asymmetric_loss(lg, y) for lg in logits) / len(logits)
+                    loss = _mean([asymmetric_loss(lg, y) for lg in logits])
                 else:
-                    loss = sum(F.binary_cross_entropy_with_logits(lg, y, pos_weight=pos_weight) for lg in logits) / len(
-                        logits
-                    )
+                    loss = _mean([F.binary_cross_entropy_with_logits(lg, y, pos_weight=pos_weight) for lg in logits])
                 optimizer_step(model, loss, optimizer, scheduler)
                 total += loss.detach()
             dev_probs = predict_probs(model, self.dev_items, pad, self.device, cfg.eval_batch_size)
@@ -212,6 +218,8 @@ class EmotionTraining(TrainingJob):
                 best_score = selection_score(summary)
                 best_state = state_copy(model)
                 best_dev = dev_probs
+        if best_state is None:
+            raise RuntimeError(f"{name}: no epoch was trained")
         model.load_state_dict(best_state)
         fitted = FittedModel(name=name, state=best_state, dev_probs=best_dev, epochs=epochs, loss=loss_name)
         if self.cfg.save_train_probs or self.cfg.distill:
@@ -292,7 +300,12 @@ def train_emotion(
         record["teacher_ensemble_dev"] = dev_summary(ensemble, job.dev_truth)
         log("teacher ensemble on dev: " + json.dumps(record["teacher_ensemble_dev"]))
     if cfg.distill:
-        soft = np.mean([c.train_probs for c in candidates], axis=0)
+        teacher_probs: list[np.ndarray] = []
+        for candidate in candidates:
+            if candidate.train_probs is None:  # pragma: no cover - fit keeps them when distilling
+                raise ValueError(f"teacher {candidate.name} kept no probabilities on the training rows")
+            teacher_probs.append(candidate.train_probs)
+        soft = np.mean(teacher_probs, axis=0)
         if soft.shape[0] != len(job.train):
             raise ValueError("teacher probabilities do not match the training rows (different --max-train?)")
         student_seed = max(list(cfg.seeds) + [0]) + 100

@@ -120,7 +120,10 @@ class EmpathyTraining(TrainingJob):
     def __init__(self, data_dir: Path, cfg: EmpathyTrainConfig, log: Log = print):
         super().__init__(data_dir, cfg, log, suffix="csv", read=read_epitome)
         train = self.train
-        encode = lambda rows, ctx: encode_pairs(self.tokenizer, ctx, [e.response for e in rows], cfg.max_len)
+
+        def encode(rows: Sequence[EmpathyExample], ctx: Sequence[str]) -> list[EncodedText]:
+            return encode_pairs(self.tokenizer, ctx, [e.response for e in rows], cfg.max_len)
+
         self.train_items = encode(train, [e.seeker_post for e in train])
         self.train_items_no_context = encode(train, [""] * len(train))
         self.dev_items = encode(self.dev, [e.seeker_post for e in self.dev])

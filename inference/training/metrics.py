@@ -16,6 +16,9 @@ from inference.labels import (
     group_of,
 )
 
+# One class index per example: a list, or a 1-D integer array.
+ClassLabels = Sequence[int] | np.ndarray
+
 THRESHOLD_GRID = np.round(np.arange(0.02, 0.96, 0.01), 2)
 
 
@@ -111,7 +114,7 @@ def tune_thresholds_joint(
 
     def objective(t: np.ndarray) -> float:
         scores = emotion_scores(truth, predict_with_thresholds(probs, t))
-        return scores["macro_f1"] + ekman_weight * scores["ekman_macro_f1"]
+        return float(scores["macro_f1"] + ekman_weight * scores["ekman_macro_f1"])
 
     best = objective(thresholds)
     grid = np.round(np.arange(0.05, 0.951, 0.05), 2)
@@ -138,10 +141,10 @@ def cross_fitted_macro_f1(probs: np.ndarray, truth: np.ndarray, folds: int = 2, 
         held = fold_of == fold
         thresholds = tune_thresholds(probs[~held], truth[~held])
         pred[held] = predict_with_thresholds(probs[held], thresholds)
-    return multilabel_scores(truth, pred, GOEMOTIONS_LABELS)["macro_f1"]
+    return float(multilabel_scores(truth, pred, GOEMOTIONS_LABELS)["macro_f1"])
 
 
-def multiclass_scores(truth: Sequence[int], pred: Sequence[int], classes: int = 3) -> dict[str, Any]:
+def multiclass_scores(truth: ClassLabels, pred: ClassLabels, classes: int = 3) -> dict[str, Any]:
     """Accuracy, macro-F1, per-class F1 and the confusion matrix (rows = truth)."""
     truth_a = np.asarray(truth, dtype=int)
     pred_a = np.asarray(pred, dtype=int)
@@ -160,7 +163,7 @@ def multiclass_scores(truth: Sequence[int], pred: Sequence[int], classes: int = 
     }
 
 
-def tune_class_bias(log_probs: np.ndarray, truth: Sequence[int], grid: np.ndarray | None = None) -> list[float]:
+def tune_class_bias(log_probs: np.ndarray, truth: ClassLabels, grid: np.ndarray | None = None) -> list[float]:
     """Additive offsets on the class log-probabilities that maximise macro-F1 (class 0 fixed at 0).
 
     The skewed levels (IP weak is ~4% of the data) make argmax almost never pick a rare class;

@@ -61,7 +61,8 @@ def retune_emotion_thresholds(artefact: Path, dev_file: Path, ekman_weight: floa
     }
     (artefact / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     write_model_card(artefact)
-    return config["training"]["thresholds_retuned"]
+    retuned: dict[str, Any] = config["training"]["thresholds_retuned"]
+    return retuned
 
 
 def main() -> None:

@@ -1,14 +1,19 @@
-"""The batched analysis: exact result shape, sensible readings, and no crash on bad input."""
+"""The batched analysis: exact result shape, sensible readings, the same readings as before, and
+no crash on bad input."""
 
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
 from inference.labels import EKMAN_LABELS, EMPATHY_MECHANISMS, GOEMOTIONS_LABELS, SENTIMENT_LABELS
 
 pytestmark = pytest.mark.usefixtures("committed_models")
+
+BEFORE = Path(__file__).resolve().parent / "analyses_before.json"
 
 
 def _analyse(*pairs):
@@ -36,7 +41,7 @@ def assert_emotion_shape(emotion, text):
 
 
 def assert_result_shape(result, text):
-    assert set(result) == {"text_truncated", "emotion", "empathy", "safety"}
+    assert set(result) == {"text_truncated", "emotion", "empathy", "safety", "models"}
     assert isinstance(result["text_truncated"], bool)
     assert_emotion_shape(result["emotion"], text)
     assert set(result["empathy"]) == set(EMPATHY_MECHANISMS)
@@ -50,6 +55,8 @@ def assert_result_shape(result, text):
             assert text[span["start"] : span["end"]] == span["text"]
     assert set(result["safety"]) == {"level", "reason", "category"}
     assert result["safety"]["level"] in ("none", "concern", "crisis")
+    assert set(result["models"]) == {"emotion", "empathy", "safety"}
+    assert all(re.fullmatch(r"[0-9a-f]{12}", version) for version in result["models"].values())
     json.dumps(result)  # stored as JSON as it is
 
 
@@ -160,3 +167,60 @@ def test_detect_emotions_returns_the_emotion_part():
     assert readings[1]["labels"] == ["neutral"]
     assert "gratitude" in readings[2]["labels"]
     assert detect_emotions([]) == []
+
+
+def test_each_analysis_names_the_models_that_made_it():
+    from inference.analysis import model_versions
+    from inference.safety import rules_fingerprint
+
+    results = _analyse(("Thanks for telling me.", "I had a rough day."), ("", ""))
+    versions = model_versions()
+    assert [r["models"] for r in results] == [versions, versions]
+    assert versions["safety"] == rules_fingerprint()
+    assert len(set(versions.values())) == 3
+    results[0]["models"]["emotion"] = "edited"  # each analysis holds its own copy
+    assert results[1]["models"] == versions == model_versions()
+
+
+def _same(actual, expected, where="$"):
+    """Equal, numbers to within the last stored digit (another CPU may round the last one differently)."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict) and list(actual) == list(expected), where
+        for key in expected:
+            _same(actual[key], expected[key], f"{where}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), where
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            _same(a, e, f"{where}[{i}]")
+    elif isinstance(expected, float):
+        assert actual == pytest.approx(expected, abs=2e-3), where
+    else:
+        assert actual == expected and type(actual) is type(expected), where
+
+
+@pytest.fixture
+def float32_models(committed_models):
+    """The committed models in float32, as the readings in analyses_before.json were captured."""
+    registry = committed_models
+    dtype = str(next(registry.emotion_detector().model.parameters()).dtype)
+    if dtype == "torch.float32":
+        yield registry
+        return
+    before = registry.config()
+    registry.configure(dtype="float32")
+    try:
+        yield registry
+    finally:
+        registry.configure(before)
+
+
+def test_readings_are_the_ones_captured_before(float32_models):
+    """The same turns give the same emotion, empathy and safety readings as before the analyses
+    carried their model versions (same artefacts, same code path)."""
+    from inference.analysis import TurnInput, analyse_turns
+
+    before = json.loads(BEFORE.read_text())
+    results = analyse_turns([TurnInput(text=text, context=context) for text, context in before["turns"]])
+    for result, expected in zip(results, before["analyses"], strict=True):
+        assert result.pop("models")
+        _same(json.loads(json.dumps(result)), expected)

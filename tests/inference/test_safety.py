@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -13,9 +14,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from inference import safety
-from inference.safety import MAX_CHARS, find, screen_text, screen_texts
+from inference.safety import MAX_CHARS, find, rules_fingerprint, screen_text, screen_texts
 from inference.safety_eval import evaluate, load_labelled_csv
 from inference.safety_rules import CATEGORIES, LEVELS, RULES
+from inference.safety_triggers import rule_triggers
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "inference" / "artefacts" / "safety"
 
@@ -448,15 +450,13 @@ def _fast_path_corpus() -> list[str]:
 
 def test_rule_triggers_are_derived_for_every_rule():
     for rule in RULES:
-        triggers = safety._rule_triggers(rule.pattern)
+        triggers = rule_triggers(rule.pattern)
         assert triggers and "" not in triggers, rule.name
 
 
 def test_every_rule_match_contains_one_of_its_triggers():
     """The soundness the fast path rests on, checked on every sentence the corpus gives."""
-    checks = [
-        (rule.name, pattern, safety._rule_triggers(rule.pattern)) for rule, pattern, _ in safety._compiled_rules()
-    ]
+    checks = [(rule.name, pattern, rule_triggers(rule.pattern)) for rule, pattern, _ in safety._compiled_rules()]
     matched = 0
     for text in _fast_path_corpus():
         normalised = safety.normalise(safety._prepare(text)[0])
@@ -483,3 +483,56 @@ def test_plain_text_takes_the_fast_path_and_risky_text_does_not():
     assert not safety._could_fire(safety.normalise("Thanks, that was a lovely walk in the park."))
     assert safety._could_fire(safety.normalise("I'm so tired of everything."))  # a cue: emotion
     assert safety._could_fire(safety.normalise('In the film she says "hi".'))  # quoted media
+
+
+@pytest.mark.parametrize(
+    ("pattern", "triggers"),
+    [
+        (
+            r"\b(?P<key>(?:kill|killing|killed) my ?self)\b",
+            {f"{v} my{s}self" for v in ("kill", "killing", "killed") for s in ("", " ")},
+        ),
+        (r"\bi\b(?:\s+[^\s.!?]+){0,5}?\s+\bwant to die\b", {"want to die"}),
+        (r"\bno way out\b|\bno escape\b", {"no way out", "no escape"}),
+        (r"[sz]ad(?!ness)", {"sad", "zad"}),
+        (r"\bkys\b", {"kys"}),
+        (r"(?:a|b)\w+(?:dead|gone)", {"dead", "gone"}),  # the rarer part is kept
+        (r"kill+ myself", {" myself"}),
+        (r"x{2}y?", {"x"}),  # a bounded repeat above one is only known to need its item
+        (r"sad\.\-{1,2}", {"sad."}),
+    ],
+)
+def test_triggers_are_what_every_match_must_contain(pattern, triggers):
+    assert rule_triggers(pattern) == triggers
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"(?i)kill myself",  # inline flags change what the literals are
+        r"(?i:kill) myself",
+        r"(kill) \1",  # back-reference
+        r"(?P=name)",
+        r"kill myself*+",  # possessive
+        r"\w+",  # no literal at all
+        r"kill|\w+",  # one branch needs nothing
+        r"(?:kill myself",  # unbalanced
+    ],
+)
+def test_patterns_the_trigger_parser_does_not_read_are_refused(pattern):
+    with pytest.raises(ValueError):
+        rule_triggers(pattern)
+
+
+def test_the_rules_fingerprint_is_stable_and_follows_the_rules(monkeypatch):
+    assert rules_fingerprint() == rules_fingerprint.__wrapped__()
+    assert re.fullmatch(r"[0-9a-f]{12}", rules_fingerprint())
+    first = RULES[0]
+    monkeypatch.setattr(safety, "RULES", (dataclasses.replace(first, explanation="Said differently."), *RULES[1:]))
+    assert rules_fingerprint.__wrapped__() == rules_fingerprint()  # wording decides nothing
+    changed = dataclasses.replace(first, pattern=first.pattern + r"|\bkill me now\b")
+    monkeypatch.setattr(safety, "RULES", (changed, *RULES[1:]))
+    assert rules_fingerprint.__wrapped__() != rules_fingerprint()
+    monkeypatch.setattr(safety, "RULES", RULES)
+    monkeypatch.setattr(safety, "DISTRESS_SUM_THRESHOLD", 0.7)
+    assert rules_fingerprint.__wrapped__() != rules_fingerprint()

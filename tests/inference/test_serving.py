@@ -1,4 +1,4 @@
-"""Registry, similarity, labels and metrics: the serving plumbing and the numbers behind the cards."""
+"""Registry, similarity, warm-up, labels and metrics: the serving plumbing and the numbers behind the cards."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_plain_modules_do_not_import_torch():
     probe = (
-        "import sys, inference, inference.labels, inference.registry, inference.analysis; print('torch' in sys.modules)"
+        "import sys, inference, inference.labels, inference.registry, inference.analysis, inference.schema,"
+        " inference.versions, inference.safety_triggers; print('torch' in sys.modules)"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, check=False, capture_output=True, text=True, timeout=60
@@ -57,7 +58,7 @@ def test_registry_accepts_the_settings_dict():
 
 
 def test_similarity_ranks_paraphrases_first(committed_models):
-    from inference.similarity import similarity
+    from inference.analysis import similarity
 
     scores = similarity(
         "I'm really sorry that your father died.",
@@ -100,3 +101,24 @@ def test_metrics_by_hand():
     assert three["macro_f1"] == pytest.approx((1 + 0 + 0.8) / 3)
     probs = np.array([[0.9], [0.35], [0.2], [0.1]])
     assert tune_thresholds(probs, np.array([[1], [1], [0], [0]]))[0] == pytest.approx(0.35, abs=0.011)
+
+
+def test_encode_sentences_primes_the_cache_similarity_reads(committed_models, monkeypatch):
+    from inference.analysis import encode_sentences, similarity
+
+    encoder = committed_models.sentence_encoder()
+    lines = ["I'm here for you, take your time.", "That sounds exhausting."]
+    text = "It must be so tiring to carry all that alone."
+    encode_sentences([text, *lines, ""])
+    # Everything is cached now: no forward pass is left for similarity to make.
+    monkeypatch.setattr(encoder, "_embed", lambda texts, batch_size=64: pytest.fail(f"encoded {texts!r} again"))
+    scores = similarity(text, lines)
+    assert len(scores) == 2 and scores[1] > 0.3
+    encode_sentences([])
+
+
+def test_warm_loads_every_model(committed_models):
+    from inference.analysis import warm
+
+    warm()
+    assert committed_models.loaded() == ["emotion", "empathy", "similarity"]

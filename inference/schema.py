@@ -1,0 +1,87 @@
+"""The shape of an analysis, as ``inference.analysis`` returns it and the database stores it.
+
+Plain typing only (no torch, no Django), so the web side can import these types for free. The
+values are plain JSON: dicts, lists, strings, numbers and booleans, stored as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+SafetyLevel = Literal["none", "concern", "crisis"]
+SafetyCategory = Literal["suicide", "self_harm", "harm_to_others", "abuse", "distress"]
+# EPITOME's three empathy communication mechanisms and their levels (0 none, 1 weak, 2 strong).
+Mechanism = Literal["er", "ip", "ex"]
+EmpathyLevel = Literal[0, 1, 2]
+
+# One of the three most probable emotions: ``[label, probability]``, a JSON pair (a list, not a tuple).
+TopEmotion = list[str | float]
+
+
+class Highlight(TypedDict):
+    """A word of the analysed text that pushed an emotion up: ``text == analysed[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+    weight: float  # relative to the strongest word of that emotion, in [0.3, 1.0]
+
+
+class GroupedReading(TypedDict):
+    """The Ekman or sentiment view: a group's probability is the highest of its member labels'."""
+
+    probs: dict[str, float]  # every group of the view, in the view's order
+    labels: list[str]  # the groups present, most probable first; ["neutral"] when none is
+
+
+class EmotionReading(TypedDict):
+    """The emotion model's reading of one text, over the 28 GoEmotions labels."""
+
+    probs: dict[str, float]  # all 28 labels, in GOEMOTIONS_LABELS order, rounded to 4 places
+    labels: list[str]  # labels over their tuned threshold, most probable first; ["neutral"] when none is
+    top: list[TopEmotion]  # the three most probable labels
+    ekman: GroupedReading
+    sentiment: GroupedReading
+    highlights: dict[str, list[Highlight]]  # for the top labels other than neutral, words in text order
+
+
+class Rationale(TypedDict):
+    """A span of the response behind a mechanism's level: ``text == response[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+
+class MechanismReading(TypedDict):
+    level: EmpathyLevel
+    probs: list[float]  # of levels 0, 1 and 2, rounded to 4 places
+    rationales: list[Rationale]  # empty at level 0
+
+
+class EmpathyReading(TypedDict):
+    er: MechanismReading  # Emotional Reactions
+    ip: MechanismReading  # Interpretations
+    ex: MechanismReading  # Explorations
+
+
+class SafetyResult(TypedDict):
+    level: SafetyLevel
+    reason: str  # one or two sentences for the learner and the instructor
+    category: SafetyCategory | None  # None when the level is "none"
+
+
+class ModelVersions(TypedDict):
+    """The fingerprint of each model behind an analysis (see the model cards for how it is computed)."""
+
+    emotion: str
+    empathy: str
+    safety: str
+
+
+class TurnAnalysis(TypedDict):
+    text_truncated: bool  # some of the text was cut before a model read it
+    emotion: EmotionReading
+    empathy: EmpathyReading
+    safety: SafetyResult
+    models: ModelVersions
