@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from itertools import count
 
 from courses.models import Choice, Course, Lesson, Module, PersonaReply, Question, Quiz, Scenario, ScenarioGoal
+from inference.schema import TurnAnalysis
 
 _serial = count(1)
 
@@ -131,8 +132,9 @@ def analysis_build(
     probs: dict[str, float] | None = None,
     safety: str = "none",
     rationales: dict[str, list[str]] | None = None,
-) -> dict:
-    """An analysis dict shaped like inference.analysis.analyse_turns' output, for pure unit tests."""
+) -> TurnAnalysis:
+    """An analysis shaped like inference.analysis.analyse_turns' output (inference.schema.TurnAnalysis),
+    for unit tests that run no model."""
     probs = probs or {label: 0.8 for label in labels}
     rationales = rationales or {}
     return {
@@ -154,4 +156,5 @@ def analysis_build(
             for mech, level in (("er", er), ("ip", ip), ("ex", ex))
         },
         "safety": {"level": safety, "reason": "", "category": None if safety == "none" else "distress"},
+        "models": {"emotion": "test-emotion", "empathy": "test-empathy", "safety": "test-safety"},
     }
