@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from courses.practice import broadcast, events
 from courses.practice.events import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND
 from courses.selectors.practice import SessionNotFound, practice_session_for_learner, practice_state, turn_serialise
-from courses.services.practice import PracticeRefused, session_continue, turn_retry, turn_submit
+from courses.services.practice import PracticeRefused, session_continue, session_wrap_up, turn_retry, turn_submit
 
 
 def _db(func: Any) -> Any:
@@ -93,6 +93,8 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
             await self.turn_retry(content)
         elif kind == events.SESSION_CONTINUE:
             await self._call(session_continue)
+        elif kind == events.SESSION_WRAP_UP:
+            await self._call(session_wrap_up)
         else:
             await self._error(events.ERR_UNKNOWN_TYPE, "The chat did not recognise that message.")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+import uuid
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -124,3 +125,25 @@ def _replies_write(saved: list[AnalysisSaved]) -> list[ReplyOutcome]:
             )
             time.sleep(_backoff(attempt))
     return []
+
+
+@shared_task(bind=True, name="practice.wrap_up", max_retries=MAX_RETRIES, acks_late=True)
+def session_wrap_up_task(self: Task[[str], int], session_id: str) -> int:
+    """Write and stream the persona's closing line of a session the learner wrapped up, with the
+    summary. Retries transient errors with backoff; after the last try, or on any other error, the
+    session is given back to the learner (active) and the page told. Returns 1 when it closed."""
+    sid = uuid.UUID(session_id)
+    try:
+        outcomes = pipeline.wrap_up(sid)
+    except TRANSIENT_ERRORS as exc:
+        if self.request.retries >= MAX_RETRIES:
+            logger.warning("Giving up on wrapping up session %s: %r", sid, exc)
+            pipeline.wrap_up_undo(sid)
+            return 0
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+    except Exception:
+        logger.exception("Wrapping up session %s failed", sid)
+        pipeline.wrap_up_undo(sid)
+        return 0
+    pipeline.replies_send(outcomes)
+    return len(outcomes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import count
+from typing import Any
 
 from courses.models import Choice, Course, Lesson, Module, PersonaReply, Question, Quiz, Scenario, ScenarioGoal
 from inference.schema import TurnAnalysis
@@ -132,9 +133,17 @@ def analysis_build(
     probs: dict[str, float] | None = None,
     safety: str = "none",
     rationales: dict[str, list[str]] | None = None,
+    text: str | None = None,
+    blocker: tuple[str, str] | None = None,
 ) -> TurnAnalysis:
     """An analysis shaped like inference.analysis.analyse_turns' output (inference.schema.TurnAnalysis),
-    for unit tests that run no model."""
+    for unit tests that run no model. With `text`, rationale spans (and the `blocker`'s words: a
+    (name, words) pair) carry their offsets in it, as the scorer's do; without it they start at 0."""
+
+    def span(words: str) -> dict[str, Any]:
+        start = max(0, text.find(words)) if text else 0
+        return {"start": start, "end": start + len(words), "text": words}
+
     probs = probs or {label: 0.8 for label in labels}
     rationales = rationales or {}
     return {
@@ -151,10 +160,11 @@ def analysis_build(
             mech: {
                 "level": level,
                 "probs": [1.0 if level == i else 0.0 for i in range(3)],
-                "rationales": [{"start": 0, "end": len(t), "text": t} for t in rationales.get(mech, [])],
+                "rationales": [span(t) for t in rationales.get(mech, [])],
             }
             for mech, level in (("er", er), ("ip", ip), ("ex", ex))
         },
         "safety": {"level": safety, "reason": "", "category": None if safety == "none" else "distress"},
+        "blockers": [{**span(blocker[1]), "name": blocker[0], "probability": 0.9}] if blocker else [],
         "models": {"emotion": "test-emotion", "empathy": "test-empathy", "safety": "test-safety"},
     }

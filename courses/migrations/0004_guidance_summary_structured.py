@@ -136,6 +136,7 @@ def render_back(apps: Any, schema_editor: Any) -> None:
             if not _is_structured(turn.guidance):
                 continue
             view: dict[str, Any] = dict(guidance_render(turn.guidance))
+            view.pop("blocker", None)  # the old rows had no blocker note
             if view["pause"]:
                 view["resources"] = OLD_RESOURCES
             turn.guidance = view

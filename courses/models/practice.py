@@ -18,6 +18,7 @@ class PracticeSession(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         PAUSED = "paused", "Paused for wellbeing"
+        CLOSING = "closing", "Wrapping up"  # the learner ended it; the persona's closing line is on its way
         COMPLETED = "completed", "Completed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -10,6 +10,7 @@ The engine is pure: it receives the replies, the analysis and a `similarity` fun
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -28,9 +29,10 @@ class TurnFacts:
     text: str
     analysis: TurnAnalysis
     turn_number: int  # 1 for the learner's first turn
-    goals_met: bool = False  # every goal of the scenario is met, counting this turn
-    last_turn: bool = False  # this turn reaches the scenario's max_turns
+    last_turn: bool = False  # this turn reaches the scenario's max_turns: the persona closes
+    wrap_up: bool = False  # the learner asked to end the conversation: the persona closes
     used_reply_ids: frozenset[int] = field(default_factory=frozenset)
+    said: str = ""  # everything said in the conversation so far, both sides
 
 
 @dataclass(frozen=True)
@@ -111,35 +113,132 @@ def _best(pool: list[PersonaReply], facts: TurnFacts, similarity: Similarity | N
     return _tie_break([r for r in pool if (reply_specificity(r), r.priority) == top], facts.text, similarity)
 
 
-FALLBACK_CLOSING = "Thank you. I feel a lot better having talked this through with you."
+FALLBACK_CLOSING = "Thank you for talking this through with me."
+
+_WORD = re.compile(r"[a-z][a-z'-]{4,}")
+# Words too common to be a reference to something said: a closing line using them mentions nothing.
+_COMMON = frozenset(
+    [
+        "about",
+        "after",
+        "again",
+        "already",
+        "always",
+        "another",
+        "anything",
+        "around",
+        "because",
+        "before",
+        "being",
+        "better",
+        "really",
+        "right",
+        "should",
+        "since",
+        "something",
+        "sorry",
+        "still",
+        "thank",
+        "thanks",
+        "their",
+        "there",
+        "these",
+        "thing",
+        "things",
+        "think",
+        "those",
+        "though",
+        "through",
+        "today",
+        "tomorrow",
+        "tonight",
+        "would",
+        "could",
+        "maybe",
+        "might",
+        "little",
+        "other",
+        "listening",
+        "listen",
+        "feel",
+        "feeling",
+        "feels",
+        "felt",
+        "going",
+        "gonna",
+        "getting",
+        "where",
+        "which",
+        "while",
+        "whole",
+        "without",
+        "every",
+        "first",
+        "people",
+        "person",
+        "never",
+        "night",
+        "years",
+        "sure",
+        "okay",
+        "having",
+        "again",
+        "yours",
+        "yourself",
+        "myself",
+        "actually",
+        "honestly",
+        "instead",
+        "enough",
+        "talking",
+        "talked",
+        "talk",
+        "help",
+        "helped",
+        "helps",
+        "means",
+    ]
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {word for word in _WORD.findall(text.lower()) if word not in _COMMON}
+
+
+def _mentions_only_what_was_said(reply: PersonaReply, replies: Sequence[PersonaReply], said: str) -> bool:
+    """A closing line may refer only to what came up: a specific word it shares with another
+    authored reply (the climbing group of one of them, say) must have been said in this conversation."""
+    elsewhere: set[str] = set()
+    for other in replies:
+        if other.pk != reply.pk and not other.is_closing:
+            elsewhere |= _content_words(other.text)
+    return not ((_content_words(reply.text) & elsewhere) - _content_words(said))
 
 
 class ScriptedEngine:
     """Chooses the best-fitting authored reply: conditions filter, specificity then priority rank,
-    sentence similarity to the example learner lines breaks ties, and no line repeats while another fits."""
+    sentence similarity to the example learner lines breaks ties, and no line repeats while another fits.
+    Goals never end the conversation: the persona closes at the last turn or when the learner wraps up."""
 
     def choose_reply(
         self, *, scenario: Scenario, replies: Sequence[PersonaReply], facts: TurnFacts, similarity: Similarity | None
     ) -> ReplyChoice:
-        closing = [reply for reply in replies if reply.is_closing]
-        regular = [reply for reply in replies if not reply.is_closing]
-        ends = facts.goals_met or facts.last_turn
+        ends = facts.last_turn or facts.wrap_up
         chosen: PersonaReply | None = None
-        if facts.goals_met:
-            chosen = _best([r for r in closing if reply_fits(r, facts)], facts, similarity) or _best(
-                closing, facts, similarity
-            )
-        if chosen is None:
+        if ends:
+            closing = [r for r in replies if r.is_closing and _mentions_only_what_was_said(r, replies, facts.said)]
+            chosen = _best([r for r in closing if reply_fits(r, facts)], facts, similarity)
+            if chosen is None:
+                return ReplyChoice(text=FALLBACK_CLOSING, reply=None, emotion_shift={}, ends_session=True)
+        else:
+            regular = [reply for reply in replies if not reply.is_closing]
             chosen = _best([r for r in regular if reply_fits(r, facts)], facts, similarity)
-        if chosen is None and facts.last_turn:
-            chosen = _best(closing, facts, similarity)
+            if chosen is None:
+                # Nothing authored fits: the most generic line (fewest conditions) reads least out of place.
+                fewest = min((reply_specificity(r) for r in regular), default=0)
+                chosen = _best([r for r in regular if reply_specificity(r) == fewest], facts, similarity)
         if chosen is None:
-            # Nothing authored fits: the most generic line (fewest conditions) reads least out of place.
-            pool = regular or list(replies)
-            fewest = min((reply_specificity(r) for r in pool), default=0)
-            chosen = _best([r for r in pool if reply_specificity(r) == fewest], facts, similarity)
-        if chosen is None:
-            return ReplyChoice(text=FALLBACK_CLOSING if ends else "…", reply=None, emotion_shift={}, ends_session=ends)
+            return ReplyChoice(text="…", reply=None, emotion_shift={}, ends_session=False)
         return ReplyChoice(
             text=chosen.text,
             reply=chosen,

@@ -11,6 +11,7 @@ Browser → server messages (`ClientMessage`):
                       recognised
     turn.retry        re-run a failed analysis (or one stuck queued/running for over two minutes)
     session.continue  resume after a wellbeing pause
+    session.wrap_up   end the conversation now: the persona says a closing line, then the summary
 
 Order for one learner turn: turn.saved (to every tab, before the analysis is scheduled), then from the
 worker turn.status running (claimed), turn.analysis, guidance, persona.state, and unless the session
@@ -46,6 +47,7 @@ CLOSE_NOT_FOUND: Final = 4404
 TURN_SUBMIT: Final = "turn.submit"
 TURN_RETRY: Final = "turn.retry"
 SESSION_CONTINUE: Final = "session.continue"
+SESSION_WRAP_UP: Final = "session.wrap_up"
 
 # Server → browser
 SESSION_STATE: Final = "session.state"
@@ -62,7 +64,15 @@ ERROR: Final = "error"
 
 # Error codes the page knows how to show.
 ErrorCode = Literal[
-    "malformed", "unknown_type", "binary_frame", "too_long", "empty", "rate_limited", "session_closed", "not_found"
+    "malformed",
+    "unknown_type",
+    "binary_frame",
+    "too_long",
+    "empty",
+    "rate_limited",
+    "session_closed",
+    "not_found",
+    "turn_pending",
 ]
 ERR_MALFORMED: Final = "malformed"
 ERR_UNKNOWN_TYPE: Final = "unknown_type"
@@ -72,6 +82,7 @@ ERR_EMPTY: Final = "empty"
 ERR_RATE_LIMITED: Final = "rate_limited"
 ERR_SESSION_CLOSED: Final = "session_closed"
 ERR_NOT_FOUND: Final = "not_found"
+ERR_TURN_PENDING: Final = "turn_pending"
 
 
 def group_name(session_id: object) -> str:
@@ -88,7 +99,7 @@ def socket_path(session_id: object) -> str:
 
 TurnRole = Literal["learner", "persona"]
 TurnStatusName = Literal["queued", "running", "done", "failed"]
-SessionStatus = Literal["active", "paused", "completed"]
+SessionStatus = Literal["active", "paused", "closing", "completed"]
 Emotions = dict[str, float]  # GoEmotions label → 0..1
 
 
@@ -97,10 +108,16 @@ class TrajectoryPoint(TypedDict):
     emotions: Emotions
 
 
+class BlockerView(TypedDict):
+    name: str  # one of the guide's seven blockers
+    text: str  # a sentence naming it kindly, with the learner's own words
+
+
 class GuidanceView(TypedDict):
     """Coaching on one learner turn, rendered for the reader (stored as codes: practice.guidance)."""
 
-    worked: str | None
+    worked: str | None  # None: nothing to praise (a reply that only blocks is never praised)
+    blocker: BlockerView | None
     try_next: str | None
     rewrite: str | None  # None when nothing is missing, or paused
     weakest: Mechanism | None
@@ -240,12 +257,13 @@ class PersonaStateEvent(TypedDict):
     emotions: Emotions
     trajectory: list[TrajectoryPoint]
     session_status: SessionStatus
+    goals_met: list[int]  # ids of the scenario's goals met so far: they tick live
 
 
 class ReplyStartEvent(TypedDict):
     type: Literal["reply.start"]
     turn_id: int  # the persona turn
-    in_reply_to: int  # the learner turn
+    in_reply_to: int | None  # the learner turn; None for a closing line after session.wrap_up
 
 
 class ReplyTokenEvent(TypedDict):
@@ -319,7 +337,12 @@ def guidance(*, turn_id: int, guidance: GuidanceView) -> GuidanceEvent:
 
 
 def persona_state(
-    *, turn_id: int, emotions: Emotions, trajectory: list[TrajectoryPoint], session_status: SessionStatus
+    *,
+    turn_id: int,
+    emotions: Emotions,
+    trajectory: list[TrajectoryPoint],
+    session_status: SessionStatus,
+    goals_met: list[int],
 ) -> PersonaStateEvent:
     return {
         "type": "persona.state",
@@ -327,10 +350,11 @@ def persona_state(
         "emotions": emotions,
         "trajectory": trajectory,
         "session_status": session_status,
+        "goals_met": goals_met,
     }
 
 
-def reply_start(*, turn_id: int, in_reply_to: int) -> ReplyStartEvent:
+def reply_start(*, turn_id: int, in_reply_to: int | None) -> ReplyStartEvent:
     return {"type": "reply.start", "turn_id": turn_id, "in_reply_to": in_reply_to}
 
 
@@ -375,7 +399,11 @@ class SessionContinue(TypedDict):
     type: Literal["session.continue"]
 
 
-ClientMessage = TurnSubmit | TurnRetry | SessionContinue
+class SessionWrapUp(TypedDict):
+    type: Literal["session.wrap_up"]
+
+
+ClientMessage = TurnSubmit | TurnRetry | SessionContinue | SessionWrapUp
 
 
 # --- What the page needs to speak this protocol ----------------------------------------------
@@ -404,7 +432,12 @@ def page_constants() -> dict[str, Any]:
             "sessionSummary": SESSION_SUMMARY,
             "error": ERROR,
         },
-        "client": {"turnSubmit": TURN_SUBMIT, "turnRetry": TURN_RETRY, "sessionContinue": SESSION_CONTINUE},
+        "client": {
+            "turnSubmit": TURN_SUBMIT,
+            "turnRetry": TURN_RETRY,
+            "sessionContinue": SESSION_CONTINUE,
+            "sessionWrapUp": SESSION_WRAP_UP,
+        },
         "closeCodes": {"forbidden": CLOSE_FORBIDDEN, "notFound": CLOSE_NOT_FOUND},
         "errors": {
             "malformed": ERR_MALFORMED,
@@ -415,6 +448,7 @@ def page_constants() -> dict[str, Any]:
             "rateLimited": ERR_RATE_LIMITED,
             "sessionClosed": ERR_SESSION_CLOSED,
             "notFound": ERR_NOT_FOUND,
+            "turnPending": ERR_TURN_PENDING,
         },
         "maxTurnChars": MAX_TURN_CHARS,
         "mechanisms": [

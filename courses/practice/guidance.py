@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Final, Literal, TypedDict
+from typing import Any, Final, Literal, NotRequired, TypedDict
 
 from courses.practice import signals
 from inference.schema import Mechanism
 
-GUIDANCE_VERSION: Final = 1
+# 2: blockers named (a reply that only blocks is not praised), quotes are whole phrases, and the
+# rewrite replaces the blocker. Version 1 rows still render as they were written.
+GUIDANCE_VERSION: Final = 2
 REWRITE_MAX_CHARS = 400
 MECHANISMS = signals.MECHANISMS
 # Which gap to coach first when two mechanisms are equally low: feelings, then questions, then meaning.
@@ -30,7 +32,23 @@ WEAKEST_ORDER: tuple[Mechanism, ...] = ("er", "ex", "ip")
 WorkedCode = Literal["named_feeling", "understood", "invited", "some_mechanism", "kept_going"]
 # The step the learner is offered, by the mechanism it adds; "keep_following" when nothing is missing.
 Move = Literal["name_feeling", "say_back_meaning", "ask_open_question"]
-TryNextCode = Move | Literal["keep_following"]
+TryNextCode = Move | Literal["keep_following", "instead_of_blocker"]
+# The guide's seven communication blockers (after Thomas Gordon's roadblocks).
+BlockerName = Literal[
+    "dismissive", "advice", "closed_question", "self_focus", "judging", "false_reassurance", "deflection"
+]
+BLOCKER_NAMES: Final[dict[str, BlockerName]] = {
+    name: name
+    for name in (
+        "dismissive",
+        "advice",
+        "closed_question",
+        "self_focus",
+        "judging",
+        "false_reassurance",
+        "deflection",
+    )
+}  # fmt: skip
 
 _WORKED_BY_MECHANISM: Final[dict[Mechanism, WorkedCode]] = {"er": "named_feeling", "ip": "understood", "ex": "invited"}
 _MOVE_BY_MECHANISM: Final[dict[Mechanism, Move]] = {
@@ -53,21 +71,32 @@ class TryNext(TypedDict):
     persona: str | None
     emotion: str | None
     topic: str | None  # words from the persona's last message ("deadline"); None: nothing to name
+    blocker: NotRequired[BlockerName | None]  # what to do instead of, for "instead_of_blocker"
 
 
 class Rewrite(TypedDict):
     code: Move
-    text: str  # the learner's own turn, whitespace collapsed and cut to REWRITE_MAX_CHARS
+    text: str  # the learner's own turn (without its blocker), whitespace collapsed, cut to REWRITE_MAX_CHARS
     emotion: str | None
     topic: str | None
+
+
+class BlockerNote(TypedDict):
+    """A blocker the scorer found, with the learner's own words that carry it."""
+
+    code: BlockerName
+    quote: str
+    persona: str | None
+    emotion: str | None
 
 
 class Guidance(TypedDict):
     """Coaching on one learner turn as decided (Turn.guidance); `render.guidance_render` shows it."""
 
-    version: Literal[1]
+    version: Literal[1, 2]
     pause: bool  # the learner's own words raised a concern: the resource card instead of coaching
-    worked: Worked | None  # None when paused
+    worked: Worked | None  # None when paused, or when the reply only blocks (nothing to praise)
+    blocker: NotRequired[BlockerNote | None]  # version 2
     try_next: TryNext | None  # None when paused
     rewrite: Rewrite | None  # None when nothing is missing, or paused
     weakest: Mechanism | None
@@ -88,13 +117,13 @@ def weakest_mechanism(levels: Mapping[str, int]) -> Mechanism | None:
     return next(mech for mech in WEAKEST_ORDER if levels[mech] == low)
 
 
-def _worked(analysis: Mapping[str, Any], persona: str | None, emotion: str | None) -> Worked:
+def _worked(analysis: Mapping[str, Any], text: str, persona: str | None, emotion: str | None) -> Worked:
     levels = signals.levels(analysis)
     # The strongest mechanism with words to cite; ties favour feelings, then understanding.
     for mech in sorted(MECHANISMS, key=lambda m: -levels[m]):
         if levels[mech] == 0:
             break
-        spans = signals.rationales(analysis, mech)
+        spans = signals.rationale_phrases(analysis, mech, text)
         if spans:
             return Worked(
                 code=_WORKED_BY_MECHANISM[mech], mechanism=mech, quote=spans[0], persona=persona, emotion=emotion
@@ -127,6 +156,38 @@ def clean_turn(text: str) -> str:
     return text
 
 
+def without_phrase(text: str, phrase: str | None) -> str:
+    """The learner's turn with the words that carry its blocker taken out (what a rewrite keeps)."""
+    own = " ".join(text.split())
+    if phrase and phrase in own:
+        own = own.replace(phrase, " ", 1)
+    # Tidy what the cut leaves: doubled spaces, a stray comma or "but" at either end.
+    own = re.sub(r"\s+([,.!?;:])", r"\1", " ".join(own.split()))
+    own = re.sub(r"^(?:[,.;:!?\-\u2014]\s*|but\s+|and\s+|so\s+)+", "", own, flags=re.IGNORECASE)
+    own = re.sub(r"(?:\s*[,;:\-\u2014]|\s+but|\s+and|\s+so)+$", "", own, flags=re.IGNORECASE).strip()
+    return own[:1].upper() + own[1:] if own else own
+
+
+def rewrite_options(guidance: Guidance, *, text: str, analysis: Mapping[str, Any]) -> list[Rewrite]:
+    """Every rewrite worth checking, the weakest mechanism's first: each adds one move to the
+    learner's own words with any blocker taken out. The worker keeps the first one the scorer rates
+    above the original with no blocker found in it."""
+    if guidance["pause"]:
+        return []
+    blocker = guidance.get("blocker")
+    own = clean_turn(without_phrase(text, blocker["quote"] if blocker else None))
+    levels = signals.levels(analysis)
+    moves = [m for m in WEAKEST_ORDER if levels[m] < 2]
+    weakest = guidance["weakest"]
+    if weakest in moves:
+        moves.remove(weakest)
+        moves.insert(0, weakest)
+    topic = guidance["try_next"]["topic"] if guidance["try_next"] else None
+    return [
+        Rewrite(code=_MOVE_BY_MECHANISM[m], text=own, emotion=guidance["persona_emotion"], topic=topic) for m in moves
+    ]
+
+
 def guidance_compose(
     *,
     text: str,
@@ -145,6 +206,7 @@ def guidance_compose(
             version=GUIDANCE_VERSION,
             pause=True,
             worked=None,
+            blocker=None,
             try_next=None,
             rewrite=None,
             weakest=None,
@@ -154,20 +216,34 @@ def guidance_compose(
     emotion = signals.strongest_emotion(persona_emotions)
     weakest = weakest_mechanism(signals.levels(analysis))
     topic = topic_of(persona_text)
-    return Guidance(
-        version=GUIDANCE_VERSION,
-        pause=False,
-        worked=_worked(analysis, persona, emotion),
-        try_next=TryNext(
+    blocker_name = BLOCKER_NAMES.get(signals.main_blocker(analysis) or "")
+    quote = signals.blocker_phrase(analysis, text) if blocker_name else None
+    blocker = (
+        BlockerNote(code=blocker_name, quote=quote, persona=persona, emotion=emotion)
+        if blocker_name and quote
+        else None
+    )
+    if blocker is not None:
+        try_next = TryNext(
+            code="instead_of_blocker", persona=persona, emotion=emotion, topic=topic, blocker=blocker["code"]
+        )
+    else:
+        try_next = TryNext(
             code=_MOVE_BY_MECHANISM[weakest] if weakest else "keep_following",
             persona=persona,
             emotion=emotion,
             topic=topic,
-        ),
+        )
+    own = clean_turn(without_phrase(text, quote))
+    return Guidance(
+        version=GUIDANCE_VERSION,
+        pause=False,
+        # A reply that only blocks gets no praise: the blocker note takes its place.
+        worked=None if signals.only_blocks(analysis) else _worked(analysis, text, persona, emotion),
+        blocker=blocker,
+        try_next=try_next,
         rewrite=(
-            Rewrite(code=_MOVE_BY_MECHANISM[weakest], text=clean_turn(text), emotion=emotion, topic=topic)
-            if weakest
-            else None
+            Rewrite(code=_MOVE_BY_MECHANISM[weakest], text=own, emotion=emotion, topic=topic) if weakest else None
         ),
         weakest=weakest,
         persona_emotion=emotion,

@@ -13,28 +13,30 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from typing import cast
 
 from django.conf import settings
 
 from courses.models import Turn
-from courses.practice import events, render
+from courses.practice import events, render, signals
 from courses.practice.broadcast import Message, events_send_steps
 from courses.practice.engine import Similarity, TurnFacts, engine_for
-from courses.practice.summary import LearnerTurn, all_goals_met
-from courses.selectors.practice import turn_serialise
+from courses.practice.guidance import Guidance, guidance_compose, rewrite_options
+from courses.selectors.practice import practice_state, turn_serialise
 from courses.selectors.practice_worker import (
     Conversation,
     ScenarioScript,
+    TurnToAnalyse,
     conversations,
     published_scenario_ids,
     scenario_scripts,
     turns_to_analyse,
 )
-from courses.services.persona_replies import ReplyOutcome, ReplyPlan, persona_replies_save
+from courses.services.persona_replies import ReplyOutcome, ReplyPlan, persona_replies_save, session_closing_undo
 from courses.services.turn_analysis import AnalysisSaved, TurnResult, turn_analyses_save
 from empathycamp import runtime
 from inference import analysis as models
-from inference.schema import EmotionReading
+from inference.schema import EmotionReading, TurnAnalysis
 
 logger = logging.getLogger(__name__)
 
@@ -96,14 +98,52 @@ def batch_analyse(turn_ids: Sequence[int]) -> list[AnalysisSaved]:
     # The claim is saved: let the pages show "analysing" while the models run.
     _send([(t.session_id, events.turn_status(turn_id=t.id, status="running")) for t in turns])
     analyses = models.analyse_turns([models.TurnInput(text=t.text, context=t.context) for t in turns])
+    guidance = [
+        guidance_compose(
+            text=t.text,
+            analysis=a,
+            persona_name=t.persona_name,
+            persona_emotions=t.persona_emotions,
+            persona_text=t.context,
+        )
+        for t, a in zip(turns, analyses, strict=True)
+    ]
+    rewrites_check(turns, analyses, guidance, score=models.analyse_turns)
     saved = turn_analyses_save(
         results=[
-            TurnResult(turn_id=t.id, session_id=t.session_id, analysis=a, persona_text=t.context)
-            for t, a in zip(turns, analyses, strict=True)
+            TurnResult(turn_id=t.id, session_id=t.session_id, analysis=a, guidance=g)
+            for t, a, g in zip(turns, analyses, guidance, strict=True)
         ]
     )
     _send([message for item in saved for message in _analysis_events(item)])
     return saved
+
+
+Score = Callable[[Sequence[models.TurnInput]], list[TurnAnalysis]]
+
+
+def rewrites_check(
+    turns: Sequence[TurnToAnalyse], analyses: Sequence[TurnAnalysis], guidance: Sequence[Guidance], *, score: Score
+) -> None:
+    """Keep, in each turn's guidance, the first example rewrite the scorer rates above the learner's
+    own reply (more empathy in all) with no blocker found in it; none when no option passes. All
+    the batch's options are scored in one call."""
+    options = [rewrite_options(g, text=t.text, analysis=a) for t, a, g in zip(turns, analyses, guidance, strict=True)]
+    inputs = [
+        models.TurnInput(text=render.rewrite_text(option), context=t.context)
+        for t, turn_options in zip(turns, options, strict=True)
+        for option in turn_options
+    ]
+    scored = iter(score(inputs) if inputs else [])
+    for analysis, g, turn_options in zip(analyses, guidance, options, strict=True):
+        before = sum(signals.levels(analysis).values())
+        kept = None
+        for option in turn_options:
+            result = next(scored)
+            if kept is None and sum(signals.levels(result).values()) > before and not signals.main_blocker(result):
+                kept = option
+        if not g["pause"]:
+            g["rewrite"] = kept
 
 
 def _analysis_events(saved: AnalysisSaved) -> list[Message]:
@@ -175,25 +215,14 @@ def _plans_for(
             )
             active = False
             continue
-        done = [
-            LearnerTurn(
-                index=t.index,
-                text=t.text,
-                analysis=analysed[t.pk].analysis if t.pk in analysed else (t.analysis or {}),
-            )
-            for t in turns
-            if t.role == Turn.Role.LEARNER
-            and t.index <= turn.index
-            and (t.pk in analysed or t.status == Turn.Status.DONE)
-        ]
         turn_number = sum(1 for t in turns if t.role == Turn.Role.LEARNER and t.index <= turn.index)
         facts = TurnFacts(
             text=turn.text,
             analysis=item.analysis,
             turn_number=turn_number,
-            goals_met=all_goals_met(script.goals, done),
             last_turn=turn_number >= scenario.max_turns,
             used_reply_ids=frozenset(used),
+            said="\n".join(t.text for t in turns if t.index <= turn.index),
         )
         choice = engine_for(scenario).choose_reply(
             scenario=scenario, replies=script.replies, facts=facts, similarity=similarity
@@ -211,6 +240,64 @@ def _plans_for(
         )
         active = not choice.ends_session
     return plans
+
+
+# --- Wrap-up: the learner ended the conversation -----------------------------------------
+
+
+def wrap_up_plan(
+    session_id: uuid.UUID,
+    *,
+    similarity: Similarity | None,
+    read_reply: Callable[[str], EmotionReading | None],
+) -> list[ReplyPlan]:
+    """The persona's closing line for a session the learner wrapped up: chosen like any reply, as
+    if answering their last analysed turn, but it ends the conversation."""
+    convo = conversations(session_ids={session_id}).get(session_id)
+    if convo is None or convo.session.status != convo.session.Status.CLOSING:
+        return []
+    scenario = convo.session.scenario
+    script = scenario_scripts(scenario_ids={scenario.pk})[scenario.pk]
+    analysed = [t for t in convo.turns if t.role == Turn.Role.LEARNER and t.status == Turn.Status.DONE and t.analysis]
+    if not analysed:
+        return []
+    last = analysed[-1]
+    if similarity is not None:
+        _scripts_prime([last.text], [script])
+    facts = TurnFacts(
+        text=last.text,
+        analysis=cast(TurnAnalysis, last.analysis),  # a done learner turn's, as the worker saved it
+        turn_number=len([t for t in convo.turns if t.role == Turn.Role.LEARNER]),
+        wrap_up=True,
+        used_reply_ids=frozenset(t.reply_id for t in convo.turns if t.reply_id is not None),
+        said="\n".join(t.text for t in convo.turns),
+    )
+    choice = engine_for(scenario).choose_reply(
+        scenario=scenario, replies=script.replies, facts=facts, similarity=similarity
+    )
+    return [
+        ReplyPlan(
+            turn_id=None,
+            session_id=session_id,
+            choice=choice,
+            reading=read_reply(choice.text),
+            goals=script.goals,
+        )
+    ]
+
+
+def wrap_up(session_id: uuid.UUID) -> list[ReplyOutcome]:
+    """Choose and save the closing line of a wrapped-up session (summary and progress with it)."""
+    runtime.inference_configure()
+    return persona_replies_save(plans=wrap_up_plan(session_id, similarity=models.similarity, read_reply=_reading))
+
+
+def wrap_up_undo(session_id: uuid.UUID) -> None:
+    """The closing line could not be written: the session is the learner's again, and the page
+    is told (session.state) so it offers Wrap up again."""
+    if session_closing_undo(session_id=session_id):
+        convo = conversations(session_ids={session_id})[session_id]
+        _send([(session_id, events.session_state(practice_state(session=convo.session)))])
 
 
 # --- Step 3: streaming -----------------------------------------------------------------------
@@ -244,9 +331,11 @@ def replies_send(outcomes: Sequence[ReplyOutcome]) -> None:
                 emotions=o.emotions,
                 trajectory=o.trajectory,
                 session_status=_status(o.session_status),
+                goals_met=o.goals_met,
             ),
         )
         for o in outcomes
+        if o.turn_id is not None  # a closing line's feelings travel on its reply.done turn
     ]
     streams = [(o.session_id, o.turn_id, o.persona_turn) for o in outcomes if o.persona_turn is not None]
     starts: list[Message] = [
@@ -280,10 +369,16 @@ def replies_send(outcomes: Sequence[ReplyOutcome]) -> None:
     _send_steps(steps)
 
 
+_STATUSES: dict[str, events.SessionStatus] = {
+    "active": "active",
+    "paused": "paused",
+    "closing": "closing",
+    "completed": "completed",
+}
+
+
 def _status(value: str) -> events.SessionStatus:
-    if value == "paused":
-        return "paused"
-    return "completed" if value == "completed" else "active"
+    return _STATUSES[value]
 
 
 def _send(messages: list[Message]) -> None:

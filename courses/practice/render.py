@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, pgettext_lazy
 
 from courses.practice.events import (
+    BlockerView,
     GoalSummary,
     GuidanceView,
     Highlight,
@@ -22,7 +23,7 @@ from courses.practice.events import (
     SummaryView,
     TrajectoryPoint,
 )
-from courses.practice.guidance import GUIDANCE_VERSION, Guidance, Rewrite, TryNext, Worked
+from courses.practice.guidance import GUIDANCE_VERSION, BlockerName, BlockerNote, Guidance, Rewrite, TryNext, Worked
 from courses.practice.summary import SUMMARY_VERSION, HighlightNote, Summary
 from courses.practice.wellbeing import WELLBEING_RESOURCES
 from inference.schema import Mechanism
@@ -123,8 +124,63 @@ def _worked(worked: Worked) -> str:
     return gettext("You kept the conversation going with %(name)s — that's where every good response starts.") % params
 
 
+# What each blocker can do to the person, kindly, with the learner's words as evidence; and one
+# thing to try instead.
+def _blocker_sentence(code: BlockerName, params: dict[str, str]) -> str:
+    if code == "dismissive":
+        return gettext("‘%(quote)s’ can make %(name)s feel their %(feeling_noun)s is being brushed aside.") % params
+    if code == "advice":
+        return gettext("‘%(quote)s’ jumps to fixing things before %(name)s feels heard.") % params
+    if code == "closed_question":
+        return gettext("‘%(quote)s’ asks for a fact, so %(name)s has nothing to say about how it feels.") % params
+    if code == "self_focus":
+        return gettext("‘%(quote)s’ turns the conversation to you; %(name)s may feel they've lost the floor.") % params
+    if code == "judging":
+        return gettext("‘%(quote)s’ can sound like blame, and %(name)s may close up.") % params
+    if code == "false_reassurance":
+        return (
+            gettext("‘%(quote)s’ promises it will be fine, which can tell %(name)s their worry isn't taken seriously.")
+            % params
+        )
+    return gettext("‘%(quote)s’ moves away from what %(name)s is feeling.") % params
+
+
+def _instead_of(code: BlockerName, params: dict[str, str]) -> str:
+    if code == "dismissive":
+        return (
+            gettext("Before any perspective, name what %(name)s feels, like “that sounds really %(adjective)s”.")
+            % params
+        )
+    if code == "advice":
+        return gettext("Hold the suggestion for now: first say back what you heard, then ask what would help.") % params
+    if code == "closed_question":
+        return (
+            gettext("Ask about %(name)s's experience instead, like “what's been the hardest part of %(topic)s?”")
+            % params
+        )
+    if code == "self_focus":
+        return gettext("Keep the focus on %(name)s: reflect what they told you before sharing your own story.") % params
+    if code == "judging":
+        return gettext("Set the judgement aside and say back what %(name)s is going through.") % params
+    if code == "false_reassurance":
+        return (
+            gettext("Take the worry seriously first, like “it makes sense you're %(adjective)s about this”.") % params
+        )
+    return gettext("Stay with what %(name)s is feeling for a moment before the process or the next step.") % params
+
+
+def _blocker(note: BlockerNote) -> BlockerView:
+    noun = emotion_words(note["emotion"])[1]
+    params = {"quote": _quote(note["quote"]), "name": _persona(note["persona"]), "feeling_noun": noun}
+    return BlockerView(name=note["code"], text=_blocker_sentence(note["code"], params))
+
+
 def _try_next(try_next: TryNext) -> str:
     name = _persona(try_next["persona"])
+    blocker = try_next.get("blocker")
+    if try_next["code"] == "instead_of_blocker" and blocker:
+        adjective, _ = emotion_words(try_next["emotion"])
+        return _instead_of(blocker, {"name": name, "adjective": adjective, "topic": _topic(try_next["topic"])})
     if try_next["code"] == "keep_following":
         return gettext(
             "That was a full response. Keep following %(name)s's lead and let them say what matters most next."
@@ -154,6 +210,11 @@ def _try_next(try_next: TryNext) -> str:
     )
 
 
+def rewrite_text(rewrite: Rewrite) -> str:
+    """The example rewrite as the learner reads it (the worker scores this text before keeping it)."""
+    return _rewrite(rewrite)
+
+
 def _rewrite(rewrite: Rewrite) -> str:
     adjective, noun = emotion_words(rewrite["emotion"])
     own = rewrite["text"]
@@ -177,11 +238,12 @@ def _rewrite(rewrite: Rewrite) -> str:
 
 def guidance_render(guidance: Guidance) -> GuidanceView:
     """Stored guidance as the page and the socket show it: sentences, or the wellbeing card when paused."""
-    if guidance.get("version") != GUIDANCE_VERSION:
+    if guidance.get("version") not in (1, GUIDANCE_VERSION):
         raise ValueError(UNKNOWN_GUIDANCE_VERSION.format(version=guidance.get("version"), expected=GUIDANCE_VERSION))
     if guidance["pause"]:
         return GuidanceView(
             worked=None,
+            blocker=None,
             try_next=None,
             rewrite=None,
             weakest=None,
@@ -189,8 +251,10 @@ def guidance_render(guidance: Guidance) -> GuidanceView:
             resources=copy.deepcopy(WELLBEING_RESOURCES),
         )
     worked, try_next, rewrite = guidance["worked"], guidance["try_next"], guidance["rewrite"]
+    blocker = guidance.get("blocker")
     return GuidanceView(
         worked=_worked(worked) if worked else None,
+        blocker=_blocker(blocker) if blocker else None,
         try_next=_try_next(try_next) if try_next else None,
         rewrite=_rewrite(rewrite) if rewrite else None,
         weakest=guidance["weakest"],

@@ -42,6 +42,66 @@ def rationales(analysis: Mapping[str, Any] | None, mechanism: str) -> list[str]:
     return sorted(texts, key=len, reverse=True)
 
 
+# Where a quote may start or end: sentence and clause punctuation, and the text's own ends.
+_CLAUSE_BREAK = re.compile(r"[.!?;:,\u2014\u2013()\n]|\s-\s|\bbut\b", re.IGNORECASE)
+
+
+def phrase_around(text: str, start: int, end: int) -> str:
+    """The whole clause (or clauses) of `text` around [start, end): a model's span widened to the
+    punctuation around it, so a quote is never a lone pronoun ("you") or a fragment ("to keep")."""
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    breaks = [(m.start(), m.end()) for m in _CLAUSE_BREAK.finditer(text)]
+    # A break inside the span (a comma in the middle of it) stays inside; look outside it only.
+    start = max((b_end for _, b_end in breaks if b_end <= start), default=0)
+    end = min((b_start for b_start, _ in breaks if b_start >= end), default=len(text))
+    return " ".join(text[start:end].split()).strip(" ,;:-\u2014\u2013")
+
+
+def rationale_phrases(analysis: Mapping[str, Any] | None, mechanism: str, text: str) -> list[str]:
+    """The rationale spans for one mechanism as whole phrases of the learner's `text`, longest first."""
+    empathy = (analysis or {}).get("empathy") or {}
+    spans = (empathy.get(mechanism) or {}).get("rationales") or []
+    phrases = []
+    for span in spans:
+        start, end = span.get("start"), span.get("end")
+        if isinstance(start, int) and isinstance(end, int) and text:
+            phrase = phrase_around(text, start, end)
+        else:
+            phrase = " ".join(str(span.get("text", "")).split())
+        if phrase:
+            phrases.append(phrase)
+    return sorted(dict.fromkeys(phrases), key=len, reverse=True)
+
+
+def blockers(analysis: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """The blockers the scorer named in the turn, most confident first (none from older models)."""
+    found = (analysis or {}).get("blockers") or []
+    return [b for b in found if isinstance(b, Mapping) and b.get("name")]
+
+
+def main_blocker(analysis: Mapping[str, Any] | None) -> str | None:
+    """The blocker that dominates the turn, if the scorer named one."""
+    found = blockers(analysis)
+    return str(found[0]["name"]) if found else None
+
+
+def blocker_phrase(analysis: Mapping[str, Any] | None, text: str) -> str | None:
+    """The learner's words that carry the main blocker, as a whole phrase of `text`."""
+    found = blockers(analysis)
+    if not found:
+        return None
+    start, end = found[0].get("start"), found[0].get("end")
+    if isinstance(start, int) and isinstance(end, int) and text:
+        return phrase_around(text, start, end) or None
+    return " ".join(str(found[0].get("text") or "").split()) or None
+
+
+def only_blocks(analysis: Mapping[str, Any] | None) -> bool:
+    """A turn dominated by a blocker: one is named and no mechanism reaches level 1. Such a turn
+    is never praised and never counts towards a goal."""
+    return main_blocker(analysis) is not None and not any(levels(analysis).values())
+
+
 def emotion_probs(analysis: Mapping[str, Any] | None) -> dict[str, float]:
     return dict(((analysis or {}).get("emotion") or {}).get("probs") or {})
 

@@ -36,8 +36,14 @@ class LearnerTurn:
 
 
 def goal_progress(goal: GoalSpec, turns: Sequence[LearnerTurn]) -> int:
-    """How many learner turns reached the goal's level on its mechanism."""
-    return sum(1 for turn in turns if signals.levels(turn.analysis)[goal.mechanism] >= goal.min_level)
+    """How many learner turns reached the goal's level on its mechanism, on evidence a coach would
+    accept: the level the learner was shown (a confident one), in a turn with no blocker in it."""
+    return sum(
+        1
+        for turn in turns
+        if signals.levels(turn.analysis)[goal.mechanism] >= goal.min_level
+        and signals.main_blocker(turn.analysis) is None
+    )
 
 
 def goals_met(goals: Sequence[GoalSpec], turns: Sequence[LearnerTurn]) -> list[int]:
@@ -108,11 +114,13 @@ def _highlights(turns: Sequence[LearnerTurn]) -> list[SummaryHighlight]:
     """Up to three moments from the learner's own turns: best levels first, each turn quoted once."""
     candidates: list[tuple[int, int, Mechanism, LearnerTurn, str]] = []
     for turn in turns:
+        if signals.main_blocker(turn.analysis) is not None:
+            continue  # not a moment to hold up: something in it got in the way
         levels = signals.levels(turn.analysis)
         for order, mech in enumerate(MECHANISMS):
             if levels[mech] == 0:
                 continue
-            spans = signals.rationales(turn.analysis, mech)
+            spans = signals.rationale_phrases(turn.analysis, mech, turn.text)
             quote = spans[0] if spans else " ".join(turn.text.split())[:160]
             candidates.append((levels[mech], -order, mech, turn, quote))
     candidates.sort(key=lambda c: (c[0], c[1], -c[3].index), reverse=True)
@@ -130,6 +138,15 @@ def _highlights(turns: Sequence[LearnerTurn]) -> list[SummaryHighlight]:
         if len(chosen) == HIGHLIGHTS:
             break
     return chosen
+
+
+def _practise_next(
+    mechanisms: Mapping[Mechanism, MechanismResult], goals: Sequence[GoalSpec], met: set[int]
+) -> Mechanism:
+    """The weakest mechanism by average, never one whose goal was just met (unless every one was)."""
+    done = {goal.mechanism for goal in goals if goal.id in met}
+    pool = [m for m in WEAKEST_ORDER if m not in done] or list(WEAKEST_ORDER)
+    return min(pool, key=lambda m: mechanisms[m]["average"])
 
 
 def summary_compose(
@@ -166,6 +183,6 @@ def summary_compose(
         ],
         goals_met=len(met) == len(goals),
         highlights=_highlights(turns),
-        practise_next=min(WEAKEST_ORDER, key=lambda m: mechanisms[m]["average"]),
+        practise_next=_practise_next(mechanisms, goals, met),
         score=session_score(goals, turns),
     )

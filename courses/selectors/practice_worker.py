@@ -22,7 +22,9 @@ class TurnToAnalyse:
     scenario_id: int
     index: int
     text: str
-    context: str
+    context: str  # the persona message answered; the scenario's opening line for the first turn
+    persona_name: str
+    persona_emotions: dict[str, float]  # the persona's feelings the learner was answering
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,17 @@ def turns_to_analyse(*, turn_ids: Sequence[int]) -> list[TurnToAnalyse]:
     Two queries: the turns with their sessions, then the persona turns of those sessions."""
     turns = list(
         Turn.objects.filter(pk__in=turn_ids, status=Turn.Status.RUNNING)
-        .select_related("session")
-        .only("pk", "session_id", "index", "text", "session__scenario_id")
+        .select_related("session__scenario")
+        .only(
+            "pk",
+            "session_id",
+            "index",
+            "text",
+            "session__scenario_id",
+            "session__persona_state",
+            "session__scenario__persona_name",
+            "session__scenario__opening_line",
+        )
         .order_by("created_at", "pk")
     )
     if not turns:
@@ -78,7 +89,9 @@ def turns_to_analyse(*, turn_ids: Sequence[int]) -> list[TurnToAnalyse]:
                 scenario_id=turn.session.scenario_id,
                 index=turn.index,
                 text=turn.text,
-                context=earlier[-1] if earlier else "",
+                context=earlier[-1] if earlier else turn.session.scenario.opening_line,
+                persona_name=turn.session.scenario.persona_name,
+                persona_emotions=dict(turn.session.persona_state or {}),
             )
         )
     return result

@@ -33,9 +33,10 @@ from inference.schema import EmotionReading, TurnAnalysis
 @dataclass(frozen=True)
 class ReplyPlan:
     """The persona's answer to one analysed learner turn, chosen outside the lock; choice None
-    means no answer (the session paused, or ended at an earlier turn of the batch)."""
+    means no answer (the session paused, or ended at an earlier turn of the batch). turn_id None is
+    the closing line after the learner wrapped up: it answers no turn in particular."""
 
-    turn_id: int
+    turn_id: int | None
     session_id: uuid.UUID
     choice: ReplyChoice | None
     reading: EmotionReading | None  # the emotion detector's reading of the reply's words
@@ -47,12 +48,13 @@ class ReplyOutcome:
     """What was saved for one learner turn, ready to be sent."""
 
     session_id: uuid.UUID
-    turn_id: int
+    turn_id: int | None  # None for a closing line after a wrap-up
     emotions: Emotions  # the persona's feelings after this turn
     persona_turn: Turn | None
     trajectory: list[TrajectoryPoint]
     summary: Summary | None  # set when this turn ended the session
     session_status: str
+    goals_met: list[int]
 
 
 def _learner_turns(turns: Sequence[Turn], *, up_to: int) -> list[LearnerTurn]:
@@ -82,8 +84,8 @@ def persona_replies_save(*, plans: Sequence[ReplyPlan]) -> list[ReplyOutcome]:
             .order_by("pk")
         }
         history: dict[uuid.UUID, list[Turn]] = {pk: [] for pk in sessions}
-        for turn in Turn.objects.filter(session_id__in=sessions).order_by("session_id", "index"):
-            history[turn.session_id].append(turn)
+        for row in Turn.objects.filter(session_id__in=sessions).order_by("session_id", "index"):
+            history[row.session_id].append(row)
         now = timezone.now()
         outcomes: list[ReplyOutcome] = []
         replies: list[Turn] = []
@@ -91,15 +93,23 @@ def persona_replies_save(*, plans: Sequence[ReplyPlan]) -> list[ReplyOutcome]:
         ended: list[PracticeSession] = []
         for plan in plans:
             session, turns = sessions[plan.session_id], history[plan.session_id]
-            found = next((t for t in turns if t.pk == plan.turn_id), None)
-            if found is None or found.status != Turn.Status.DONE or found.analysis is None:
-                continue
-            turn, analysis = found, cast(TurnAnalysis, found.analysis)  # what turn_analyses_save wrote
-            if any(t.in_reply_to_id == turn.pk for t in turns):
-                continue  # answered already (a redelivered step)
+            turn: Turn | None = None
+            analysis: TurnAnalysis | None = None
+            if plan.turn_id is None:
+                if session.status != PracticeSession.Status.CLOSING or plan.choice is None:
+                    continue  # wrapped up already (a redelivered task), or wrap-up no longer asked
+                speaking = True
+            else:
+                found = next((t for t in turns if t.pk == plan.turn_id), None)
+                if found is None or found.status != Turn.Status.DONE or found.analysis is None:
+                    continue
+                turn, analysis = found, cast(TurnAnalysis, found.analysis)  # what turn_analyses_save wrote
+                if any(t.in_reply_to_id == turn.pk for t in turns):
+                    continue  # answered already (a redelivered step)
+                speaking = plan.choice is not None and session.status == PracticeSession.Status.ACTIVE
             before = dict(session.persona_state or {})
             persona_turn: Turn | None = None
-            if plan.choice is not None and session.status == PracticeSession.Status.ACTIVE:
+            if speaking and plan.choice is not None:
                 state = _feelings_after(before=before, analysis=analysis, plan=plan)
                 persona_turn = Turn(
                     session=session,
@@ -121,8 +131,9 @@ def persona_replies_save(*, plans: Sequence[ReplyPlan]) -> list[ReplyOutcome]:
                     session.ended_at = now
             else:
                 state = before  # paused or ended: the learner still has the analysis and guidance
-            turn.persona_state = state
-            learner_rows.append(turn)
+            if turn is not None:
+                turn.persona_state = state
+                learner_rows.append(turn)
             done = _learner_turns(turns, up_to=turns[-1].index)
             session.goals_met = goals_met(plan.goals, done)
             trajectory = trajectory_for(turns=turns)
@@ -137,12 +148,13 @@ def persona_replies_save(*, plans: Sequence[ReplyPlan]) -> list[ReplyOutcome]:
             outcomes.append(
                 ReplyOutcome(
                     session_id=session.pk,
-                    turn_id=turn.pk,
+                    turn_id=plan.turn_id,
                     emotions=state,
                     persona_turn=persona_turn,
                     trajectory=trajectory,
                     summary=summary,
                     session_status=session.status,
+                    goals_met=list(session.goals_met),
                 )
             )
         Turn.objects.bulk_create(replies)
@@ -163,9 +175,11 @@ def persona_replies_save(*, plans: Sequence[ReplyPlan]) -> list[ReplyOutcome]:
     return outcomes
 
 
-def _feelings_after(*, before: Emotions, analysis: TurnAnalysis, plan: ReplyPlan) -> Emotions:
-    """How the learner's turn and the chosen reply move the persona's feelings."""
+def _feelings_after(*, before: Emotions, analysis: TurnAnalysis | None, plan: ReplyPlan) -> Emotions:
+    """How the learner's turn (none for a closing after a wrap-up) and the chosen reply move the
+    persona's feelings."""
     assert plan.choice is not None
+    # Without a learner turn only the reply's authored shift moves them.
     state = feelings.persona_state_next(current=before, analysis=analysis, shift=plan.choice.emotion_shift)
     return feelings.persona_state_blend(state=state, reading=feelings.reading_from_emotion(plan.reading))
 
@@ -182,4 +196,14 @@ def _progress_record(*, learner: User, scenario: Scenario, completed: bool, scor
     progress, _ = ItemProgress.objects.get_or_create(learner=learner, item=scenario)
     ItemProgress.objects.filter(Q(best_score__isnull=True) | Q(best_score__lt=score), pk=progress.pk).update(
         best_score=score
+    )
+
+
+def session_closing_undo(*, session_id: uuid.UUID) -> bool:
+    """Give a session whose closing line could not be written back to the learner (closing →
+    active), so they can wrap up again or go on. False when it is not closing. Sends nothing."""
+    return bool(
+        PracticeSession.objects.filter(pk=session_id, status=PracticeSession.Status.CLOSING).update(
+            status=PracticeSession.Status.ACTIVE, updated_at=timezone.now()
+        )
     )

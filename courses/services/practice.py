@@ -24,10 +24,18 @@ from courses.practice import events
 from courses.practice import persona_state as feelings
 from courses.practice.broadcast import events_send
 from courses.selectors.practice import SessionNotFound, practice_state, turn_serialise
-from courses.tasks import analyse_turn_task
+from courses.tasks import analyse_turn_task, session_wrap_up_task
 from empathycamp.tasking import enqueue
 
 NOT_YOURS = "This practice session belongs to someone else."
+_CLOSED_MESSAGES: dict[str, str] = {
+    PracticeSession.Status.COMPLETED: "This conversation has ended — start a new session to practise again.",
+    PracticeSession.Status.CLOSING: "The conversation is wrapping up.",
+    PracticeSession.Status.PAUSED: "The conversation is paused. Choose continue when you're ready.",
+}
+WRAP_UP_PENDING = "Wait for the reply to your last message before wrapping up."
+WRAP_UP_TOO_EARLY = "Say something to the persona before wrapping up."
+WRAP_UP_CLOSED = "This conversation is not open any more."
 
 
 class PracticeRefused(Exception):
@@ -105,12 +113,7 @@ def turn_submit(
         if existing is not None:
             return existing, False
         if session.status != PracticeSession.Status.ACTIVE:
-            message = (
-                "This conversation has ended — start a new session to practise again."
-                if session.status == PracticeSession.Status.COMPLETED
-                else "The conversation is paused. Choose continue when you're ready."
-            )
-            raise PracticeRefused(events.ERR_SESSION_CLOSED, message, client_id=cid)
+            raise PracticeRefused(events.ERR_SESSION_CLOSED, _CLOSED_MESSAGES[session.status], client_id=cid)
         next_index, learner_turns = _conversation_size(session)
         if learner_turns >= session.scenario.max_turns:
             raise PracticeRefused(
@@ -185,4 +188,24 @@ def session_continue(*, session_id: uuid.UUID | str, learner: User) -> PracticeS
             session.save(update_fields=["status", "updated_at"])
         state = events.session_state(practice_state(session=session))
         transaction.on_commit(lambda: events_send(session.pk, state))
+    return session
+
+
+def session_wrap_up(*, session_id: uuid.UUID | str, learner: User) -> PracticeSession:
+    """The learner ends the conversation: the session moves to closing (no more turns) and, after
+    commit, the wrap-up task is scheduled; it writes the persona's closing line, the summary and the
+    progress, and sends them. Raises PracticeRefused (session_closed when not active, turn_pending
+    while a turn of theirs is still being analysed, empty before their first analysed turn)."""
+    with transaction.atomic():
+        session = _session_lock(session_id=session_id, learner=learner)
+        if session.status != PracticeSession.Status.ACTIVE:
+            raise PracticeRefused(events.ERR_SESSION_CLOSED, WRAP_UP_CLOSED)
+        learner_turns = session.turns.filter(role=Turn.Role.LEARNER)
+        if learner_turns.filter(status__in=[Turn.Status.QUEUED, Turn.Status.RUNNING]).exists():
+            raise PracticeRefused(events.ERR_TURN_PENDING, WRAP_UP_PENDING)
+        if not learner_turns.filter(status=Turn.Status.DONE).exists():
+            raise PracticeRefused(events.ERR_EMPTY, WRAP_UP_TOO_EARLY)
+        session.status = PracticeSession.Status.CLOSING
+        session.save(update_fields=["status", "updated_at"])
+        transaction.on_commit(lambda: enqueue(session_wrap_up_task, str(session.pk)))
     return session

@@ -19,7 +19,7 @@ from django.utils import timezone
 from courses.models import PracticeSession, Turn
 from courses.practice import events, signals
 from courses.practice.broadcast import Message, events_send_many
-from courses.practice.guidance import Guidance, guidance_compose
+from courses.practice.guidance import Guidance
 from inference.schema import TurnAnalysis
 
 
@@ -74,7 +74,7 @@ class TurnResult:
     turn_id: int
     session_id: uuid.UUID
     analysis: TurnAnalysis
-    persona_text: str  # the persona message the turn answers (the guidance takes its topic from it)
+    guidance: Guidance  # composed (and its rewrite checked by the scorer) before the save
 
 
 @dataclass(frozen=True)
@@ -102,13 +102,13 @@ def turn_analyses_save(*, results: Sequence[TurnResult]) -> list[AnalysisSaved]:
         sessions = {
             s.pk: s
             for s in PracticeSession.objects.select_for_update(of=("self",))
-            .select_related("scenario")
+            .only("pk", "status")
             .filter(pk__in={r.session_id for r in results})
             .order_by("pk")
         }
-        running = dict(
+        running = set(
             Turn.objects.filter(pk__in=[r.turn_id for r in results], status=Turn.Status.RUNNING).values_list(
-                "pk", "text"
+                "pk", flat=True
             )
         )
         now = timezone.now()
@@ -119,14 +119,7 @@ def turn_analyses_save(*, results: Sequence[TurnResult]) -> list[AnalysisSaved]:
             if result.turn_id not in running:
                 continue
             session = sessions[result.session_id]
-            guidance = guidance_compose(
-                text=running[result.turn_id],
-                analysis=result.analysis,
-                persona_name=session.scenario.persona_name,
-                # What the learner was answering: the persona's feelings before this batch's replies.
-                persona_emotions=dict(session.persona_state or {}),
-                persona_text=result.persona_text or session.scenario.opening_line,
-            )
+            guidance = result.guidance
             paused = signals.needs_pause(result.analysis) and session.status == PracticeSession.Status.ACTIVE
             if paused:
                 pausing.add(session.pk)

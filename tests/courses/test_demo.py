@@ -170,10 +170,14 @@ def test_the_scripted_engine_draws_the_intended_reply_for_each_kind_of_turn(cour
             chosen = engine.choose_reply(scenario=scenario, replies=replies, facts=facts, similarity=None).reply
             assert chosen is not None and intended(chosen), (scenario.title, text, chosen)
 
+        # Wrapping up after a conversation that touched everything the persona's lines mention.
+        everything = "\n".join([scenario.opening_line, *(r.text for r in replies if not r.is_closing)])
         closing = engine.choose_reply(
             scenario=scenario,
             replies=replies,
-            facts=TurnFacts(text="I'm glad we talked.", analysis=_analysis(er=1), turn_number=4, goals_met=True),
+            facts=TurnFacts(
+                text="I'm glad we talked.", analysis=_analysis(er=1), turn_number=4, wrap_up=True, said=everything
+            ),
             similarity=None,
         )
         assert closing.reply is not None and closing.reply.is_closing and closing.ends_session

@@ -25,7 +25,7 @@ SCHEMA_EDITOR = SimpleNamespace(connection=connection)
 # As the code before 0004 stored them, for these turns of the bundle's scenario (Dana, "This is the
 # second time!", feeling anger 0.7 and disappointment 0.5).
 OLD_FIRST = {
-    "worked": "You named Dana's anger: ‘sounds so frustrating’.",
+    "worked": "You named Dana's anger: ‘That sounds so frustrating’.",
     "try_next": "Dana still sounds angry — ask an open question about it, like “what worries you most about "
     "the second time?”",
     "rewrite": "That sounds so frustrating. What's been the hardest part of the second time for you?",
@@ -83,7 +83,7 @@ def old_summary(goal_id: int) -> dict:
                 "turn_index": 1,
                 "mechanism": "er",
                 "level": 2,
-                "quote": "sounds so frustrating",
+                "quote": "That sounds so frustrating",
                 "note": "You named what Dana was feeling",
             },
             {
@@ -167,19 +167,21 @@ def test_forward_stores_decisions_that_read_exactly_as_the_old_text(rows):
     migration.structure(apps, SCHEMA_EDITOR)
     refreshed(rows.first, rows.second, rows.crisis, rows.done)
 
-    assert rows.first.guidance["version"] == 1
+    # Decided again by today's compose (see the migration): the newest version, no blocker named
+    # (the old analyses carry none), the same text otherwise.
+    assert rows.first.guidance["version"] == 2 and rows.first.guidance["blocker"] is None
     assert rows.first.guidance["worked"] == {
         "code": "named_feeling",
         "mechanism": "er",
-        "quote": "sounds so frustrating",
+        "quote": "That sounds so frustrating",
         "persona": "Dana",
         "emotion": "anger",  # the feelings the learner answered: the opening ones
     }
     assert rows.second.guidance["try_next"]["emotion"] == "sadness"  # after the first reply
-    assert guidance_render(rows.first.guidance) == OLD_FIRST
-    assert guidance_render(rows.second.guidance) == OLD_SECOND
+    assert guidance_render(rows.first.guidance) == {**OLD_FIRST, "blocker": None}
+    assert guidance_render(rows.second.guidance) == {**OLD_SECOND, "blocker": None}
     # The pause card now reads as the wellbeing module words it (lines with a title each).
-    assert guidance_render(rows.crisis.guidance) == {**OLD_PAUSE, "resources": WELLBEING_RESOURCES}
+    assert guidance_render(rows.crisis.guidance) == {**OLD_PAUSE, "resources": WELLBEING_RESOURCES, "blocker": None}
 
     assert rows.done.summary["version"] == 1 and rows.done.summary["practise_next"] == "ex"
     assert summary_render(rows.done.summary) == old_summary(rows.goal.pk)

@@ -330,8 +330,9 @@ def test_crisis_words_pause_the_role_play_and_continue_resumes(client, session, 
     assert events[-1]["type"] == "session.state" and events[-1]["session"]["status"] == "active"
 
 
-def test_goals_met_ends_with_a_summary(client, session, alice, scenario):
+def test_goals_tick_live_and_wrapping_up_ends_with_a_closing_line_and_a_summary(client, session, alice, scenario):
     scenario.goals.update(min_turns=1)
+    goal = scenario.goals.get()
 
     headers = headers_for(client, alice)
 
@@ -339,13 +340,21 @@ def test_goals_met_ends_with_a_summary(client, session, alice, scenario):
         ws = communicator(session.pk, headers)
         await connect_ok(ws)
         await ws.send_json_to(submit("Oh no, that sounds so frustrating and upsetting. I'm really sorry."))
-        events = await receive_until(ws, "session.summary", timeout=FIRST_EVENT_TIMEOUT)
+        turn_events = await receive_until(ws, "reply.done", timeout=FIRST_EVENT_TIMEOUT)
+        await ws.send_json_to({"type": "session.wrap_up"})
+        closing_events = await receive_until(ws, "session.summary", timeout=FIRST_EVENT_TIMEOUT)
         await ws.disconnect()
-        return events
+        return turn_events, closing_events
 
-    events = run(scenario_run)
+    turn_events, events = run(scenario_run)
+    state = next(e for e in turn_events if e["type"] == "persona.state")
+    # The goal is met by the turn and ticks at once; the conversation goes on.
+    assert state["goals_met"] == [goal.pk] and state["session_status"] == "active"
+    assert next(e for e in turn_events if e["type"] == "reply.done")["turn"]["text"] != "Thank you. I feel heard."
+    start = next(e for e in events if e["type"] == "reply.start")
     done = next(e for e in events if e["type"] == "reply.done")
     summary = events[-1]
+    assert start["in_reply_to"] is None  # the closing line answers no turn in particular
     assert done["turn"]["text"] == "Thank you. I feel heard."
     assert summary["status"] == "completed" and summary["summary"]["goals_met"] is True
     assert summary["summary"]["turns"] == 1 and summary["summary"]["highlights"]

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from courses.models import PersonaReply, Scenario
-from courses.practice.engine import ScriptedEngine, TurnFacts, engine_for, reply_fits, reply_specificity
+from courses.practice.engine import (
+    FALLBACK_CLOSING,
+    ScriptedEngine,
+    TurnFacts,
+    engine_for,
+    reply_fits,
+    reply_specificity,
+)
 from tests.factories import analysis_build
 
 SCENARIO = Scenario(persona_name="Dana Reyes", engine=Scenario.Engine.SCRIPTED, max_turns=6)
@@ -13,14 +20,17 @@ def reply(pk: int, text: str, **conditions) -> PersonaReply:
     return PersonaReply(pk=pk, text=text, **conditions)
 
 
-def facts(text: str = "I see.", *, turn: int = 1, used=(), goals_met=False, last_turn=False, **analysis) -> TurnFacts:
+def facts(
+    text: str = "I see.", *, turn: int = 1, used=(), last_turn=False, wrap_up=False, said="", **analysis
+) -> TurnFacts:
     return TurnFacts(
         text=text,
         analysis=analysis_build(**analysis),
         turn_number=turn,
-        goals_met=goals_met,
         last_turn=last_turn,
+        wrap_up=wrap_up,
         used_reply_ids=frozenset(used),
+        said=said,
     )
 
 
@@ -90,20 +100,36 @@ def test_turn_window():
     assert choose([early, late], facts(turn=4)).text == "Late."
 
 
-def test_closing_reply_when_goals_met_and_session_ends():
+def test_a_strong_turn_never_closes_the_conversation_by_itself():
     regular = reply(1, "Go on.")
     closing = reply(2, "Thanks, that helped a lot.", is_closing=True)
-    open_choice = choose([regular, closing], facts(er=2))
+    open_choice = choose([regular, closing], facts(er=2, ip=2, ex=2))
     assert open_choice.text == "Go on." and not open_choice.ends_session
-    done = choose([regular, closing], facts(er=2, goals_met=True))
-    assert done.text == "Thanks, that helped a lot." and done.ends_session
-    assert done.reply is closing
 
 
-def test_last_turn_ends_even_without_goals():
+def test_the_persona_closes_when_the_learner_wraps_up_or_at_the_last_turn():
+    regular = reply(1, "Go on.")
+    closing = reply(2, "Thanks, that helped a lot.", is_closing=True)
+    for f in (facts(er=2, wrap_up=True), facts(turn=6, last_turn=True, er=2)):
+        done = choose([regular, closing], f)
+        assert done.text == "Thanks, that helped a lot." and done.ends_session and done.reply is closing
+
+
+def test_a_closing_line_mentions_only_what_was_said():
+    climbing = reply(1, "I did look at a climbing group, actually.", min_turn=3)
+    closing = reply(2, "I think I'll message that climbing group tonight.", is_closing=True)
+    generic = reply(3, "Thank you. I feel a bit less alone.", is_closing=True)
+    replies = [climbing, closing, generic]
+    unsaid = choose(replies, facts(wrap_up=True, said="I moved here in spring.\nThat sounds lonely."))
+    assert unsaid.text == "Thank you. I feel a bit less alone."
+    said = choose(replies, facts(wrap_up=True, said="I did look at a climbing group, actually.\nGo for it!"))
+    assert said.text == "I think I'll message that climbing group tonight."
+
+
+def test_without_a_fitting_closing_line_the_persona_closes_plainly():
     regular = reply(1, "Go on.")
     choice = choose([regular], facts(turn=6, last_turn=True))
-    assert choice.ends_session and choice.text == "Go on."
+    assert choice.ends_session and choice.reply is None and choice.text == FALLBACK_CLOSING
 
 
 def test_nothing_fits_falls_back_to_the_most_generic_reply():

@@ -17,7 +17,7 @@ SHAMING = ("wrong", "bad", "failed", "should have", "poor", "terrible", "mistake
 def compose(text: str, **analysis):
     return guidance_compose(
         text=text,
-        analysis=analysis_build(**analysis),
+        analysis=analysis_build(text=text, **analysis),
         persona_name="Maya Chen",
         persona_emotions=FEELINGS,
         persona_text=PERSONA_TEXT,
@@ -76,12 +76,13 @@ def test_safety_concern_pauses_with_a_resource_card():
 def test_what_is_stored_is_the_decision_and_the_words_not_sentences():
     g = compose("  That sounds\nso stressful  ", er=2, ip=1, rationales={"er": ["sounds so stressful"]})
     assert g == {
-        "version": 1,
+        "version": 2,
         "pause": False,
+        "blocker": None,
         "worked": {
             "code": "named_feeling",
             "mechanism": "er",
-            "quote": "sounds so stressful",
+            "quote": "That sounds so stressful",
             "persona": "Maya",
             "emotion": "nervousness",
         },
@@ -100,11 +101,43 @@ def test_what_is_stored_is_the_decision_and_the_words_not_sentences():
 def test_a_pause_stores_no_coaching_and_no_card_text():
     g = compose("I don't want to be here anymore", er=2, safety="concern")
     assert g == {
-        "version": 1,
+        "version": 2,
         "pause": True,
         "worked": None,
+        "blocker": None,
         "try_next": None,
         "rewrite": None,
         "weakest": None,
         "persona_emotion": None,
     }
+
+
+def test_a_reply_that_only_blocks_is_named_kindly_with_its_own_words_and_never_praised():
+    text = "Just get over it, everyone feels lonely when they move. It's not a big deal."
+    g = shown(text, blocker=("dismissive", "It's not a big deal"))
+    assert g["worked"] is None  # no praise at all, not even "you kept the conversation going"
+    assert g["blocker"] == {
+        "name": "dismissive",
+        "text": "‘It's not a big deal’ can make Maya feel their worry is being brushed aside.",
+    }
+    assert g["try_next"].startswith("Before any perspective, name what Maya feels")
+    # The rewrite takes the blocker out and puts the missing move in its place.
+    assert "not a big deal" not in g["rewrite"] and g["rewrite"].startswith("You sound really anxious")
+
+
+def test_a_reply_with_empathy_and_a_blocker_gets_both_the_praise_and_the_blocker():
+    text = "I'm so sorry, that sounds exhausting. You should talk to your manager."
+    g = shown(
+        text,
+        er=2,
+        rationales={"er": ["I'm so sorry"]},
+        blocker=("advice", "You should talk to your manager"),
+    )
+    assert g["worked"] == "You named Maya's worry: ‘I'm so sorry’."
+    assert g["blocker"]["name"] == "advice" and "‘You should talk to your manager’" in g["blocker"]["text"]
+    assert "manager" not in g["rewrite"]
+
+
+def test_without_blockers_from_the_scorer_guidance_reads_as_before():
+    g = shown("That sounds so stressful.", er=2, rationales={"er": ["sounds so stressful"]})
+    assert g["blocker"] is None and g["worked"].startswith("You named Maya's worry")

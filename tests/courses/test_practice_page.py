@@ -524,3 +524,193 @@ def test_the_page_works_with_the_keyboard_alone(practice):
         raise AssertionError("the ER score cannot be reached with the keyboard")
     assert page.get_by_test_id("message-learner").locator("mark").inner_text() == "I hear"
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+
+
+def analysed_turn(
+    page: Any, socket: ScriptedSocket, text: str, turn_id: int, index: int = 1, guidance: dict[str, Any] | None = None
+) -> None:
+    """Send `text` and play the server's answer up to its analysis (and its guidance, if given)."""
+    submit(page, text)
+    sent = wait_until(page, lambda: [m for m in socket.of_type("turn.submit") if m["text"] == text])[0]
+    socket.send("turn.saved", turn=saved_turn(sent, turn_id, index))
+    message = page.locator(f'[data-testid="message-learner"][data-turn-id="{turn_id}"]')
+    message.get_by_text("Queued for analysis…").wait_for()
+    socket.send("turn.analysis", turn_id=turn_id, analysis=ANALYSIS)
+    message.get_by_test_id("analysis").wait_for()
+    if guidance is not None:
+        socket.send("guidance", turn_id=turn_id, guidance=guidance)
+
+
+def confirm_wrap_up(page: Any, socket: ScriptedSocket) -> None:
+    page.get_by_test_id("wrap-up").click()
+    page.get_by_test_id("wrap-up-yes").click()
+    wait_until(page, lambda: socket.of_type("session.wrap_up"))
+
+
+def test_goals_show_from_the_state_and_tick_live_with_an_announcement(practice):
+    from courses.models import PracticeSession
+
+    page, socket, session, _ = practice
+    goal = socket.state["session"]["scenario"]["goals"][0]
+    panel = page.get_by_test_id("goals")
+    assert panel.get_by_role("heading", name="Your goals").is_visible()
+    # Above the coaching, in the same aside.
+    assert panel.bounding_box()["y"] < page.get_by_role("heading", name="Coaching").bounding_box()["y"]
+    item = panel.get_by_role("listitem")
+    assert item.count() == 1
+    assert item.text_content() == "Not yet: " + goal["description"]  # the state in words, for screen readers
+    assert item.locator(".goal__tick").inner_text() == ""
+    announce = page.get_by_test_id("goals-announce")
+    assert announce.get_attribute("aria-live") == "polite"
+
+    analysed_turn(page, socket, FIRST, 11)
+    socket.send("persona.state", turn_id=11, emotions={"relief": 0.6}, trajectory=[], goals_met=[goal["id"]])
+    wait_until(page, lambda: item.get_attribute("data-state") == "met")
+    assert item.text_content() == "✓Met: " + goal["description"]
+    wait_until(page, lambda: announce.text_content() == f"Goal met: {goal['description']}")
+    # Meeting every goal does not end the conversation.
+    assert page.get_by_test_id("composer").is_enabled()
+    assert page.get_by_test_id("summary").is_hidden()
+
+    # After a reload the tick comes from the database, and nothing is announced again.
+    PracticeSession.objects.filter(pk=session.pk).update(goals_met=[goal["id"]])
+    socket.state["session"]["goals_met"] = [goal["id"]]
+    page.reload()
+    page.wait_for_selector('[data-testid="connection-status"][data-state="connected"]')
+    assert page.get_by_test_id("goals").get_by_role("listitem").get_attribute("data-state") == "met"
+    page.wait_for_timeout(150)
+    assert page.get_by_test_id("goals-announce").text_content() == ""
+
+    # A scenario without goals has no panel.
+    state = json.loads(json.dumps(socket.state))
+    state["session"]["scenario"]["goals"] = []
+    socket.send("session.state", **state)
+    wait_until(page, lambda: page.get_by_test_id("goals").is_hidden())
+
+
+def test_wrap_up_asks_inline_then_sends_only_its_type(practice):
+    page, socket, _, _ = practice
+    wrap_up = page.get_by_test_id("wrap-up")
+    assert wrap_up.is_visible() and wrap_up.is_disabled()  # nothing analysed yet
+    submit(page, FIRST)
+    sent = wait_until(page, lambda: socket.of_type("turn.submit"))[0]
+    assert wrap_up.is_disabled()  # the turn is still sending
+    socket.send("turn.saved", turn=saved_turn(sent, 11, 1))
+    page.get_by_text("Queued for analysis…").wait_for()
+    assert wrap_up.is_disabled()
+    socket.send("turn.analysis", turn_id=11, analysis=ANALYSIS)
+    wait_until(page, wrap_up.is_enabled)
+
+    # "Keep talking" changes nothing and sends nothing.
+    wrap_up.click()
+    confirm = page.get_by_test_id("wrap-up-confirm")
+    assert confirm.get_by_text("End the conversation now?").is_visible()
+    assert page.evaluate("document.activeElement.dataset.testid") == "wrap-up-no"
+    confirm.get_by_role("button", name="Keep talking").click()
+    assert confirm.is_hidden() and wrap_up.is_visible()
+    page.wait_for_timeout(100)
+    assert socket.of_type("session.wrap_up") == []
+
+    wrap_up.click()
+    confirm.get_by_role("button", name="Wrap up").click()
+    wait_until(page, lambda: socket.of_type("session.wrap_up"))
+    assert socket.received[-1] == {"type": "session.wrap_up"}
+    assert len(socket.of_type("session.wrap_up")) == 1
+    # Waiting for the persona's closing line: nothing more can be said, and they are "typing".
+    assert page.get_by_test_id("composer").is_disabled()
+    assert page.get_by_test_id("send").is_disabled()
+    assert wrap_up.is_disabled()
+    assert page.get_by_text("Dana is typing…").is_visible()
+
+
+def test_the_closing_line_answers_no_turn_streams_last_and_the_summary_follows(practice):
+    page, socket, _, _ = practice
+    analysed_turn(page, socket, FIRST, 11)
+    socket.send("reply.start", turn_id=12, in_reply_to=11)
+    socket.send(
+        "reply.done",
+        turn={"id": 12, "index": 2, "role": "persona", "text": "It helps to hear that.", "in_reply_to": 11},
+    )
+    wait_until(page, lambda: page.get_by_test_id("message-persona").count() == 2)
+    wrap_up = page.get_by_test_id("wrap-up")
+    wait_until(page, wrap_up.is_enabled)
+    confirm_wrap_up(page, socket)
+
+    socket.send("reply.start", turn_id=13, in_reply_to=None)
+    for token in ("Thanks ", "for ", "staying "):
+        socket.send("reply.token", turn_id=13, token=token)
+    wait_until(page, lambda: "Thanks for staying" in page.locator("#messages > li").last.inner_text())
+    assert page.locator("#messages > li").last.get_attribute("data-turn-id") == "13"
+    assert page.get_by_text("Dana is typing…").is_visible()
+    closing = {"id": 13, "index": 3, "role": "persona", "text": "Thanks for staying with me.", "in_reply_to": None}
+    socket.send("reply.done", turn=closing)
+    wait_until(page, lambda: "Thanks for staying with me." in page.locator("#messages > li").last.inner_text())
+    assert page.get_by_test_id("message-persona").count() == 3
+    assert page.get_by_test_id("typing-indicator").is_hidden()
+
+    summary = {
+        "turns": 1,
+        "mechanisms": {"er": {"name": "emotional reaction", "average": 2.0, "best": 2}},
+        "trajectory": [],
+        "goals": [],
+        "goals_met": False,
+        "highlights": [],
+        "practise_next": {"mechanism": "ex", "text": "Ask one open question about their experience."},
+        "score": 0.5,
+    }
+    socket.send("session.summary", summary=summary, status="completed")
+    page.get_by_test_id("summary").wait_for()
+    assert "Ask one open question" in page.get_by_test_id("summary").inner_text()
+    assert page.get_by_test_id("composer").is_hidden()
+    # The closing line stays in the conversation, at its end.
+    assert page.locator("#messages > li").last.get_attribute("data-turn-id") == "13"
+
+
+def test_a_refused_wrap_up_gives_the_conversation_back(practice):
+    page, socket, _, _ = practice
+    analysed_turn(page, socket, FIRST, 11)
+    wait_until(page, page.get_by_test_id("wrap-up").is_enabled)
+    confirm_wrap_up(page, socket)
+    assert page.get_by_test_id("composer").is_disabled()
+    socket.send(
+        "error",
+        code=events.page_constants()["errors"]["turnPending"],
+        message="One of your replies is still being read. Wrap up once it's done.",
+    )
+    page.get_by_role("alert").get_by_text("still being read").wait_for()
+    composer = page.get_by_test_id("composer")
+    wait_until(page, composer.is_enabled)
+    assert page.get_by_test_id("wrap-up").is_enabled()
+    assert page.get_by_test_id("typing-indicator").is_hidden()
+    composer.fill("Okay, tell me more.")
+    assert page.get_by_test_id("send").is_enabled()
+
+
+def test_the_coaching_names_what_got_in_the_way_and_never_praises_unasked(practice):
+    page, socket, _, _ = practice
+    blocker = {
+        "name": "advice",
+        "text": "‘You should just call them’ jumps to a fix before Dana feels heard.",
+    }
+    guidance = {**GUIDANCE, "worked": None, "rewrite": None, "blocker": blocker}
+    analysed_turn(page, socket, "You should just call them.", 11, guidance=guidance)
+    panel = page.get_by_test_id("guidance")
+    heading = panel.get_by_role("heading", name="What got in the way")
+    heading.wait_for()
+    assert page.get_by_test_id("guidance-blocker").inner_text() == blocker["text"]
+    assert heading.bounding_box()["y"] < panel.get_by_role("heading", name="Try next").bounding_box()["y"]
+    # No praise the server did not give, and no empty rewrite.
+    assert panel.get_by_role("heading", name="What worked").is_hidden()
+    assert panel.get_by_role("heading", name="An example rewrite").is_hidden()
+    assert "Keep going" not in panel.inner_text()
+    folded = page.get_by_test_id("message-learner").locator(".chat-message__guidance")
+    assert "What got in the way: " + blocker["text"] in folded.text_content()
+    assert "What worked" not in folded.text_content()
+
+    # The next reply got praise and nothing in the way: the panel follows the server.
+    analysed_turn(page, socket, FIRST, 13, index=3, guidance={**GUIDANCE, "blocker": None})
+    wait_until(page, lambda: panel.get_attribute("data-turn-id") == "13")
+    assert panel.get_by_role("heading", name="What worked").is_visible()
+    assert GUIDANCE["worked"] in panel.inner_text()
+    assert panel.get_by_role("heading", name="What got in the way").is_hidden()
+    assert panel.get_by_role("heading", name="An example rewrite").is_visible()

@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from courses.models import Turn
+from courses.practice.guidance import guidance_compose
 from courses.practice.pipeline import replies_plan
 from courses.selectors.practice_worker import turns_to_analyse
 from courses.services.enrollments import enrollment_create
@@ -32,6 +33,10 @@ def bundle(alice, bob):
     enrollment_create(learner=alice, course=bundle.course)
     enrollment_create(learner=bob, course=bundle.course)
     return bundle
+
+
+def _guidance():
+    return guidance_compose(text="Hi.", analysis=analysis_build(), persona_name="Sam", persona_emotions={})
 
 
 def _claimed_turns(learners, bundle, django_capture_on_commit_callbacks) -> list[Turn]:
@@ -68,7 +73,7 @@ def test_the_worker_saves_a_batch_in_the_same_queries_whatever_its_size(
     with django_assert_num_queries(2):
         to_analyse = turns_to_analyse(turn_ids=[t.pk for t in turns])
     results = [
-        TurnResult(turn_id=t.id, session_id=t.session_id, analysis=analysis_build(er=0), persona_text=t.context)
+        TurnResult(turn_id=t.id, session_id=t.session_id, analysis=analysis_build(er=0), guidance=_guidance())
         for t in to_analyse
     ]
     # SAVEPOINT; the sessions locked (one query); which turns are still running; one UPDATE for
@@ -92,7 +97,9 @@ def test_a_session_that_ends_adds_only_its_progress(
     bundle.scenario.save()
     [turn] = _claimed_turns([alice], bundle, django_capture_on_commit_callbacks)
     saved = turn_analyses_save(
-        results=[TurnResult(turn_id=turn.pk, session_id=turn.session_id, analysis=analysis_build(), persona_text="")]
+        results=[
+            TurnResult(turn_id=turn.pk, session_id=turn.session_id, analysis=analysis_build(), guidance=_guidance())
+        ]
     )
     plans = replies_plan(saved, similarity=None, read_reply=lambda text: None)
     # The seven of any batch, and for the session that reached its last turn (goals not met) its

@@ -19,7 +19,7 @@ def shown(text: str, *, persona_name: str = "Dana", feelings=OPENING, persona_te
     return guidance_render(
         guidance_compose(
             text=text,
-            analysis=analysis_build(**analysis),
+            analysis=analysis_build(text=text, **analysis),
             persona_name=persona_name,
             persona_emotions=feelings,
             persona_text=persona_text,
@@ -38,7 +38,8 @@ def test_guidance_reads_word_for_word_as_before():
         persona_text="This is the second time!",
     )
     assert g == {
-        "worked": "You named Dana's anger: ‘sounds so frustrating’.",
+        "worked": "You named Dana's anger: ‘That sounds so frustrating’.",
+        "blocker": None,
         "try_next": "Dana still sounds angry — ask an open question about it, like “what worries you most about "
         "the second time?”",
         "rewrite": "That sounds so frustrating. What's been the hardest part of the second time for you?",
@@ -73,7 +74,8 @@ def test_guidance_without_words_to_cite_or_a_feeling_to_name_reads_as_before():
 
 
 def test_full_marks_and_a_nameless_persona_read_as_before():
-    g = shown("x", er=2, ip=2, ex=2, rationales={"ip": ["you've been carrying this " * 5]}, persona_name="")
+    long = "you've been carrying this " * 5
+    g = shown(long, er=2, ip=2, ex=2, rationales={"ip": [long]}, persona_name="")
     assert g["worked"] == (
         "You showed you understood what They is going through: "
         "‘you've been carrying this you've been carrying this you've been carrying this y…’."
@@ -88,6 +90,7 @@ def test_a_pause_shows_the_wellbeing_card_and_no_coaching():
     g = shown("I can't do this anymore", er=2, safety="crisis")
     assert g == {
         "worked": None,
+        "blocker": None,
         "try_next": None,
         "rewrite": None,
         "weakest": None,
@@ -134,7 +137,7 @@ def test_summary_reads_word_for_word_as_before():
                 "turn_index": 1,
                 "mechanism": "er",
                 "level": 2,
-                "quote": "sounds so frustrating",
+                "quote": "That sounds so frustrating",
                 "note": "You named what Dana was feeling",
             },
             {
@@ -181,7 +184,7 @@ def test_the_translatable_words_are_the_ones_the_page_and_signals_use():
 
 
 def test_rows_of_an_unknown_version_are_refused_with_a_clear_message():
-    with pytest.raises(ValueError, match="version 2 cannot be rendered"):
-        guidance_render({"version": 2})
+    with pytest.raises(ValueError, match="version 3 cannot be rendered"):
+        guidance_render({"version": 3})
     with pytest.raises(ValueError, match="version None cannot be rendered"):
         summary_render({"turns": 1})

@@ -16,13 +16,15 @@ from django.utils import timezone
 
 from courses.models import ItemProgress, PracticeSession, Turn
 from courses.practice import events, render
-from courses.practice.pipeline import replies_plan
+from courses.practice.guidance import guidance_compose
+from courses.practice.pipeline import replies_plan, wrap_up_plan
 from courses.services.enrollments import enrollment_create
-from courses.services.persona_replies import persona_replies_save
+from courses.services.persona_replies import persona_replies_save, session_closing_undo
 from courses.services.practice import (
     PracticeRefused,
     practice_session_start,
     session_continue,
+    session_wrap_up,
     turn_retry,
     turn_submit,
 )
@@ -67,10 +69,13 @@ class Saved:
 
 def save(turn, **analysis):
     """Both worker steps for one turn, without the models: None if the turn was not this worker's."""
-    result = TurnResult(
-        turn_id=turn.pk, session_id=turn.session_id, analysis=analysis_build(**analysis), persona_text=""
+    built = analysis_build(**analysis)
+    guidance = guidance_compose(
+        text=turn.text, analysis=built, persona_name="Sam", persona_emotions={"anger": 0.7}, persona_text=""
     )
-    saved = turn_analyses_save(results=[result])
+    saved = turn_analyses_save(
+        results=[TurnResult(turn_id=turn.pk, session_id=turn.session_id, analysis=built, guidance=guidance)]
+    )
     if not saved:
         return None
     [outcome] = persona_replies_save(plans=replies_plan(saved, similarity=None, read_reply=lambda text: None))
@@ -240,20 +245,70 @@ def test_result_save_writes_analysis_guidance_feelings_and_reply(session, alice)
     outcome = save(turn, er=2, rationales={"er": ["sounds so frustrating"]})
     turn.refresh_from_db()
     assert turn.status == Turn.Status.DONE and turn.analysis["empathy"]["er"]["level"] == 2
-    assert turn.guidance["worked"]["quote"] == "sounds so frustrating"
-    assert "sounds so frustrating" in render.guidance_render(turn.guidance)["worked"]
+    # The quote is the learner's whole phrase around the model's span.
+    assert turn.guidance["worked"]["quote"] == "That sounds so frustrating"
+    assert "‘That sounds so frustrating’" in render.guidance_render(turn.guidance)["worked"]
     assert turn.persona_state["anger"] < 0.7
     reply = outcome.persona_turn
-    assert reply.text == "Thanks for listening. I feel better."  # the only goal (ER >= 1) is met: closing
+    # The only goal (ER >= 1) is met, and the conversation goes on: goals tick, they don't close it.
+    assert reply.text == "Thank you, yes, it's been awful."
     assert reply.in_reply_to_id == turn.pk and reply.index == 2
     session.refresh_from_db()
-    assert session.status == PracticeSession.Status.COMPLETED and session.summary["goals_met"]
+    assert session.status == PracticeSession.Status.ACTIVE and session.goals_met == [session.scenario.goals.get().pk]
     assert session.persona_state == turn.persona_state
-    progress = ItemProgress.objects.get(learner=alice, item=session.scenario)
-    assert progress.completed_at is not None and progress.best_score == session.score > 0
     # A second save of the same turn (a redelivered task) writes nothing.
     assert save(turn, er=0) is None
     assert Turn.objects.filter(session=session, role="persona").count() == 2
+
+
+def test_wrap_up_closes_with_a_closing_line_the_summary_and_progress(
+    session, alice, django_capture_on_commit_callbacks
+):
+    turn = running_turn(session, alice)
+    save(turn, er=2, rationales={"er": ["sounds so frustrating"]})
+    with django_capture_on_commit_callbacks() as callbacks:
+        session_wrap_up(session_id=session.pk, learner=alice)
+    assert len(callbacks) == 1  # the wrap-up task, once committed
+    session.refresh_from_db()
+    assert session.status == PracticeSession.Status.CLOSING
+    with pytest.raises(PracticeRefused) as refused:
+        submit(session, alice)  # no more turns while the persona closes
+    assert refused.value.code == events.ERR_SESSION_CLOSED
+
+    [outcome] = persona_replies_save(plans=wrap_up_plan(session.pk, similarity=None, read_reply=lambda text: None))
+    assert outcome.persona_turn.text == "Thanks for listening. I feel better."
+    assert outcome.persona_turn.in_reply_to_id is None and outcome.session_status == "completed"
+    session.refresh_from_db()
+    assert session.status == PracticeSession.Status.COMPLETED and session.summary["goals_met"]
+    progress = ItemProgress.objects.get(learner=alice, item=session.scenario)
+    assert progress.completed_at is not None and progress.best_score == session.score > 0
+    # A redelivered wrap-up writes nothing more.
+    assert wrap_up_plan(session.pk, similarity=None, read_reply=lambda text: None) == []
+
+
+def test_wrap_up_is_refused_before_a_first_analysed_turn_and_while_one_is_pending(
+    session, alice, django_capture_on_commit_callbacks
+):
+    with pytest.raises(PracticeRefused) as refused:
+        session_wrap_up(session_id=session.pk, learner=alice)
+    assert refused.value.code == events.ERR_EMPTY
+    save(running_turn(session, alice), er=1)
+    running_turn(session, alice, text="And how is it now?")
+    with pytest.raises(PracticeRefused) as refused:
+        session_wrap_up(session_id=session.pk, learner=alice)
+    assert refused.value.code == events.ERR_TURN_PENDING
+    session.refresh_from_db()
+    assert session.status == PracticeSession.Status.ACTIVE
+
+
+def test_a_wrap_up_that_cannot_be_written_gives_the_session_back(session, alice, django_capture_on_commit_callbacks):
+    save(running_turn(session, alice), er=1)
+    with django_capture_on_commit_callbacks(execute=False):
+        session_wrap_up(session_id=session.pk, learner=alice)
+    assert session_closing_undo(session_id=session.pk) is True
+    session.refresh_from_db()
+    assert session.status == PracticeSession.Status.ACTIVE
+    assert session_closing_undo(session_id=session.pk) is False
 
 
 def test_cold_turn_gets_the_cold_reply_and_the_session_goes_on(session, alice):

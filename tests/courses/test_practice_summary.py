@@ -26,7 +26,9 @@ def turns():
         LearnerTurn(
             index=5,
             text="I'm sorry, it must feel like nobody listens.",
-            analysis=analysis_build(er=1, ip=2, rationales={"ip": ["nobody listens"]}),
+            analysis=analysis_build(
+                er=1, ip=2, rationales={"ip": ["nobody listens"]}, text="I'm sorry, it must feel like nobody listens."
+            ),
         ),
     ]
 
@@ -47,8 +49,8 @@ def test_summary_levels_highlights_and_next_step():
     assert s["mechanisms"]["ip"]["best"] == 2
     assert s["goals_met"] is True and [g["met"] for g in s["goals"]] == [True, True]
     quotes = [h["quote"] for h in s["highlights"]]
-    assert quotes[0] == "sounds so frustrating"  # best level first, the learner's own words
-    assert "nobody listens" in quotes
+    assert quotes[0] == "That sounds so frustrating"  # best level first, the learner's own words
+    assert "it must feel like nobody listens" in quotes  # the whole clause, not the model's fragment
     assert len(s["highlights"]) == 3 and len({h["turn_index"] for h in s["highlights"]}) == 3
     assert s["practise_next"]["mechanism"] == "ip"
     assert s["trajectory"][0]["emotions"] == {"anger": 0.7}
@@ -87,8 +89,20 @@ def test_what_is_stored_is_the_decision_and_the_words_not_sentences():
         ],
         "goals_met": True,
         "highlights": [
-            {"turn_index": 3, "mechanism": "er", "level": 2, "quote": "sounds so frustrating", "note": "named_feeling"},
-            {"turn_index": 5, "mechanism": "ip", "level": 2, "quote": "nobody listens", "note": "understood"},
+            {
+                "turn_index": 3,
+                "mechanism": "er",
+                "level": 2,
+                "quote": "That sounds so frustrating",
+                "note": "named_feeling",
+            },
+            {
+                "turn_index": 5,
+                "mechanism": "ip",
+                "level": 2,
+                "quote": "it must feel like nobody listens",
+                "note": "understood",
+            },
             {
                 "turn_index": 1,
                 "mechanism": "ex",
@@ -100,3 +114,29 @@ def test_what_is_stored_is_the_decision_and_the_words_not_sentences():
         "practise_next": "ip",
         "score": 0.722,
     }
+
+
+def test_practise_next_never_advises_what_was_just_met():
+    goal = [GoalSpec(id=1, description="Name the feeling", mechanism="er", min_level=1, min_turns=1)]
+    # ER is the lowest average of the three, but its goal is met: the next step is another one.
+    low_er = [
+        LearnerTurn(index=1, text="Sounds hard. What happened?", analysis=analysis_build(er=1, ip=2, ex=2)),
+        LearnerTurn(index=3, text="Tell me more.", analysis=analysis_build(er=0, ip=2, ex=2)),
+    ]
+    summary = summary_compose(turns=low_er, goals=goal, trajectory=[], persona_name="Dana")
+    assert summary["goals"][0]["met"] and summary["practise_next"] != "er"
+
+
+def test_a_turn_with_a_blocker_is_no_evidence_for_a_goal_and_no_highlight():
+    goal = [GoalSpec(id=1, description="Name the feeling", mechanism="er", min_level=1, min_turns=1)]
+    text = "I'm sorry, but you should just join a gym."
+    blocked = LearnerTurn(
+        index=1,
+        text=text,
+        analysis=analysis_build(
+            er=1, rationales={"er": ["I'm sorry"]}, text=text, blocker=("advice", "you should just join a gym")
+        ),
+    )
+    summary = summary_compose(turns=[blocked], goals=goal, trajectory=[], persona_name="Dana")
+    assert summary["goals"][0]["progress"] == 0 and not summary["goals"][0]["met"]
+    assert summary["highlights"] == []

@@ -7,8 +7,9 @@
  *   state.js     the conversation: turns by id, applying each server event
  *   pending.js   the turns the server has not acknowledged (sessionStorage), their client ids
  *   render.js    what the page shows: messages.js (analysis.js under each turn), feelings.js,
- *                summary.js, and the coaching panel, wellbeing card and typing indicator itself
- *   composer.js  the textarea, its counter, Enter and Send
+ *                goals.js, summary.js, and the coaching panel, wellbeing card and typing
+ *                indicator itself
+ *   composer.js  the textarea, its counter, Enter and Send, and Wrap up with its confirmation
  *   dom.js, text.js  small helpers
  *
  * Plain ES modules, no build step. Every piece of user or model text goes in as text, never markup.
@@ -54,6 +55,7 @@ function start(root) {
     maxChars: constants.maxTurnChars,
     model: conversation,
     onSubmit: (text) => conversation.submit(text),
+    onWrapUp: () => conversation.wrapUp(),
     onError: (message) => view.error(message),
   });
   conversation.attach(view, composer);
@@ -90,9 +92,17 @@ function elements() {
     guidanceEmpty: byId("guidance-empty"),
     guidanceBody: byId("guidance-body"),
     guidancePanel: byId("guidance"),
+    guidanceWorkedPart: byId("guidance-worked-part"),
     guidanceWorked: byId("guidance-worked"),
+    guidanceBlockerPart: byId("guidance-blocker-part"),
+    guidanceBlocker: byId("guidance-blocker"),
+    guidanceTryPart: byId("guidance-try-part"),
     guidanceTry: byId("guidance-try"),
+    guidanceRewritePart: byId("guidance-rewrite-part"),
     guidanceRewrite: byId("guidance-rewrite"),
+    goals: byId("goals"),
+    goalsList: byId("goals-list"),
+    goalsAnnounce: byId("goals-announce"),
     wellbeing: byId("wellbeing-card"),
     wellbeingResources: byId("wellbeing-resources"),
     wellbeingTitle: byId("wellbeing-title"),
@@ -106,5 +116,9 @@ function elements() {
     counter: byId("composer-counter"),
     announce: byId("composer-announce"),
     send: byId("send"),
+    wrapUp: byId("wrap-up"),
+    wrapUpConfirm: byId("wrap-up-confirm"),
+    wrapUpYes: byId("wrap-up-yes"),
+    wrapUpNo: byId("wrap-up-no"),
   };
 }

@@ -208,6 +208,9 @@ export class ChatList {
 function turnGuidance(guidance) {
   const details = h("details", { className: "chat-message__guidance" }, [h("summary", { text: "Coaching on this reply" })]);
   if (guidance.worked) details.appendChild(h("p", null, [h("strong", { text: "What worked: " }), guidance.worked]));
+  if (guidance.blocker && guidance.blocker.text) {
+    details.appendChild(h("p", null, [h("strong", { text: "What got in the way: " }), guidance.blocker.text]));
+  }
   if (guidance.try_next) details.appendChild(h("p", null, [h("strong", { text: "Try next: " }), guidance.try_next]));
   if (guidance.rewrite) details.appendChild(h("p", null, [h("strong", { text: "Rewrite: " }), h("q", { text: guidance.rewrite })]));
   return details;

@@ -1,11 +1,12 @@
 /*
  * Everything the page shows, drawn from the conversation: the message list (messages.js), the
- * thought bubble, the coaching panel, the wellbeing card, the summary, the typing indicator and
- * the error banner. It reads the conversation and never changes it.
+ * thought bubble, the goals (goals.js), the coaching panel, the wellbeing card, the summary, the
+ * typing indicator and the error banner. It reads the conversation and never changes it.
  */
 
 import { clear, h } from "./dom.js";
 import { renderBubble } from "./feelings.js";
+import { GoalsPanel } from "./goals.js";
 import { ChatList } from "./messages.js";
 import { renderSummary } from "./summary.js";
 
@@ -26,6 +27,7 @@ export class PracticeView {
       onRetry,
       onOffline: () => this.error("You're offline right now. Retry once the connection is back."),
     });
+    this.goalsPanel = new GoalsPanel({ section: els.goals, list: els.goalsList, announce: els.goalsAnnounce });
     fillWellbeing(els, resources);
   }
 
@@ -55,17 +57,28 @@ export class PracticeView {
     renderBubble(this.els.bubble, emotions);
   }
 
-  /** The coaching panel, about the turn `turnId`. */
+  /** The scenario's goals, ticked as the session has met them. */
+  goals() {
+    const session = this.model.session;
+    this.goalsPanel.render((session.scenario || {}).goals, session.goals_met);
+  }
+
+  /**
+   * The coaching panel, about the turn `turnId`: only the parts the server gave (no default praise
+   * when it gave none). A wellbeing pause has no coaching: the card speaks, the panel keeps its last.
+   */
   guidance(turnId, guidance) {
-    if (!guidance) return;
+    if (!guidance || guidance.pause) return;
     const el = this.els;
     el.guidanceEmpty.hidden = true;
     el.guidanceBody.hidden = false;
     el.guidancePanel.dataset.turnId = turnId;
-    el.guidanceWorked.textContent = guidance.worked || "Keep going — every reply is practice.";
-    el.guidanceTry.textContent = guidance.try_next || "";
-    el.guidanceRewrite.textContent = guidance.rewrite || "";
-    el.guidanceRewrite.hidden = !guidance.rewrite;
+    const blocker = guidance.blocker && guidance.blocker.text ? guidance.blocker : null;
+    fillPart(el.guidanceWorkedPart, el.guidanceWorked, guidance.worked);
+    fillPart(el.guidanceBlockerPart, el.guidanceBlocker, blocker && blocker.text);
+    el.guidanceBlockerPart.dataset.blocker = blocker ? blocker.name || "" : "";
+    fillPart(el.guidanceTryPart, el.guidanceTry, guidance.try_next);
+    fillPart(el.guidanceRewritePart, el.guidanceRewrite, guidance.rewrite);
   }
 
   showWellbeing() {
@@ -84,7 +97,8 @@ export class PracticeView {
 
   typing() {
     let text = "";
-    if (this.model.anyStreaming()) text = this.personaName + " is typing…";
+    // Asked to wrap up, the persona is writing its closing line before the first token arrives.
+    if (this.model.anyStreaming() || this.model.awaitingClosing()) text = this.personaName + " is typing…";
     else if (this.model.working()) text = this.personaName + " is reading your message…";
     this.els.typing.hidden = !text;
     this.els.typingText.textContent = text;
@@ -103,6 +117,12 @@ export class PracticeView {
     });
     el.errors.appendChild(h("div", { className: "practice-errors__item" }, [note, dismiss]));
   }
+}
+
+/** Show `text` in `node` and its part of the coaching panel, or hide the part when there is none. */
+function fillPart(part, node, text) {
+  node.textContent = text || "";
+  part.hidden = !text;
 }
 
 /** Unhide a card, and move focus to it when it appears. */

@@ -35,6 +35,8 @@ export class Conversation {
     this.streaming = new Set(); // persona turn ids while reply tokens arrive
     this.seenAt = new Map(); // turn id -> when this page first saw it waiting (see STUCK_MS)
     this.continueWanted = false;
+    // Wrap up asked for: null, then "waiting" for the closing line, "replied" once it is in.
+    this.wrapping = null;
     const on = constants.events;
     this.handlers = new Map([
       [on.sessionState, (e) => this.onState(e)],
@@ -68,6 +70,33 @@ export class Conversation {
 
   connected() {
     return this.connection.connected;
+  }
+
+  /** The learner asked to wrap up and the conversation has not ended (nor been refused) yet. */
+  wrappingUp() {
+    return this.wrapping !== null;
+  }
+
+  /** Wrapping up, and the persona's closing line has not begun to arrive. */
+  awaitingClosing() {
+    return this.wrapping === "waiting";
+  }
+
+  /**
+   * Wrap up is offered once the learner has an analysed turn, the session is active and live, and
+   * nothing of theirs is still on its way (sending, queued, being analysed, or being answered).
+   */
+  canWrapUp() {
+    return (
+      this.session.status === "active" &&
+      this.isOpen() &&
+      this.connected() &&
+      !this.wrappingUp() &&
+      this.turns.some((t) => t.role === "learner" && t.analysis) &&
+      !this.working() &&
+      !this.pending.all().length &&
+      !this.anyStreaming()
+    );
   }
 
   isOpen() {
@@ -107,6 +136,16 @@ export class Conversation {
     const clientId = this.pending.add(text);
     this.view.showTurn(unsaved(clientId, text));
     this.send({ type: this.client.turnSubmit, client_id: clientId, text });
+    this.refresh();
+  }
+
+  /** End the conversation now: the persona writes a closing line, then the summary comes. */
+  wrapUp() {
+    if (!this.canWrapUp()) return false;
+    if (!this.send({ type: this.client.sessionWrapUp })) return false;
+    this.wrapping = "waiting";
+    this.refresh();
+    return true;
   }
 
   /** Ask for a failed (or stuck) analysis again; returns whether the request went. */
@@ -142,11 +181,13 @@ export class Conversation {
     this.session = data.session || this.session;
     this.turns = (data.turns || []).slice().sort(byIndex);
     this.streaming.clear();
+    if (this.session.status !== "active") this.wrapping = null;
     // Anything the database already has was saved: it is no longer pending.
     this.pending.forget(this.turns.map((t) => t.client_id));
     this.view.renderAll();
     this.view.feelings(this.currentFeelings());
-    const guided = this.turns.filter((t) => t.role === "learner" && t.guidance).pop();
+    this.view.goals();
+    const guided = this.turns.filter((t) => t.role === "learner" && t.guidance && !t.guidance.pause).pop();
     if (guided) this.view.guidance(guided.id, guided.guidance);
     this.composer.update();
     if (this.session.status === "paused") this.view.showWellbeing();
@@ -157,6 +198,7 @@ export class Conversation {
   onState(data) {
     this.replace(data);
     this.connection.ready();
+    this.composer.update(); // Wrap up needs a live page
     // Resend what the server never acknowledged, with the same client_id (no doubles).
     for (const p of this.pending.all()) this.send({ type: this.client.turnSubmit, client_id: p.client_id, text: p.text });
     this.view.refreshPending();
@@ -166,8 +208,9 @@ export class Conversation {
   /** The socket closed: nothing streams any more, and unsaved turns wait for the next connection. */
   connectionLost() {
     this.streaming.clear();
-    this.view.typing();
-    this.composer.update();
+    // If the request got through, the closing line and the summary come with the next state.
+    this.wrapping = null;
+    this.refresh();
     this.view.refreshPending();
   }
 
@@ -180,7 +223,7 @@ export class Conversation {
     );
     // showTurn finds the unsaved message by client_id and turns it into the saved turn in place.
     this.view.showTurn(this.findTurn(turn.id));
-    this.view.typing();
+    this.refresh();
   }
 
   onStatus(data) {
@@ -194,7 +237,7 @@ export class Conversation {
     turn.analysis = data.analysis;
     turn.status = "done";
     this.view.showTurn(turn);
-    this.view.typing();
+    this.refresh();
   }
 
   onGuidance(data) {
@@ -214,6 +257,10 @@ export class Conversation {
   onPersonaState(data) {
     this.view.feelings(data.emotions);
     this.session.persona_state = data.emotions;
+    if (Array.isArray(data.goals_met)) {
+      this.session.goals_met = data.goals_met;
+      this.view.goals();
+    }
   }
 
   onReplyStart(data) {
@@ -221,15 +268,18 @@ export class Conversation {
     // The reply is saved before it streams: after a reconnect or reload the page may already
     // have the whole text from the database, and then the stream is not replayed on top of it.
     if (known && known.text && !this.streaming.has(data.turn_id)) return;
-    const learner = this.findTurn(data.in_reply_to);
+    // A closing line (after Wrap up) answers no particular turn: in_reply_to is null.
+    const learner = data.in_reply_to === null || data.in_reply_to === undefined ? null : this.findTurn(data.in_reply_to);
     this.streaming.add(data.turn_id);
     if (!known) {
-      // Provisional position just after the turn it answers; reply.done brings the real index.
-      const index = learner ? (learner.index || 0) + 0.5 : undefined;
+      // Provisional position just after the turn it answers, or after everything; reply.done
+      // brings the real index.
+      const last = this.turns.length ? this.turns[this.turns.length - 1].index || 0 : 0;
+      const index = (learner ? learner.index || 0 : last) + 0.5;
       this.upsert({ id: data.turn_id, role: "persona", text: "", index });
     }
     this.view.showTurn(this.findTurn(data.turn_id));
-    this.view.typing();
+    this.refresh();
   }
 
   onReplyToken(data) {
@@ -244,12 +294,14 @@ export class Conversation {
     const turn = data.turn;
     if (!turn) return;
     this.streaming.delete(turn.id);
+    if (this.wrapping) this.wrapping = "replied";
     this.upsert(turn);
     this.view.showTurn(this.findTurn(turn.id));
-    this.view.typing();
+    this.refresh();
   }
 
   onSummary(data) {
+    this.wrapping = null;
     this.session.status = "completed";
     this.session.summary = data.summary;
     this.composer.update();
@@ -258,6 +310,12 @@ export class Conversation {
 
   onError(data) {
     this.view.error(data.message || "Something went wrong. Please try again.");
+    if (this.wrapping) {
+      // Wrap up refused (a turn still being analysed, a closed session…): the learner carries on.
+      this.wrapping = null;
+      this.refresh();
+      this.composer.focus();
+    }
     const text = this.pending.text(data.client_id);
     if (text === undefined) return;
     // Refused, not lost: give the words back to the learner to edit and resend.
@@ -273,10 +331,18 @@ export class Conversation {
     return this.connection.send(message);
   }
 
+  /** What depends on every turn's state: the typing indicator and the composer's controls. */
+  refresh() {
+    this.view.typing();
+    this.composer.update();
+  }
+
   upsert(turn) {
     const at = this.turns.findIndex((t) => t.id === turn.id);
     if (at >= 0) {
+      const moved = turn.index !== undefined && turn.index !== this.turns[at].index;
       this.turns[at] = { ...this.turns[at], ...turn };
+      if (moved) this.turns.sort(byIndex);
       return;
     }
     this.turns.push(turn);
@@ -289,6 +355,6 @@ export class Conversation {
     turn.status = status;
     if (reason !== undefined) turn.failure_reason = reason;
     this.view.showTurn(turn);
-    this.view.typing();
+    this.refresh();
   }
 }
