@@ -1,7 +1,8 @@
 """The front door of the models: what the rest of the project calls to analyse text.
 
 ``analyse_turns`` analyses many learner turns with all three models in one batched pass per model
-and returns plain JSON-serialisable dicts (the web side and the database store them as they are),
+(plus, for an empathy artefact with a blocker head, one more pass over the clauses of the replies
+that have a blocker, to find the words that carry it) and returns plain JSON-serialisable dicts (the web side and the database store them as they are),
 shaped as ``inference.schema.TurnAnalysis`` says. ``detect_emotions`` reads persona replies,
 ``similarity`` and ``encode_sentences`` serve the scripted persona engine, ``warm`` loads
 everything at worker start. The models themselves are loaded by ``inference.registry``; importing
@@ -41,7 +42,8 @@ def _cut(text: str) -> tuple[str, bool]:
 
 
 def analyse_turns(turns: Sequence[TurnInput], batch_size: int = 64) -> list[TurnAnalysis]:
-    """Emotion, empathy and safety for each turn, in input order, in one batched pass per model."""
+    """Emotion, empathy, blockers and safety for each turn, in input order, in one batched pass per
+    model (and one over the clauses of replies with a blocker)."""
     if not turns:
         return []
     raw = [_as_text(turn.text) for turn in turns]
@@ -56,8 +58,9 @@ def analyse_turns(turns: Sequence[TurnInput], batch_size: int = 64) -> list[Turn
 
     scorer = registry.empathy_scorer()
     empathy_items = scorer.encode(contexts, texts)
-    log_probs, tags = scorer.forward_encoded(empathy_items, batch_size=batch_size)
-    empathy = scorer.results(texts, empathy_items, log_probs, tags)
+    scored = scorer.score(empathy_items, batch_size=batch_size)
+    empathy = scorer.results(texts, empathy_items, scored.log_probs, scored.tags)
+    blockers = scorer.blockers(texts, contexts, empathy_items, scored.blocker_probs, batch_size=batch_size)
 
     safety = screen_texts(raw, emotions)
     versions = model_versions()
@@ -66,6 +69,7 @@ def analyse_turns(turns: Sequence[TurnInput], batch_size: int = 64) -> list[Turn
             "text_truncated": bool(cut[i][1] or emotion_items[i].truncated or empathy_items[i].truncated),
             "emotion": emotions[i],
             "empathy": empathy[i],
+            "blockers": blockers[i],
             "safety": safety[i],
             "models": versions.copy(),
         }

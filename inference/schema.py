@@ -1,18 +1,29 @@
 """The shape of an analysis, as ``inference.analysis`` returns it and the database stores it.
 
-Plain typing only (no torch, no Django), so the web side can import these types for free. The
+Plain typing and a few constant tuples (no torch, no Django), so the web side can import these
+types for free. The
 values are plain JSON: dicts, lists, strings, numbers and booleans, stored as they are.
 """
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Final, Literal, TypedDict, get_args
 
 SafetyLevel = Literal["none", "concern", "crisis"]
 SafetyCategory = Literal["suicide", "self_harm", "harm_to_others", "abuse", "distress"]
 # EPITOME's three empathy communication mechanisms and their levels (0 none, 1 weak, 2 strong).
 Mechanism = Literal["er", "ip", "ex"]
 EmpathyLevel = Literal[0, 1, 2]
+
+# The communication blockers of the annotation guide (after Thomas Gordon's roadblocks), the main
+# one a coach would name in a reply. "none" is the blocker head's eighth class, never a span's name.
+BlockerName = Literal[
+    "dismissive", "advice", "closed_question", "self_focus", "judging", "false_reassurance", "deflection"
+]
+NO_BLOCKER: Final = "none"
+BLOCKER_NAMES: Final[tuple[BlockerName, ...]] = get_args(BlockerName)
+# The blocker head's classes, in its output order (an artefact's config lists them as "blockers").
+BLOCKER_CLASSES: Final[tuple[str, ...]] = (NO_BLOCKER, *BLOCKER_NAMES)
 
 # One of the three most probable emotions: ``[label, probability]``, a JSON pair (a list, not a tuple).
 TopEmotion = list[str | float]
@@ -65,6 +76,17 @@ class EmpathyReading(TypedDict):
     ex: MechanismReading  # Explorations
 
 
+class BlockerSpan(TypedDict):
+    """A blocker the scorer names in the reply, with the clause that carries it:
+    ``text == reply[start:end]``."""
+
+    name: BlockerName
+    start: int
+    end: int
+    text: str
+    probability: float  # of this blocker for the whole reply, rounded to 4 places
+
+
 class SafetyResult(TypedDict):
     level: SafetyLevel
     reason: str  # one or two sentences for the learner and the instructor
@@ -83,5 +105,8 @@ class TurnAnalysis(TypedDict):
     text_truncated: bool  # some of the text was cut before a model read it
     emotion: EmotionReading
     empathy: EmpathyReading
+    # Most confident first, each at or over the artefact's tuned threshold; the first is the main
+    # blocker. Empty when none is, or when the empathy artefact has no blocker head.
+    blockers: list[BlockerSpan]
     safety: SafetyResult
     models: ModelVersions

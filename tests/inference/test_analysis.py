@@ -41,7 +41,7 @@ def assert_emotion_shape(emotion, text):
 
 
 def assert_result_shape(result, text):
-    assert set(result) == {"text_truncated", "emotion", "empathy", "safety", "models"}
+    assert set(result) == {"text_truncated", "emotion", "empathy", "blockers", "safety", "models"}
     assert isinstance(result["text_truncated"], bool)
     assert_emotion_shape(result["emotion"], text)
     assert set(result["empathy"]) == set(EMPATHY_MECHANISMS)
@@ -53,6 +53,9 @@ def assert_result_shape(result, text):
         for span in score["rationales"]:
             assert set(span) == {"start", "end", "text"}
             assert text[span["start"] : span["end"]] == span["text"]
+    for blocker in result["blockers"]:
+        assert set(blocker) == {"name", "start", "end", "text", "probability"}
+        assert text[blocker["start"] : blocker["end"]] == blocker["text"]
     assert set(result["safety"]) == {"level", "reason", "category"}
     assert result["safety"]["level"] in ("none", "concern", "crisis")
     assert set(result["models"]) == {"emotion", "empathy", "safety"}
@@ -223,4 +226,24 @@ def test_readings_are_the_ones_captured_before(float32_models):
     results = analyse_turns([TurnInput(text=text, context=context) for text, context in before["turns"]])
     for result, expected in zip(results, before["analyses"], strict=True):
         assert result.pop("models")
+        # The committed artefact has no blocker head: it names none, and nothing else changed.
+        assert result.pop("blockers") == []
         _same(json.loads(json.dumps(result)), expected)
+
+
+def test_the_committed_model_names_no_blocker_and_runs_one_pass(committed_models, monkeypatch):
+    """An artefact without a blocker head loads as before: no blockers, argmax levels after offsets,
+    and a single batched pass of the empathy model for all the turns."""
+    from inference.analysis import TurnInput, analyse_turns
+
+    scorer = committed_models.empathy_scorer()
+    if "blockers" in scorer.config:
+        pytest.skip("the committed artefact has a blocker head (test_training covers one)")
+    assert scorer.blocker_classes == () and scorer.level_thresholds is None
+    passes: list[int] = []
+    score = scorer.score
+    monkeypatch.setattr(scorer, "score", lambda items, **kw: passes.append(len(items)) or score(items, **kw))
+    texts = ["Just get over it, you should have planned better.", "What's your order number?", "Don't worry!"]
+    results = analyse_turns([TurnInput(text=t, context="I lost my job today.") for t in texts])
+    assert passes == [3]
+    assert [r["blockers"] for r in results] == [[], [], []]

@@ -12,7 +12,17 @@ import pytest
 
 from inference.labels import EMPATHY_MECHANISMS
 from inference.safety_rules import CATEGORIES, LEVELS
-from inference.schema import EmotionReading, EmpathyReading, Mechanism, SafetyCategory, SafetyLevel, TurnAnalysis
+from inference.schema import (
+    BLOCKER_CLASSES,
+    BLOCKER_NAMES,
+    BlockerName,
+    EmotionReading,
+    EmpathyReading,
+    Mechanism,
+    SafetyCategory,
+    SafetyLevel,
+    TurnAnalysis,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,6 +64,11 @@ def test_the_closed_sets_are_the_ones_the_code_uses():
     assert get_args(SafetyLevel) == LEVELS
     assert get_args(SafetyCategory) == CATEGORIES
     assert get_args(Mechanism) == EMPATHY_MECHANISMS == tuple(get_type_hints(EmpathyReading))
+    # The blocker head's classes are the guide's, in the order the coaching evaluation lists them.
+    from inference.coaching_eval import BLOCKERS
+
+    assert BLOCKER_CLASSES == BLOCKERS == ("none", *BLOCKER_NAMES)
+    assert get_args(BlockerName) == BLOCKER_NAMES
 
 
 def test_the_checker_catches_a_wrong_shape():
@@ -62,6 +77,12 @@ def test_the_checker_catches_a_wrong_shape():
     assert problems({"level": "maybe", "reason": "ok", "category": None}, safety_result)
     assert problems({"level": "none", "reason": "ok"}, safety_result)
     assert problems({"level": "none", "reason": 1, "category": None}, safety_result)
+    blockers = get_type_hints(TurnAnalysis)["blockers"]
+    span = {"name": "advice", "start": 0, "end": 4, "text": "just", "probability": 0.91}
+    assert problems([], blockers) == [] and problems([span], blockers) == []
+    assert problems([{**span, "name": "none"}], blockers)  # "none" is never a named blocker
+    assert problems([{**span, "probability": 1}], blockers)
+    assert problems([{k: v for k, v in span.items() if k != "text"}], blockers)
 
 
 @pytest.mark.usefixtures("committed_models")

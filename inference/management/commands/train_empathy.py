@@ -1,4 +1,4 @@
-"""python manage.py train_empathy --data DIR --out DIR [...]: fine-tune the empathy scorer."""
+"""python manage.py train_empathy --data DIR --out DIR [--coaching FILE] [...]: fine-tune the empathy scorer."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from inference.management.commands._common import train_from_options
 
 
 class Command(BaseCommand):
-    help = "Fine-tune the empathy scorer on EPITOME (train.csv, dev.csv) and write the artefact and model card."
+    help = (
+        "Fine-tune the empathy scorer on EPITOME (train.csv, dev.csv), with --coaching FILE also on the role-play "
+        "corpus (levels and a blocker head, chosen on its tune split), and write the artefact and model card."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         from inference.training.empathy_trainer import add_arguments
