@@ -91,6 +91,7 @@ def _result(
     labels_over: list[str],
     highlights: dict[str, list[Highlight]],
     order: Sequence[int] | None = None,
+    shown: list[str] | None = None,
 ) -> EmotionReading:
     if order is None:
         order = np.argsort(-probs, kind="stable").tolist()
@@ -102,6 +103,7 @@ def _result(
         "ekman": _grouped(values, labels_over, EKMAN_MAPPING, EKMAN_LABELS),
         "sentiment": _grouped(values, labels_over, SENTIMENT_MAPPING, SENTIMENT_LABELS),
         "highlights": highlights,
+        "shown": shown or [],
     }
 
 
@@ -122,6 +124,11 @@ class EmotionDetector(ServedModel):
     ):
         super().__init__(model, tokenizer, config, device, version=version)
         self.thresholds = np.asarray(config.get("thresholds", [0.5] * len(GOEMOTIONS_LABELS)), dtype=float)
+        # Chips for learners: precision-tuned thresholds (None: the label is never shown), apart from the
+        # macro-F1 thresholds above, which evaluate_emotion scores.
+        display = config.get("display_thresholds") or [None] * len(GOEMOTIONS_LABELS)
+        self.display_thresholds = np.asarray([np.inf if t is None else float(t) for t in display], dtype=float)
+        self.display_thresholds[GOEMOTIONS_LABELS.index(NEUTRAL)] = np.inf
 
     @classmethod
     def build(cls, encoder: nn.Module, config: dict[str, Any]) -> EmotionModel:
@@ -181,7 +188,9 @@ class EmotionDetector(ServedModel):
                 if shown:
                     for j, spans in zip(shown, _highlights_many(text, items[i], token_scores, shown)):
                         highlights[GOEMOTIONS_LABELS[j]] = spans
-            out.append(_result(row, labels_over, highlights, order))
+            shows = (row >= self.display_thresholds).tolist()
+            chips = [GOEMOTIONS_LABELS[j] for j in order if shows[j]]
+            out.append(_result(row, labels_over, highlights, order, chips))
         return out
 
     def analyse(self, texts: Sequence[str], batch_size: int = 64, highlights: bool = True) -> list[EmotionReading]:

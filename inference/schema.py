@@ -54,6 +54,9 @@ class EmotionReading(TypedDict):
     ekman: GroupedReading
     sentiment: GroupedReading
     highlights: dict[str, list[Highlight]]  # for the top labels other than neutral, words in text order
+    # The labels a learner is shown as chips: over a display threshold tuned for precision >= .70 on
+    # GoEmotions dev (a label that cannot reach it is never shown), most probable first; never neutral.
+    shown: list[str]
 
 
 class Rationale(TypedDict):

@@ -238,8 +238,9 @@ def guidance_compose(
     return Guidance(
         version=GUIDANCE_VERSION,
         pause=False,
-        # A reply that only blocks gets no praise: the blocker note takes its place.
-        worked=None if signals.only_blocks(analysis) else _worked(analysis, text, persona, emotion),
+        # Nothing is praised in a reply with no empathy in it (one that only blocks least of all):
+        # "what worked" is left out, and a blocker note or the next step says what to do.
+        worked=_worked(analysis, text, persona, emotion) if any(signals.levels(analysis).values()) else None,
         blocker=blocker,
         try_next=try_next,
         rewrite=(

@@ -177,6 +177,23 @@ def render(config: dict[str, Any], weights_mb: float, version: str | None = None
         ]
         per_label = [{"label": k, **v} for k, v in final.get("per_label", {}).items()]
         lines += _table(per_label, ["label", "precision", "recall", "f1", "support"]) + [""]
+        display = config.get("display")
+        if display:
+            shown = [{"label": k, **v} for k, v in display["labels"].items() if v["threshold"] is not None]
+            hidden = [k for k, v in display["labels"].items() if v["threshold"] is None]
+            lines += [
+                "## Emotion chips shown to learners",
+                "",
+                (
+                    f"A chip is shown when its label's probability reaches a display threshold: the lowest at which "
+                    f"the label's precision on {display['split']} reaches {display['target_precision']:.2f} "
+                    "(`manage.py tune_emotion_display`). These are separate from the macro-F1 thresholds above, "
+                    "which `evaluate_emotion` scores. Labels that never reach it are never shown as chips: "
+                    f"{', '.join(hidden) or 'none'}."
+                ),
+                "",
+            ]
+            lines += _table(shown, ["label", "threshold", "precision", "recall", "support"]) + [""]
     elif kind == "empathy" and final:
         rows = []
         for mechanism in ("er", "ip", "ex"):

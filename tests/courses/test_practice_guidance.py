@@ -61,7 +61,8 @@ def test_guidance_never_shames_even_a_cold_turn():
     g = shown("Whatever, not my problem.", labels=("disapproval",))
     text = " ".join(str(v) for v in (g["worked"], g["try_next"], g["rewrite"])).lower()
     assert not any(word in text for word in SHAMING)
-    assert g["worked"]  # still something encouraging to say
+    # Nothing in it to praise, so no praise (a coach would not sign "that worked"); a next step instead.
+    assert g["worked"] is None and g["try_next"]
 
 
 def test_safety_concern_pauses_with_a_resource_card():
@@ -141,3 +142,9 @@ def test_a_reply_with_empathy_and_a_blocker_gets_both_the_praise_and_the_blocker
 def test_without_blockers_from_the_scorer_guidance_reads_as_before():
     g = shown("That sounds so stressful.", er=2, rationales={"er": ["sounds so stressful"]})
     assert g["blocker"] is None and g["worked"].startswith("You named Maya's worry")
+
+
+def test_a_reply_with_no_empathy_gets_no_praise_even_without_a_blocker():
+    g = shown("Okay.")
+    assert g["worked"] is None and g["blocker"] is None
+    assert g["try_next"]  # the next step is still offered

@@ -23,7 +23,7 @@ def _analyse(*pairs):
 
 
 def assert_emotion_shape(emotion, text):
-    assert set(emotion) == {"probs", "labels", "top", "ekman", "sentiment", "highlights"}
+    assert set(emotion) == {"probs", "labels", "top", "ekman", "sentiment", "highlights", "shown"}
     assert list(emotion["probs"]) == list(GOEMOTIONS_LABELS)
     assert all(0.0 <= p <= 1.0 for p in emotion["probs"].values())
     assert emotion["labels"] and set(emotion["labels"]) <= set(GOEMOTIONS_LABELS)

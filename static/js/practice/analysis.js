@@ -58,9 +58,9 @@ export function analysisBlock(turn, textNode, mechanisms) {
 }
 
 function emotionChips(emotion, wire, highlight) {
-  const listed = emotion.labels || [];
-  const labels = (listed.length ? listed : (emotion.top || []).slice(0, 1).map((t) => t[0]))
-    .filter((label) => label !== "neutral" || listed.length <= 1)
+  // `shown`: the labels the detector is precise enough about to show (display thresholds); an
+  // analysis saved before those existed falls back to its tuned labels.
+  const labels = (Array.isArray(emotion.shown) ? emotion.shown : (emotion.labels || []).filter((l) => l !== "neutral"))
     .slice(0, 4);
   if (!labels.length) return null;
   const chips = h("ul", { className: "analysis__chips", "aria-label": "Emotions we read in your message" });
