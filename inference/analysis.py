@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from inference import registry
 from inference.safety import rules_fingerprint, screen_texts
-from inference.schema import EmotionReading, ModelVersions, TurnAnalysis
+from inference.schema import BlockerSpan, EmotionReading, EmpathyReading, ModelVersions, TurnAnalysis
 
 # Far beyond what either model reads (128 / 256 word pieces): cut before tokenising so a pasted
 # novel costs no more than a long message. The flag tells the learner.
@@ -75,6 +76,29 @@ def analyse_turns(turns: Sequence[TurnInput], batch_size: int = 64) -> list[Turn
         }
         for i in range(len(turns))
     ]
+
+
+class EmpathyJudgement(TypedDict):
+    """The empathy part of an analysis alone: what the scorer says of a reply."""
+
+    empathy: EmpathyReading
+    blockers: list[BlockerSpan]
+
+
+def judge_replies(turns: Sequence[TurnInput], batch_size: int = 64) -> list[EmpathyJudgement]:
+    """Levels and blockers only, in one batched pass of the empathy scorer (and one over the clauses
+    of replies with a blocker): for checking candidate rewrites, where emotions and safety are
+    not needed."""
+    if not turns:
+        return []
+    texts = [_cut(_as_text(turn.text))[0] for turn in turns]
+    contexts = [_cut(_as_text(turn.context))[0] for turn in turns]
+    scorer = registry.empathy_scorer()
+    items = scorer.encode(contexts, texts)
+    scored = scorer.score(items, batch_size=batch_size)
+    empathy = scorer.results(texts, items, scored.log_probs, scored.tags)
+    blockers = scorer.blockers(texts, contexts, items, scored.blocker_probs, batch_size=batch_size)
+    return [{"empathy": empathy[i], "blockers": blockers[i]} for i in range(len(turns))]
 
 
 def detect_emotions(texts: Sequence[str], batch_size: int = 64) -> list[EmotionReading]:

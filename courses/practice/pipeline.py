@@ -12,8 +12,8 @@ import logging
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from typing import cast
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, cast
 
 from django.conf import settings
 
@@ -108,7 +108,7 @@ def batch_analyse(turn_ids: Sequence[int]) -> list[AnalysisSaved]:
         )
         for t, a in zip(turns, analyses, strict=True)
     ]
-    rewrites_check(turns, analyses, guidance, score=models.analyse_turns)
+    rewrites_check(turns, analyses, guidance, score=models.judge_replies)
     saved = turn_analyses_save(
         results=[
             TurnResult(turn_id=t.id, session_id=t.session_id, analysis=a, guidance=g)
@@ -119,7 +119,7 @@ def batch_analyse(turn_ids: Sequence[int]) -> list[AnalysisSaved]:
     return saved
 
 
-Score = Callable[[Sequence[models.TurnInput]], list[TurnAnalysis]]
+Score = Callable[[Sequence[models.TurnInput]], Sequence[Mapping[str, Any]]]
 
 
 def rewrites_check(

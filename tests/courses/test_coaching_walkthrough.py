@@ -61,7 +61,7 @@ def coach(models, text: str, persona_text: str, persona: str, feelings: dict[str
         persona_name=persona,
         persona_emotions=feelings,
     )
-    rewrites_check([turn], [analysis], [guidance], score=models.analyse_turns)
+    rewrites_check([turn], [analysis], [guidance], score=models.judge_replies)
     return analysis, guidance, render.guidance_render(guidance)
 
 
@@ -107,7 +107,7 @@ def test_a_tentative_interpretation_is_credited(models):
 
 def test_the_rewrite_kept_scores_higher_than_the_learners_reply_and_has_no_blocker(models):
     text = "ok. have you tried joining a club?"
-    analysis, guidance, shown = coach(models, text, PRIYA, "Priya", {"sadness": 0.7})
+    analysis, _, shown = coach(models, text, PRIYA, "Priya", {"sadness": 0.7})
     assert shown["rewrite"] is not None
     [rewritten] = models.analyse_turns([models.TurnInput(text=shown["rewrite"], context=PRIYA)])
     assert sum(signals.levels(rewritten).values()) > sum(signals.levels(analysis).values())
