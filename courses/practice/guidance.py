@@ -134,15 +134,96 @@ def _worked(analysis: Mapping[str, Any], text: str, persona: str | None, emotion
     return Worked(code="kept_going", mechanism=None, quote=None, persona=persona, emotion=emotion)
 
 
+# Words that end a noun phrase rather than belong to it.
+_NOT_A_TOPIC = frozenset(
+    [
+        "with",
+        "about",
+        "that",
+        "this",
+        "when",
+        "what",
+        "have",
+        "been",
+        "just",
+        "from",
+        "they",
+        "were",
+        "will",
+        "every",
+        "again",
+        "today",
+        "tonight",
+        "anymore",
+        "really",
+        "still",
+        "already",
+        "ever",
+        "much",
+        "more",
+        "very",
+        "some",
+        "each",
+        "other",
+        "which",
+        "there",
+        "here",
+        "then",
+        "soon",
+        "since",
+        "because",
+        "after",
+        "before",
+        "until",
+        "while",
+        "even",
+        "also",
+        "only",
+        "back",
+        "away",
+        "into",
+        "over",
+        "like",
+        "never",
+        "always",
+        "often",
+        "usually",
+        "keeps",
+        "says",
+        "said",
+        "told",
+        "tells",
+        "seems",
+        "feels",
+        "felt",
+        "gets",
+        "got",
+        "went",
+        "goes",
+        "came",
+        "comes",
+        "made",
+        "makes",
+        "does",
+        "doesn",
+        "didn",
+        "isn",
+        "wasn",
+    ]
+)
+
+
 def topic_of(persona_text: str) -> str | None:
     """A noun phrase from the persona's last message for the example question ("deadline"), or None."""
     match = re.search(r"\b(?:the|my|our|this|that)\s+([a-z][a-z-]{3,}(?:\s+[a-z][a-z-]{3,})?)", persona_text.lower())
     if not match:
         return None
-    words = match.group(1).split()
-    stop = {"with", "about", "that", "this", "when", "what", "have", "been", "just", "from", "they", "were", "will"}
-    kept = [word for word in words if word not in stop][:2]
-    return " ".join(kept) or None
+    kept = []
+    for word in match.group(1).split():
+        if word in _NOT_A_TOPIC:
+            break  # "the hospital every week": the topic ends where the noun phrase does
+        kept.append(word)
+    return " ".join(kept[:2]) or None
 
 
 def clean_turn(text: str) -> str:

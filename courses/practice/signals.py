@@ -121,7 +121,19 @@ def dismissive_strength(analysis: Mapping[str, Any] | None) -> float:
     return _tone_strength(analysis, DISMISSIVE_LABELS)
 
 
+# Blockers that brush the persona aside or blame them: what a "dismissive" reply condition means.
+DISMISSIVE_BLOCKERS = frozenset({"dismissive", "judging"})
+
+
 def is_dismissive(analysis: Mapping[str, Any] | None) -> bool:
+    """The turn brushes the persona aside or blames them: the scorer named such a blocker, or (a
+    scorer that names no blockers) its tone reads so and it shows no empathy at all. Angry words on
+    the persona's behalf ("that makes me furious for you") are not dismissive."""
+    blocker = main_blocker(analysis)
+    if blocker is not None:
+        return blocker in DISMISSIVE_BLOCKERS
+    if any(levels(analysis).values()):
+        return False
     return bool(emotion_labels(analysis) & DISMISSIVE_LABELS) or dismissive_strength(analysis) >= TONE_PROB
 
 

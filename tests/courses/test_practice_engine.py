@@ -145,3 +145,17 @@ def test_emotion_shift_is_carried():
 
 def test_engine_registry_picks_scripted():
     assert isinstance(engine_for(SCENARIO), ScriptedEngine)
+
+
+def test_a_reply_for_dismissive_learners_answers_a_named_blocker_not_angry_words_on_their_behalf():
+    cold = reply(1, "So you think I'm overreacting.", tone=PersonaReply.Tone.DISMISSIVE)
+    plain = reply(2, "Go on.")
+    text = "It's not a big deal, honestly."
+    blocked = TurnFacts(
+        text=text,
+        analysis=analysis_build(text=text, blocker=("dismissive", "It's not a big deal")),
+        turn_number=1,
+    )
+    assert choose([cold, plain], blocked).text == "So you think I'm overreacting."
+    # Anger read in a reply with empathy in it is anger on the persona's behalf.
+    assert choose([cold, plain], facts("That makes me furious for you.", er=2, labels=("anger",))).text == "Go on."

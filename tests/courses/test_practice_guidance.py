@@ -148,3 +148,11 @@ def test_a_reply_with_no_empathy_gets_no_praise_even_without_a_blocker():
     g = shown("Okay.")
     assert g["worked"] is None and g["blocker"] is None
     assert g["try_next"]  # the next step is still offered
+
+
+def test_the_example_question_takes_a_whole_noun_phrase_as_its_topic():
+    from courses.practice.guidance import topic_of
+
+    assert topic_of("I take her to the hospital every week and it wears me out.") == "hospital"
+    assert topic_of("I'm worried I'll miss the deadline for the application.") == "deadline"
+    assert topic_of("This is the second time!") == "second time"
