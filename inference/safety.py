@@ -32,6 +32,7 @@ from typing import Literal
 
 from inference import safety_rules
 from inference.safety_rules import RULES, Rule
+from inference.safety_triggers import ENGLISH_FUNCTION_WORDS as _ENGLISH_FUNCTION_WORDS
 from inference.safety_triggers import literal_alternation, rule_triggers
 from inference.schema import SafetyCategory, SafetyLevel, SafetyResult
 from inference.versions import fingerprint
@@ -199,64 +200,6 @@ _CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 _SPACES = re.compile(r"[ \t\f\v]+")
-
-# Function words common in English; text with several words and none of these is probably not
-# English, which the reason then says (the rules would simply not see anything).
-_ENGLISH_FUNCTION_WORDS = frozenset(
-    [
-        "i",
-        "me",
-        "my",
-        "you",
-        "he",
-        "she",
-        "it",
-        "we",
-        "they",
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "but",
-        "to",
-        "of",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "is",
-        "am",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "do",
-        "does",
-        "did",
-        "not",
-        "no",
-        "have",
-        "has",
-        "had",
-        "this",
-        "that",
-        "so",
-        "just",
-        "what",
-        "when",
-        "how",
-        "why",
-        "if",
-        "can",
-        "will",
-        "would",
-        "want",
-        "feel",
-    ]
-)
 
 
 # Public API -------------------------------------------------------------------------------------
