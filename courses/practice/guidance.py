@@ -31,7 +31,7 @@ WEAKEST_ORDER: tuple[Mechanism, ...] = ("er", "ex", "ip")
 # or kept the conversation going.
 WorkedCode = Literal["named_feeling", "understood", "invited", "some_mechanism", "kept_going"]
 # The step the learner is offered, by the mechanism it adds; "keep_following" when nothing is missing.
-Move = Literal["name_feeling", "say_back_meaning", "ask_open_question"]
+Move = Literal["name_feeling", "say_back_meaning", "ask_open_question", "name_and_ask"]
 TryNextCode = Move | Literal["keep_following", "instead_of_blocker"]
 # The guide's seven communication blockers (after Thomas Gordon's roadblocks).
 BlockerName = Literal[
@@ -244,6 +244,7 @@ def without_phrase(text: str, phrase: str | None) -> str:
         own = own.replace(phrase, " ", 1)
     # Tidy what the cut leaves: doubled spaces, a stray comma or "but" at either end.
     own = re.sub(r"\s+([,.!?;:])", r"\1", " ".join(own.split()))
+    own = re.sub(r"([.!?])[.,;:]+", r"\1", own)  # "easier. ." → "easier."
     own = re.sub(r"^(?:[,.;:!?\-\u2014]\s*|but\s+|and\s+|so\s+)+", "", own, flags=re.IGNORECASE)
     own = re.sub(r"(?:\s*[,;:\-\u2014]|\s+but|\s+and|\s+so)+$", "", own, flags=re.IGNORECASE).strip()
     return own[:1].upper() + own[1:] if own else own
@@ -256,17 +257,25 @@ def rewrite_options(guidance: Guidance, *, text: str, analysis: Mapping[str, Any
     if guidance["pause"]:
         return []
     blocker = guidance.get("blocker")
-    own = clean_turn(without_phrase(text, blocker["quote"] if blocker else None))
+    own = _kept_words(text, analysis, blocker["quote"] if blocker else None)
     levels = signals.levels(analysis)
-    moves = [m for m in WEAKEST_ORDER if levels[m] < 2]
+    moves: list[Move] = [_MOVE_BY_MECHANISM[m] for m in WEAKEST_ORDER if levels[m] < 2]
     weakest = guidance["weakest"]
-    if weakest in moves:
-        moves.remove(weakest)
-        moves.insert(0, weakest)
+    if weakest is not None and _MOVE_BY_MECHANISM[weakest] in moves:
+        moves.remove(_MOVE_BY_MECHANISM[weakest])
+        moves.insert(0, _MOVE_BY_MECHANISM[weakest])
+    if not own:
+        moves.insert(0, "name_and_ask")  # nothing of theirs to keep: show both a feeling and a question
     topic = guidance["try_next"]["topic"] if guidance["try_next"] else None
-    return [
-        Rewrite(code=_MOVE_BY_MECHANISM[m], text=own, emotion=guidance["persona_emotion"], topic=topic) for m in moves
-    ]
+    return [Rewrite(code=m, text=own, emotion=guidance["persona_emotion"], topic=topic) for m in moves]
+
+
+def _kept_words(text: str, analysis: Mapping[str, Any], blocker_quote: str | None) -> str:
+    """What of the learner's turn a rewrite keeps: all of it; without the blocker's words when there
+    is empathy beside them; nothing when the turn only blocks (the rest of it blocks too)."""
+    if signals.only_blocks(analysis):
+        return ""
+    return clean_turn(without_phrase(text, blocker_quote))
 
 
 def guidance_compose(
@@ -315,17 +324,22 @@ def guidance_compose(
             emotion=emotion,
             topic=topic,
         )
-    own = clean_turn(without_phrase(text, quote))
+    own = _kept_words(text, analysis, quote)
+    worked = _worked(analysis, text, persona, emotion) if any(signals.levels(analysis).values()) else None
+    if worked is not None and quote and worked["quote"] and (worked["quote"] in quote or quote in worked["quote"]):
+        worked = None  # the words that got in the way are not also what worked
     return Guidance(
         version=GUIDANCE_VERSION,
         pause=False,
         # Nothing is praised in a reply with no empathy in it (one that only blocks least of all):
         # "what worked" is left out, and a blocker note or the next step says what to do.
-        worked=_worked(analysis, text, persona, emotion) if any(signals.levels(analysis).values()) else None,
+        worked=worked,
         blocker=blocker,
         try_next=try_next,
         rewrite=(
-            Rewrite(code=_MOVE_BY_MECHANISM[weakest], text=own, emotion=emotion, topic=topic) if weakest else None
+            Rewrite(code=_MOVE_BY_MECHANISM[weakest] if own else "name_and_ask", text=own, emotion=emotion, topic=topic)
+            if weakest
+            else None
         ),
         weakest=weakest,
         persona_emotion=emotion,

@@ -89,8 +89,13 @@ def emotion_words(label: str | None) -> tuple[str, str]:
 
 
 def _quote(text: str, limit: int = QUOTE_MAX_CHARS) -> str:
+    """The learner's words, cut (when long) at a word boundary, never inside a word."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
 
 
 def _persona(first_name: str | None) -> str:
@@ -112,7 +117,8 @@ def _worked(worked: Worked) -> str:
     code = worked["code"]
     if code == "named_feeling":
         params["feeling"] = emotion_words(worked["emotion"])[1]
-        return gettext("You named %(name)s's %(feeling)s: ‘%(quote)s’.") % params
+        # Which feeling the learner named is not known, only that they met the persona's feelings.
+        return gettext("You met %(name)s's feelings with warmth: ‘%(quote)s’.") % params
     if code == "understood":
         return gettext("You showed you understood what %(name)s is going through: ‘%(quote)s’.") % params
     if code == "invited":
@@ -221,7 +227,15 @@ def _rewrite(rewrite: Rewrite) -> str:
     if own and own[-1] not in ".!?…":
         own += "."
     params = {"adjective": adjective, "feeling_noun": noun, "own": own, "topic": _topic(rewrite["topic"])}
-    if rewrite["code"] == "name_feeling":
+    if rewrite["code"] == "name_and_ask":
+        text = (
+            gettext("You sound really %(adjective)s, and I'm sorry. %(own)s What's been the hardest part of %(topic)s?")
+            % params
+        )
+    elif rewrite["code"] == "name_feeling" and "sorry" in own.lower():
+        # Their own words already say sorry: name the feeling without saying it twice.
+        text = gettext("You sound really %(adjective)s. %(own)s") % params
+    elif rewrite["code"] == "name_feeling":
         text = gettext("You sound really %(adjective)s, and I'm sorry. %(own)s") % params
     elif rewrite["code"] == "say_back_meaning":
         text = (
@@ -232,8 +246,8 @@ def _rewrite(rewrite: Rewrite) -> str:
         )
     else:
         text = gettext("%(own)s What's been the hardest part of %(topic)s for you?") % params
-    # An empty turn leaves the template's space at one end.
-    return text.strip()
+    # An empty turn leaves the template's spaces behind.
+    return " ".join(text.split())
 
 
 def guidance_render(guidance: Guidance) -> GuidanceView:
@@ -279,7 +293,7 @@ def _practise_next(mechanism: Mechanism) -> str:
         )
     if mechanism == "ip":
         return gettext(
-            "Say back what you think the situation means to them (“it sounds like you felt left out of the decision”)."
+            "Say back what you think the situation means to them (“it sounds like this has been weighing on you”)."
         )
     return gettext(
         "Ask one open question about their experience (“what's been the hardest part?”) and let them answer."

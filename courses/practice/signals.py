@@ -54,6 +54,8 @@ def phrase_around(text: str, start: int, end: int) -> str:
     # A break inside the span (a comma in the middle of it) stays inside; look outside it only.
     start = max((b_end for _, b_end in breaks if b_end <= start), default=0)
     end = min((b_start for b_start, _ in breaks if b_start >= end), default=len(text))
+    if end < len(text) and text[end] in "?!":
+        end += 1  # a question keeps its question mark
     return " ".join(text[start:end].split()).strip(" ,;:-\u2014\u2013")
 
 

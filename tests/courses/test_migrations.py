@@ -25,7 +25,7 @@ SCHEMA_EDITOR = SimpleNamespace(connection=connection)
 # As the code before 0004 stored them, for these turns of the bundle's scenario (Dana, "This is the
 # second time!", feeling anger 0.7 and disappointment 0.5).
 OLD_FIRST = {
-    "worked": "You named Dana's anger: ‘That sounds so frustrating’.",
+    "worked": "You met Dana's feelings with warmth: ‘That sounds so frustrating’.",
     "try_next": "Dana still sounds angry — ask an open question about it, like “what worries you most about "
     "the second time?”",
     "rewrite": "That sounds so frustrating. What's been the hardest part of the second time for you?",

@@ -32,7 +32,7 @@ def shown(text: str, **analysis):
 def test_worked_cites_the_rationale_words():
     g = shown("That sounds so stressful.", er=2, rationales={"er": ["sounds so stressful"]})
     assert "sounds so stressful" in g["worked"]
-    assert g["worked"].startswith("You named Maya's worry")
+    assert g["worked"].startswith("You met Maya's feelings with warmth")
 
 
 def test_try_next_aims_at_the_weakest_mechanism_and_the_persona_emotion():
@@ -134,14 +134,14 @@ def test_a_reply_with_empathy_and_a_blocker_gets_both_the_praise_and_the_blocker
         rationales={"er": ["I'm so sorry"]},
         blocker=("advice", "You should talk to your manager"),
     )
-    assert g["worked"] == "You named Maya's worry: ‘I'm so sorry’."
+    assert g["worked"] == "You met Maya's feelings with warmth: ‘I'm so sorry’."
     assert g["blocker"]["name"] == "advice" and "‘You should talk to your manager’" in g["blocker"]["text"]
     assert "manager" not in g["rewrite"]
 
 
 def test_without_blockers_from_the_scorer_guidance_reads_as_before():
     g = shown("That sounds so stressful.", er=2, rationales={"er": ["sounds so stressful"]})
-    assert g["blocker"] is None and g["worked"].startswith("You named Maya's worry")
+    assert g["blocker"] is None and g["worked"].startswith("You met Maya's feelings with warmth")
 
 
 def test_a_reply_with_no_empathy_gets_no_praise_even_without_a_blocker():
@@ -156,3 +156,28 @@ def test_the_example_question_takes_a_whole_noun_phrase_as_its_topic():
     assert topic_of("I take her to the hospital every week and it wears me out.") == "hospital"
     assert topic_of("I'm worried I'll miss the deadline for the application.") == "deadline"
     assert topic_of("This is the second time!") == "second time"
+
+
+def test_a_reply_that_only_blocks_keeps_none_of_its_words_in_the_rewrite():
+    text = "Honestly loads of people go through this when they move, it's normal. You'll settle in."
+    g = shown(text, blocker=("false_reassurance", "You'll settle in."))
+    # The rest of it minimises too: the rewrite starts afresh with a feeling and a question.
+    assert g["rewrite"] == "You sound really anxious, and I'm sorry. What's been the hardest part of the deadline?"
+
+
+def test_the_rewrite_never_says_sorry_twice_nor_ends_in_two_stops():
+    text = "I'm sorry it isn't getting easier. Have you tried Meetup? You should just pick one event."
+    g = shown(
+        text,
+        er=1,
+        rationales={"er": ["I'm sorry it isn't getting easier"]},
+        blocker=("advice", "Have you tried Meetup? You should just pick one event."),
+    )
+    assert g["rewrite"].count("sorry") == 1 and ".." not in g["rewrite"]
+
+
+def test_long_quotes_are_cut_between_words():
+    long = "That quiet on a Sunday evening sounds so heavy, especially when you grew up with your sister dropping by"
+    g = shown(long, ip=2, rationales={"ip": [long]})
+    quoted = g["worked"].split("‘")[1].split("’")[0]
+    assert quoted.endswith("…") and quoted[:-1].split()[-1] in long.split()

@@ -38,7 +38,7 @@ def test_guidance_reads_word_for_word_as_before():
         persona_text="This is the second time!",
     )
     assert g == {
-        "worked": "You named Dana's anger: ‘That sounds so frustrating’.",
+        "worked": "You met Dana's feelings with warmth: ‘That sounds so frustrating’.",
         "blocker": None,
         "try_next": "Dana still sounds angry — ask an open question about it, like “what worries you most about "
         "the second time?”",
@@ -78,7 +78,7 @@ def test_full_marks_and_a_nameless_persona_read_as_before():
     g = shown(long, er=2, ip=2, ex=2, rationales={"ip": [long]}, persona_name="")
     assert g["worked"] == (
         "You showed you understood what They is going through: "
-        "‘you've been carrying this you've been carrying this you've been carrying this y…’."
+        "‘you've been carrying this you've been carrying this you've been carrying this…’."
     )
     assert (
         g["try_next"] == "That was a full response. Keep following They's lead and let them say what matters most next."

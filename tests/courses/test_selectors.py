@@ -135,7 +135,7 @@ def test_practice_state_shows_stored_guidance_and_summary_as_text(alice, django_
         state = practice_state(session=session)
 
     analysed, queued = state["turns"][1], state["turns"][2]
-    assert analysed["guidance"]["worked"] == "You named Dana's anger: ‘That sounds so frustrating’."
+    assert analysed["guidance"]["worked"] == "You met Dana's feelings with warmth: ‘That sounds so frustrating’."
     assert analysed["guidance"]["try_next"] == (
         "Dana still sounds angry — ask an open question about it, like “what worries you most about the second time?”"
     )
