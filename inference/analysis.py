@@ -62,6 +62,7 @@ def analyse_turns(turns: Sequence[TurnInput], batch_size: int = 64) -> list[Turn
     scored = scorer.score(empathy_items, batch_size=batch_size)
     empathy = scorer.results(texts, empathy_items, scored.log_probs, scored.tags)
     blockers = scorer.blockers(texts, contexts, empathy_items, scored.blocker_probs, batch_size=batch_size)
+    _agree(empathy, blockers)
 
     safety = screen_texts(raw, emotions)
     versions = model_versions()
@@ -98,7 +99,16 @@ def judge_replies(turns: Sequence[TurnInput], batch_size: int = 64) -> list[Empa
     scored = scorer.score(items, batch_size=batch_size)
     empathy = scorer.results(texts, items, scored.log_probs, scored.tags)
     blockers = scorer.blockers(texts, contexts, items, scored.blocker_probs, batch_size=batch_size)
+    _agree(empathy, blockers)
     return [{"empathy": empathy[i], "blockers": blockers[i]} for i in range(len(turns))]
+
+
+def _agree(empathy: Sequence[EmpathyReading], blockers: Sequence[Sequence[BlockerSpan]]) -> None:
+    """One reading of a reply, not two: when the blocker head names a closed factual question
+    (its threshold is tuned for precision), the reply is no exploration, whatever the EX head read."""
+    for reading, found in zip(empathy, blockers, strict=True):
+        if found and found[0]["name"] == "closed_question" and reading["ex"]["level"] > 0:
+            reading["ex"] = {**reading["ex"], "level": 0, "rationales": []}
 
 
 def detect_emotions(texts: Sequence[str], batch_size: int = 64) -> list[EmotionReading]:
