@@ -119,6 +119,8 @@ def batch_analyse(turn_ids: Sequence[int]) -> list[AnalysisSaved]:
     return saved
 
 
+# How many example rewrites are checked per turn (each one a short pass of the empathy scorer).
+REWRITE_OPTIONS = 2
 Score = Callable[[Sequence[models.TurnInput]], Sequence[Mapping[str, Any]]]
 
 
@@ -126,17 +128,25 @@ def rewrites_check(
     turns: Sequence[TurnToAnalyse], analyses: Sequence[TurnAnalysis], guidance: Sequence[Guidance], *, score: Score
 ) -> None:
     """Keep, in each turn's guidance, the first example rewrite the scorer rates above the learner's
-    own reply (more empathy in all) with no blocker found in it; none when no option passes. All
-    the batch's options are scored in one call."""
-    options = [rewrite_options(g, text=t.text, analysis=a) for t, a, g in zip(turns, analyses, guidance, strict=True)]
-    inputs = [
-        models.TurnInput(text=render.rewrite_text(option), context=t.context)
-        for t, turn_options in zip(turns, options, strict=True)
-        for option in turn_options
+    own reply (more empathy in all) with no blocker found in it; none when no option passes.
+
+    Cheap on purpose, since it runs on every turn: the first REWRITE_OPTIONS of each turn, and the
+    learner's own reply beside them, are scored without the persona's message (the scorer was
+    trained with some turns lacking it), all in one call of short texts."""
+    options = [
+        rewrite_options(g, text=t.text, analysis=a)[:REWRITE_OPTIONS]
+        for t, a, g in zip(turns, analyses, guidance, strict=True)
     ]
+    inputs: list[models.TurnInput] = []
+    for turn, turn_options in zip(turns, options, strict=True):
+        if turn_options:
+            inputs.append(models.TurnInput(text=turn.text))
+            inputs += [models.TurnInput(text=render.rewrite_text(option)) for option in turn_options]
     scored = iter(score(inputs) if inputs else [])
-    for analysis, g, turn_options in zip(analyses, guidance, options, strict=True):
-        before = sum(signals.levels(analysis).values())
+    for g, turn_options in zip(guidance, options, strict=True):
+        if not turn_options:
+            continue
+        before = sum(signals.levels(next(scored)).values())
         kept = None
         for option in turn_options:
             result = next(scored)
