@@ -19,21 +19,11 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from inference.labels import EMPATHY_MECHANISMS
-from inference.schema import Mechanism
+from inference.schema import BLOCKER_NAMES, BlockerName, Mechanism
 
-Blocker = Literal[
-    "none", "dismissive", "advice", "closed_question", "self_focus", "judging", "false_reassurance", "deflection"
-]
-BLOCKERS: Final[tuple[Blocker, ...]] = (
-    "none",
-    "dismissive",
-    "advice",
-    "closed_question",
-    "self_focus",
-    "judging",
-    "false_reassurance",
-    "deflection",
-)
+# What a reply is labelled with: one of the guide's blockers, or none.
+Blocker = BlockerName | Literal["none"]
+BLOCKERS: Final[tuple[Blocker, ...]] = ("none", *BLOCKER_NAMES)
 _BLOCKER_OF: Final[dict[str, Blocker]] = {name: name for name in BLOCKERS}
 COLUMNS: Final = ("persona_message", "learner_reply", "er", "ip", "ex", "blocker")
 

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from typing import Any, Final, Literal, NotRequired, TypedDict
 
 from courses.practice import signals
-from inference.schema import Mechanism
+from inference.schema import BLOCKER_NAMES as SCHEMA_BLOCKER_NAMES
+from inference.schema import BlockerName, Mechanism
 
 # 2: blockers named (a reply that only blocks is not praised), quotes are whole phrases, and the
 # rewrite replaces the blocker. Version 1 rows still render as they were written.
@@ -33,22 +34,8 @@ WorkedCode = Literal["named_feeling", "understood", "invited", "some_mechanism",
 # The step the learner is offered, by the mechanism it adds; "keep_following" when nothing is missing.
 Move = Literal["name_feeling", "say_back_meaning", "ask_open_question", "name_and_ask"]
 TryNextCode = Move | Literal["keep_following", "instead_of_blocker"]
-# The guide's seven communication blockers (after Thomas Gordon's roadblocks).
-BlockerName = Literal[
-    "dismissive", "advice", "closed_question", "self_focus", "judging", "false_reassurance", "deflection"
-]
-BLOCKER_NAMES: Final[dict[str, BlockerName]] = {
-    name: name
-    for name in (
-        "dismissive",
-        "advice",
-        "closed_question",
-        "self_focus",
-        "judging",
-        "false_reassurance",
-        "deflection",
-    )
-}  # fmt: skip
+# The guide's seven communication blockers, by name (the scorer's, from inference.schema).
+BLOCKER_NAMES: Final[dict[str, BlockerName]] = {name: name for name in SCHEMA_BLOCKER_NAMES}
 
 _WORKED_BY_MECHANISM: Final[dict[Mechanism, WorkedCode]] = {"er": "named_feeling", "ip": "understood", "ex": "invited"}
 _MOVE_BY_MECHANISM: Final[dict[Mechanism, Move]] = {

@@ -23,10 +23,10 @@ from courses.practice.events import (
     SummaryView,
     TrajectoryPoint,
 )
-from courses.practice.guidance import GUIDANCE_VERSION, BlockerName, BlockerNote, Guidance, Rewrite, TryNext, Worked
+from courses.practice.guidance import GUIDANCE_VERSION, BlockerNote, Guidance, Rewrite, TryNext, Worked
 from courses.practice.summary import SUMMARY_VERSION, HighlightNote, Summary
 from courses.practice.wellbeing import WELLBEING_RESOURCES
-from inference.schema import Mechanism
+from inference.schema import BlockerName, Mechanism
 
 UNKNOWN_GUIDANCE_VERSION: Final = "Guidance of version {version!r} cannot be rendered (expected {expected})."
 UNKNOWN_SUMMARY_VERSION: Final = "Summary of version {version!r} cannot be rendered (expected {expected})."
@@ -39,7 +39,7 @@ MECHANISM_NAMES: Final[dict[Mechanism, Promise]] = {
 }
 
 # How each persona emotion (a GoEmotions label) is named back: (adjective, noun), as in
-# "you sound really {adjective}" and "you named Maya's {noun}".
+# "you sound really {adjective}" and "the {noun} has been building up".
 EMOTION_WORDS: Final[dict[str, tuple[Promise, Promise]]] = {
     "anger": (pgettext_lazy("feeling adjective", "angry"), pgettext_lazy("feeling noun", "anger")),
     "annoyance": (pgettext_lazy("feeling adjective", "frustrated"), pgettext_lazy("feeling noun", "frustration")),

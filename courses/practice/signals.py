@@ -34,14 +34,6 @@ def levels(analysis: Mapping[str, Any] | None) -> dict[str, int]:
     return {mech: int((empathy.get(mech) or {}).get("level") or 0) for mech in MECHANISMS}
 
 
-def rationales(analysis: Mapping[str, Any] | None, mechanism: str) -> list[str]:
-    """The rationale words the empathy model gave for one mechanism, longest first."""
-    empathy = (analysis or {}).get("empathy") or {}
-    spans = (empathy.get(mechanism) or {}).get("rationales") or []
-    texts = [str(span.get("text", "")).strip() for span in spans if str(span.get("text", "")).strip()]
-    return sorted(texts, key=len, reverse=True)
-
-
 # Where a quote may start or end: sentence and clause punctuation, and the text's own ends.
 _CLAUSE_BREAK = re.compile(r"[.!?;:,\u2014\u2013()\n]|\s-\s|\bbut\b", re.IGNORECASE)
 
@@ -159,46 +151,11 @@ def needs_pause(analysis: Mapping[str, Any] | None) -> bool:
     return safety_level(analysis) in {"concern", "crisis"}
 
 
-# How each persona emotion is named back in guidance: (adjective, noun).
-EMOTION_WORDS: dict[str, tuple[str, str]] = {
-    "anger": ("angry", "anger"),
-    "annoyance": ("frustrated", "frustration"),
-    "disapproval": ("unhappy with how this went", "frustration"),
-    "disgust": ("fed up", "frustration"),
-    "disappointment": ("let down", "disappointment"),
-    "sadness": ("sad", "sadness"),
-    "grief": ("heartbroken", "grief"),
-    "fear": ("scared", "fear"),
-    "nervousness": ("anxious", "worry"),
-    "confusion": ("confused", "confusion"),
-    "embarrassment": ("embarrassed", "embarrassment"),
-    "remorse": ("guilty", "guilt"),
-    "surprise": ("caught off guard", "surprise"),
-    "curiosity": ("curious", "curiosity"),
-    "desire": ("eager", "hope"),
-    "optimism": ("hopeful", "hope"),
-    "relief": ("relieved", "relief"),
-    "gratitude": ("grateful", "gratitude"),
-    "approval": ("reassured", "trust"),
-    "caring": ("cared for", "warmth"),
-    "joy": ("happy", "happiness"),
-    "excitement": ("excited", "excitement"),
-    "love": ("loved", "warmth"),
-    "admiration": ("impressed", "admiration"),
-    "pride": ("proud", "pride"),
-    "amusement": ("amused", "amusement"),
-    "realization": ("like something just clicked", "realisation"),
-}
 # Feelings a learner should still attend to: guidance aims at the strongest of these first.
 DIFFICULT_EMOTIONS = frozenset(
     {"anger", "annoyance", "disapproval", "disgust", "disappointment", "sadness", "grief", "fear",
      "nervousness", "confusion", "embarrassment", "remorse"}
 )  # fmt: skip
-
-
-def emotion_words(label: str | None) -> tuple[str, str]:
-    """(adjective, noun) for a GoEmotions label; "upset" when there is none to name."""
-    return EMOTION_WORDS.get(label or "", ("upset", "feelings"))
 
 
 def strongest_emotion(emotions: Mapping[str, float], *, difficult_first: bool = True) -> str | None:
