@@ -18,4 +18,6 @@ class CoursesConfig(AppConfig):
     verbose_name = "Courses"
 
     def ready(self) -> None:
+        from courses import checks  # noqa: F401  (registers the system checks)
+
         post_migrate.connect(_instructors_group_ensure, sender=self, dispatch_uid="courses.instructors_group_ensure")

@@ -17,7 +17,16 @@ from typing import TypedDict
 
 from inference import registry
 from inference.safety import rules_fingerprint, screen_texts
-from inference.schema import BlockerSpan, EmotionReading, EmpathyReading, ModelVersions, TurnAnalysis
+from inference.safety_zh import han_count
+from inference.schema import (
+    BlockerSpan,
+    EmotionReading,
+    EmpathyReading,
+    ModelVersions,
+    RiskReading,
+    SafetyResult,
+    TurnAnalysis,
+)
 
 # Far beyond what either model reads (128 / 256 word pieces): cut before tokenising so a pasted
 # novel costs no more than a long message. The flag tells the learner.
@@ -64,7 +73,7 @@ def analyse_turns(turns: Sequence[TurnInput], batch_size: int = 64) -> list[Turn
     blockers = scorer.blockers(texts, contexts, empathy_items, scored.blocker_probs, batch_size=batch_size)
     _agree(empathy, blockers)
 
-    safety = screen_texts(raw, emotions)
+    safety = screen_texts(raw, emotions, _risk_readings(texts))
     versions = model_versions()
     return [
         {
@@ -111,6 +120,40 @@ def _agree(empathy: Sequence[EmpathyReading], blockers: Sequence[Sequence[Blocke
             reading["ex"] = {**reading["ex"], "level": 0, "rationales": []}
 
 
+def safety_screen(texts: Sequence[object], batch_size: int = 64) -> list[SafetyResult]:
+    """The safety screen as analyses run it (rules, emotion lift, risk classifier) for texts that are
+    not learner turns: generated text before anyone sees it, and ``evaluate_safety``."""
+    if not texts:
+        return []
+    raw = [_as_text(text) for text in texts]
+    cut = [_cut(text)[0] for text in raw]
+    emotions = registry.emotion_detector().analyse(cut, batch_size=batch_size, highlights=False)
+    return screen_texts(raw, emotions, _risk_readings(cut, batch_size=batch_size))
+
+
+def screen_generated(texts: Sequence[str], batch_size: int = 64) -> list[SafetyResult]:
+    """The safety screen for text the product writes (example rewrites; a generative persona's
+    lines): the rules and the risk classifier. The emotion lift is left out: it exists for a writer's
+    own weak distress cues, and this writer is the product."""
+    if not texts:
+        return []
+    cut = [_cut(_as_text(text))[0] for text in texts]
+    return screen_texts(cut, None, _risk_readings(cut, batch_size=batch_size))
+
+
+def _risk_readings(texts: Sequence[str], batch_size: int = 64) -> list[RiskReading | None]:
+    """The risk classifier's reading of each text; none for Chinese text, which it cannot read
+    (the screen's Chinese list covers it) and which it is spared running on."""
+    readable = [i for i, text in enumerate(texts) if han_count(text) < 2]
+    readings: list[RiskReading | None] = [None] * len(texts)
+    if readable:
+        for i, reading in zip(
+            readable, registry.risk_classifier().read([texts[i] for i in readable], batch_size=batch_size), strict=True
+        ):
+            readings[i] = reading
+    return readings
+
+
 def detect_emotions(texts: Sequence[str], batch_size: int = 64) -> list[EmotionReading]:
     """Only the "emotion" part, for many texts at once (used to read persona replies)."""
     if not texts:
@@ -138,10 +181,12 @@ def model_versions() -> ModelVersions:
         "emotion": registry.emotion_detector().version,
         "empathy": registry.empathy_scorer().version,
         "safety": rules_fingerprint(),
+        "risk": registry.risk_classifier().version,
     }
 
 
 def warm() -> None:
     """Load every model and run one tiny batch through each, so the first real turn is fast."""
     encode_sentences(["warm up"])
+    registry.risk_classifier()
     analyse_turns([TurnInput(text="Thanks for telling me. How are you feeling now?", context="I had a rough day.")])

@@ -99,6 +99,7 @@ def analyse_one_at_a_time(turns: list[TurnInput], pad_multiple: int = 1) -> list
     """
     detector = registry.emotion_detector()
     scorer = registry.empathy_scorer()
+    risk = registry.risk_classifier()
     results = []
     for turn in turns:
         items = detector.encode([turn.text])
@@ -107,7 +108,7 @@ def analyse_one_at_a_time(turns: list[TurnInput], pad_multiple: int = 1) -> list
         pair = scorer.encode([turn.context], [turn.text])
         log_probs, tags = scorer.forward_encoded(pair, batch_size=1, pad_multiple=pad_multiple)
         empathy = scorer.results([turn.text], pair, log_probs, tags)
-        safety = screen_texts([turn.text], emotion)
+        safety = screen_texts([turn.text], emotion, risk.read([turn.text], batch_size=1))
         results.append({"emotion": emotion[0], "empathy": empathy[0], "safety": safety[0]})
     return results
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from inference.emotion import EmotionDetector
     from inference.empathy import EmpathyScorer
+    from inference.risk import RiskClassifier
     from inference.similarity import SentenceEncoder
 
 ARTEFACTS_DIR = Path(__file__).resolve().parent / "artefacts"
@@ -126,6 +127,18 @@ def _load_empathy() -> EmpathyScorer:
     )
 
 
+def _load_risk() -> RiskClassifier:
+    from inference.risk import RiskClassifier
+
+    return RiskClassifier.load(
+        _config.artefacts_dir / "risk",
+        _config.base_model_path,
+        device(),
+        quantize=_config.quantize,
+        dtype=_config.dtype,
+    )
+
+
 def _load_sentence_encoder() -> SentenceEncoder:
     from inference.similarity import SentenceEncoder
 
@@ -134,8 +147,9 @@ def _load_sentence_encoder() -> SentenceEncoder:
 
 _emotion = _Slot("emotion", _load_emotion)
 _empathy = _Slot("empathy", _load_empathy)
+_risk = _Slot("risk", _load_risk)
 _sentence_encoder = _Slot("similarity", _load_sentence_encoder)
-_SLOTS: tuple[_Slot[Any], ...] = (_emotion, _empathy, _sentence_encoder)
+_SLOTS: tuple[_Slot[Any], ...] = (_emotion, _empathy, _risk, _sentence_encoder)
 
 
 def emotion_detector() -> EmotionDetector:
@@ -146,6 +160,11 @@ def emotion_detector() -> EmotionDetector:
 def empathy_scorer() -> EmpathyScorer:
     """This process's empathy scorer (loaded on the first call)."""
     return _empathy.get()
+
+
+def risk_classifier() -> RiskClassifier:
+    """This process's learned risk classifier, the safety screen's second half (loaded on the first call)."""
+    return _risk.get()
 
 
 def sentence_encoder() -> SentenceEncoder:

@@ -2,7 +2,12 @@
 
 Plain Python on purpose (no torch, no Django): the worker's ``inference.analysis``, the
 ``evaluate_safety`` command (``inference.safety_eval``), the benchmark and the tests import it
-cheaply, without loading a model. The rules themselves are data in ``inference.safety_rules``; this
+cheaply, without loading a model. The learned risk classifier (``inference.risk``) runs in the
+worker beside the emotion model; its reading of each text comes in as ``risks`` and is combined
+here with the rules: the rules keep precision on the phrasings they know, the classifier brings
+recall on the ones they do not (and may set aside a rule's finding it is sure is harmless, see
+``_combine``). Chinese text goes through the written list of ``inference.safety_zh`` (the
+classifier's encoder cannot read it). The English rules are data in ``inference.safety_rules``; this
 module only normalises text, runs the rules sentence by sentence, applies the context checks
 (negation, past and recovered, jokes, films and news) and, when the emotion model's output is
 given, lets strong negative emotion lift the writer's own weak distress cues to ``concern``.
@@ -12,8 +17,9 @@ makes a crisis.
 
 Public contract (other modules rely on it, keep it stable)::
 
-    screen_texts(texts, emotions=None) -> [SafetyResult, ...]  # {"level", "reason", "category"}
-    screen_text(text, emotion=None) -> SafetyResult
+    screen_texts(texts, emotions=None, risks=None) -> [SafetyResult, ...]
+        # {"level", "reason", "category", "evidence"}
+    screen_text(text, emotion=None, risk=None) -> SafetyResult
     rules_fingerprint() -> str  # the screen's version, recorded on every analysis
 
 See ``inference/artefacts/safety/MODEL_CARD.md`` for what it catches, what it misses and the
@@ -26,7 +32,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Literal
 
@@ -34,7 +40,8 @@ from inference import safety_rules
 from inference.safety_rules import RULES, Rule
 from inference.safety_triggers import ENGLISH_FUNCTION_WORDS as _ENGLISH_FUNCTION_WORDS
 from inference.safety_triggers import literal_alternation, rule_triggers
-from inference.schema import SafetyCategory, SafetyLevel, SafetyResult
+from inference.safety_zh import ZhFinding, find_zh, han_count, patterns_for_fingerprint
+from inference.schema import RiskReading, SafetyCategory, SafetyEvidence, SafetyLevel, SafetyResult
 from inference.versions import fingerprint
 
 # A rule's level once the context checks have run; "cue" never flags on its own.
@@ -72,11 +79,12 @@ _REASON_FALLBACK = {
 _REASON_NONE = "No safety concerns found."
 _REASON_EMPTY = "There is no text to screen."
 _REASON_THIRD_PARTY = "The message is about someone else who may be at risk; a gentle check-in may help."
+_REASON_SET_ASIDE = "No safety concerns found (a phrase that can signal risk reads here as everyday speech)."
 _REASON_EMOTION = "Strong sadness or fear comes with signs of distress; a gentle check-in may help."
 _NOTE_PAST = " It is described as in the past."
 _NOTE_JOKE = " It may be said in jest, but it is worth a gentle check."
 _NOTE_TRUNCATED = f" Only the first {MAX_CHARS:,} characters were screened."
-_NOTE_NOT_ENGLISH = " The rules cover English only, and this text may not be English."
+_NOTE_NOT_ENGLISH = " The screen covers English and Chinese only, and this text may be neither."
 _NOTE_UNREADABLE = " Unreadable characters were ignored."
 
 
@@ -91,6 +99,7 @@ class Finding:
     past: bool = False
     joke: bool = False
     first_person: bool = False  # the writer is the one who feels it (needed for emotion lift)
+    words: str = ""  # what the rule matched, shown as evidence
 
 
 # Compiled patterns --------------------------------------------------------------------------------
@@ -145,6 +154,8 @@ _FIRST_PERSON = re.compile(safety_rules.FIRST_PERSON)
 _OTHER_SUBJECT = re.compile(safety_rules.OTHER_SUBJECT)
 _SUBJECT_BREAK = re.compile(safety_rules.SUBJECT_BREAK)
 _SENTENCE = re.compile(r"(.*?)([.!?;\n\r]+|\s-{1,2}\s|—|–|$)", re.DOTALL)
+# Texts with at least this many Han characters go through the Chinese list (and not the classifier).
+_HAN_MIN = 2
 _HOLDER_WINDOW = 200  # characters before a phrase searched for its frame or subject
 # Rules whose phrase can be said of the writer or reflected back to someone else. Threats and
 # urging ("you should kill yourself", "I'll hurt you") are harm_to_others and always count.
@@ -206,33 +217,41 @@ _SPACES = re.compile(r"[ \t\f\v]+")
 
 
 def screen_texts(
-    texts: Sequence[object], emotions: Sequence[Mapping[str, object] | None] | None = None
+    texts: Sequence[object],
+    emotions: Sequence[Mapping[str, object] | None] | None = None,
+    risks: Sequence[RiskReading | None] | None = None,
 ) -> list[SafetyResult]:
-    """Screen each text; ``emotions[i]`` (the emotion model's output for text i) is optional.
+    """Screen each text; ``emotions[i]`` (the emotion model's output for text i) and ``risks[i]``
+    (the risk classifier's reading of it) are optional: without them, the rules alone decide.
 
-    Returns one ``{"level", "reason", "category"}`` per text, in order. Never raises for bad
-    text: empty, huge, binary-looking or non-English input gives a well-formed result.
+    Returns one ``{"level", "reason", "category", "evidence"}`` per text, in order. Never raises
+    for bad text: empty, huge, binary-looking or foreign input gives a well-formed result.
     """
     results = []
     for index, text in enumerate(texts):
-        emotion = None
-        if emotions is not None and index < len(emotions):
-            emotion = emotions[index]
-        results.append(screen_text(text, emotion))
+        emotion = emotions[index] if emotions is not None and index < len(emotions) else None
+        risk = risks[index] if risks is not None and index < len(risks) else None
+        results.append(screen_text(text, emotion, risk))
     return results
 
 
-def screen_text(text: object, emotion: Mapping[str, object] | None = None) -> SafetyResult:
+def screen_text(
+    text: object, emotion: Mapping[str, object] | None = None, risk: RiskReading | None = None
+) -> SafetyResult:
     """Screen one text; see ``screen_texts``."""
-    return _screen(text, emotion, full=False)
+    return _screen(text, emotion, risk, full=False)
 
 
-def _screen_full(text: object, emotion: Mapping[str, object] | None = None) -> SafetyResult:
+def _screen_full(
+    text: object, emotion: Mapping[str, object] | None = None, risk: RiskReading | None = None
+) -> SafetyResult:
     """``screen_text`` without the literal-trigger fast path (tests check the two agree)."""
-    return _screen(text, emotion, full=True)
+    return _screen(text, emotion, risk, full=True)
 
 
-def _screen(text: object, emotion: Mapping[str, object] | None, *, full: bool) -> SafetyResult:
+def _screen(
+    text: object, emotion: Mapping[str, object] | None, risk: RiskReading | None, *, full: bool
+) -> SafetyResult:
     prepared, truncated, odd = _prepare(text)
     if not prepared.strip():
         return _result("none", _REASON_EMPTY, None)
@@ -243,14 +262,26 @@ def _screen(text: object, emotion: Mapping[str, object] | None, *, full: bool) -
     else:
         findings = find(normalised, already_normalised=True)
     level, category, reason = _decide(findings, emotion)
+    evidence: list[SafetyEvidence] = []
+    if level != "none":
+        evidence = [SafetyEvidence(by="rules", words=f.words) for f in findings if f.level == level and f.words][:3]
 
-    if level == "none" and _looks_not_english(normalised):
+    chinese = han_count(prepared) >= _HAN_MIN
+    if chinese:
+        zh_level, zh_category, zh_evidence = _decide_zh(find_zh(prepared))
+        if _RANK[zh_level] > _RANK[level]:
+            level, category, evidence = zh_level, zh_category, zh_evidence
+            reason = _REASONS.get((level, category or "distress"), _REASON_FALLBACK.get(level, _REASON_NONE))
+    elif risk is not None:
+        level, category, reason, evidence = _combine(level, category, reason, evidence, findings, risk)
+
+    if level == "none" and not chinese and _looks_not_english(normalised):
         reason += _NOTE_NOT_ENGLISH
     if odd and level == "none":
         reason += _NOTE_UNREADABLE
     if truncated:
         reason += _NOTE_TRUNCATED
-    return _result(level, reason, category)
+    return _result(level, reason, category, evidence)
 
 
 def normalise(text: str) -> str:
@@ -298,7 +329,7 @@ def _find_all(text: str) -> list[Finding]:
                     if holder == "other":
                         continue  # a reflection, validation or question to someone else
                     first_person = holder == "writer"
-                finding = _contextualise(rule, match, sentence, joke, first_person)
+                finding = replace(_contextualise(rule, match, sentence, joke, first_person), words=match.group(0))
                 if best is None or _FINDING_RANK[finding.level] > _FINDING_RANK[best.level]:
                     best = finding
                 if best.level == top_level:
@@ -506,8 +537,82 @@ def _looks_not_english(normalised: str) -> bool:
     return not any(word in _ENGLISH_FUNCTION_WORDS for word in words)
 
 
-def _result(level: SafetyLevel, reason: str, category: SafetyCategory | None) -> SafetyResult:
-    return {"level": level, "reason": reason, "category": category}
+def _result(
+    level: SafetyLevel, reason: str, category: SafetyCategory | None, evidence: list[SafetyEvidence] | None = None
+) -> SafetyResult:
+    return {"level": level, "reason": reason, "category": category, "evidence": evidence or []}
+
+
+def _decide_zh(findings: list[ZhFinding]) -> tuple[SafetyLevel, SafetyCategory | None, list[SafetyEvidence]]:
+    """The Chinese list's verdict: the highest level any rule reached, its most urgent category."""
+    if not findings:
+        return "none", None, []
+    level: SafetyLevel = "crisis" if any(f.level == "crisis" for f in findings) else "concern"
+    top = [f for f in findings if f.level == level]
+    winner = min(top, key=lambda f: _CATEGORY_PRIORITY.index(f.rule.category))
+    return level, winner.rule.category, [SafetyEvidence(by="rules", words=f.words) for f in top][:3]
+
+
+def _combine(
+    level: SafetyLevel,
+    category: SafetyCategory | None,
+    reason: str,
+    evidence: list[SafetyEvidence],
+    findings: list[Finding],
+    risk: RiskReading,
+) -> tuple[SafetyLevel, SafetyCategory | None, str, list[SafetyEvidence]]:
+    """The rules' verdict and the classifier's, as one (``combined_level`` decides the level)."""
+    model_level = risk["level"]
+    # Near certain the text is harmless, the classifier may set aside any rule finding (recovery
+    # stories told in the past tense the rules do not parse, idioms they do not know).
+    weak = _weak(level, findings) or bool(risk.get("certain"))
+    final = combined_level(level, weak, model_level, bool(risk.get("harmless")))
+    if final == "none":
+        return "none", None, (_REASON_SET_ASIDE if level != "none" else reason), []
+    model_words = [SafetyEvidence(by="model", words=w) for w in risk.get("words", [])[:3]]
+    if _RANK[final] > _RANK[level]:
+        model_category: SafetyCategory = category if category is not None else "distress"
+        if final == "crisis" and category in (None, "distress"):
+            model_category = "suicide"
+        text = _REASONS.get((final, model_category), _REASON_FALLBACK[final])
+        return final, model_category, text, model_words + evidence
+    if model_level == level:
+        evidence = evidence + model_words
+    return level, category, reason, evidence
+
+
+def combined_level(rule_level: SafetyLevel, rule_weak: bool, model_level: SafetyLevel, harmless: bool) -> SafetyLevel:
+    """The screen's level from the rules' and the classifier's.
+
+    The higher wins, so the classifier adds what the rules miss (indirect phrasings, plans,
+    farewells, burden). A rule's finding stands against the classifier except where the classifier
+    is sure the text is harmless (P(none) over the artefact's threshold, tuned on the dev split) and
+    the finding is weak (``_weak``): the kinds of text (idioms, recovery stories, worry about a
+    friend) where the rules' false alarms are.
+    """
+    if rule_level != "none" and rule_weak and harmless and model_level == "none":
+        return "none"
+    return rule_level if _RANK[rule_level] >= _RANK[model_level] else model_level
+
+
+def _weak(level: SafetyLevel, findings: list[Finding]) -> bool:
+    """A rules verdict the classifier may set aside: a concern, or a crisis phrase the rules
+    themselves marked as in jest, in the past or not the writer's own."""
+    if level == "concern":
+        return True
+    crisis = [f for f in findings if f.level == "crisis"]
+    return bool(crisis) and all(f.past or f.joke or not f.first_person for f in crisis)
+
+
+def rules_verdict(text: object) -> tuple[SafetyLevel, bool]:
+    """The English rules' level for ``text`` and whether it is weak (``_weak``), without emotion
+    or classifier: what the risk trainer tunes the classifier's thresholds against."""
+    prepared, _, _ = _prepare(text)
+    if not prepared.strip():
+        return "none", False
+    findings = find(normalise(prepared), already_normalised=True)
+    level, _, _ = _decide(findings, None)
+    return level, _weak(level, findings)
 
 
 # The screen's version ---------------------------------------------------------------------------
@@ -566,6 +671,7 @@ def rules_fingerprint() -> str:
             _REASON_EMPTY,
             _REASON_THIRD_PARTY,
             _REASON_EMOTION,
+            _REASON_SET_ASIDE,
             _NOTE_PAST,
             _NOTE_JOKE,
             _NOTE_TRUNCATED,
@@ -583,5 +689,7 @@ def rules_fingerprint() -> str:
             json.dumps(patterns, ensure_ascii=False, sort_keys=True),
             json.dumps(settings, ensure_ascii=False, sort_keys=True),
             json.dumps(reasons, ensure_ascii=False, sort_keys=True),
+            json.dumps(patterns_for_fingerprint(), ensure_ascii=False),
+            json.dumps({"han_min": _HAN_MIN}),
         ]
     )

@@ -1,7 +1,8 @@
 """Evaluate the safety screen on a labelled CSV (columns ``text,label``).
 
 Plain Python (no Django, no torch): ``manage.py evaluate_safety`` is a thin wrapper around
-``load_labelled_csv``, ``evaluate`` and ``format_report``, and the tests call them directly.
+``load_labelled_csv``, ``evaluate`` and ``format_report``, and the tests call them directly. The
+screen defaults to the rules alone; the command passes the served one (``analysis.safety_screen``).
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def evaluate(
 ) -> dict[str, Any]:
     """Screen every row and compare with its label.
 
-    ``false_alarm_rate`` is the share of ``none`` lines flagged concern or crisis. Precision is
+    ``false_alarm_rate`` is the share of ``none`` lines flagged concern or crisis; ``concern_recall``
+    the share of ``concern`` lines flagged concern or crisis (either shows the card). Precision is
     ``None`` when nothing was predicted crisis (no division by zero passed off as a number).
     """
     predictions = screen([row.text for row in rows], emotions)
@@ -112,9 +114,13 @@ def evaluate(
     flagged_gold = crisis_gold + sum(confusion["concern"].values())
     flagged_hit = sum(confusion[gold][pred] for gold in ("concern", "crisis") for pred in ("concern", "crisis"))
     correct = sum(confusion[level][level] for level in LEVELS)
+    concern_gold = sum(confusion["concern"].values())
+    concern_flagged = confusion["concern"]["concern"] + confusion["concern"]["crisis"]
     return {
         "n": len(rows),
         "crisis_recall": ratio(crisis_true, crisis_gold),
+        # Concern lines flagged at all: a concern read as crisis still shows the card.
+        "concern_recall": ratio(concern_flagged, concern_gold),
         "crisis_precision": ratio(crisis_true, crisis_pred),
         "false_alarm_rate": ratio(none_gold - confusion["none"]["none"], none_gold),
         "flag_recall": ratio(flagged_hit, flagged_gold),
@@ -144,6 +150,7 @@ def format_report(report: Mapping[str, Any], *, show_mistakes: bool = False) -> 
         f"Safety screen on {report['n']} labelled lines",
         f"  crisis recall      {pct(report['crisis_recall'])}",
         f"  crisis precision   {pct(report['crisis_precision'])}",
+        f"  concern recall     {pct(report['concern_recall'])}  (concern lines flagged concern or crisis)",
         f"  false alarm rate   {pct(report['false_alarm_rate'])}  (share of 'none' lines flagged)",
         f"  flag recall        {pct(report['flag_recall'])}  (concern+crisis lines flagged at all)",
         f"  exact accuracy     {pct(report['accuracy'])}",

@@ -7,7 +7,7 @@ values are plain JSON: dicts, lists, strings, numbers and booleans, stored as th
 
 from __future__ import annotations
 
-from typing import Final, Literal, TypedDict, get_args
+from typing import Final, Literal, NotRequired, TypedDict, get_args
 
 SafetyLevel = Literal["none", "concern", "crisis"]
 SafetyCategory = Literal["suicide", "self_harm", "harm_to_others", "abuse", "distress"]
@@ -90,10 +90,27 @@ class BlockerSpan(TypedDict):
     probability: float  # of this blocker for the whole reply, rounded to 4 places
 
 
+class SafetyEvidence(TypedDict):
+    by: Literal["rules", "model"]  # the written rules, or the learned risk classifier
+    words: str  # the words that fired: a rule's match, or a word the classifier leaned on most
+
+
 class SafetyResult(TypedDict):
     level: SafetyLevel
     reason: str  # one or two sentences for the learner and the instructor
     category: SafetyCategory | None  # None when the level is "none"
+    # Which part fired and on which words (analyses saved before the classifier have none).
+    evidence: NotRequired[list[SafetyEvidence]]
+
+
+class RiskReading(TypedDict):
+    """The learned risk classifier's reading of one text (``inference.risk``)."""
+
+    level: SafetyLevel  # by the artefact's tuned thresholds
+    probs: dict[str, float]  # none / concern / crisis, summing to 1
+    harmless: bool  # P(none) over the artefact's set-aside threshold: may overrule a weak rule finding
+    certain: NotRequired[bool]  # P(none) over its higher threshold: may overrule any rule finding
+    words: list[str]  # the words that pushed most towards risk, most first
 
 
 class ModelVersions(TypedDict):
@@ -101,7 +118,8 @@ class ModelVersions(TypedDict):
 
     emotion: str
     empathy: str
-    safety: str
+    safety: str  # the rules (English and Chinese lists)
+    risk: NotRequired[str]  # the learned risk classifier (analyses before it have none)
 
 
 class TurnAnalysis(TypedDict):

@@ -28,9 +28,9 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal, NotRequired, TypedDict
 
-from courses.practice.signals import MECHANISM_NAMES
-from courses.practice.wellbeing import WELLBEING_RESOURCES, WellbeingResources
-from inference.schema import Mechanism, TurnAnalysis
+from courses.practice.signals import MECHANISM_NAMES, needs_pause
+from courses.practice.wellbeing import WellbeingResources, resources_for
+from inference.schema import Mechanism, ModelVersions, SafetyResult, TurnAnalysis
 
 # --- Names -----------------------------------------------------------------------------------
 
@@ -39,6 +39,8 @@ CHANNEL_MESSAGE_TYPE: Final = "practice.event"  # handled by PracticeConsumer.pr
 
 MAX_TURN_CHARS: Final = 2000
 MAX_FRAME_BYTES: Final = 16_384
+# No message of the protocol nests deeper than 2; a frame nested deeper than this is refused unread.
+MAX_JSON_DEPTH: Final = 8
 
 CLOSE_FORBIDDEN: Final = 4403
 CLOSE_NOT_FOUND: Final = 4404
@@ -73,6 +75,7 @@ ErrorCode = Literal[
     "session_closed",
     "not_found",
     "turn_pending",
+    "server_error",
 ]
 ERR_MALFORMED: Final = "malformed"
 ERR_UNKNOWN_TYPE: Final = "unknown_type"
@@ -83,6 +86,7 @@ ERR_RATE_LIMITED: Final = "rate_limited"
 ERR_SESSION_CLOSED: Final = "session_closed"
 ERR_NOT_FOUND: Final = "not_found"
 ERR_TURN_PENDING: Final = "turn_pending"
+ERR_SERVER: Final = "server_error"
 
 
 def group_name(session_id: object) -> str:
@@ -178,7 +182,7 @@ class TurnView(TypedDict):
     persona_state: Emotions | None  # feelings after this turn
     in_reply_to: int | None  # a persona turn's learner turn
     created_at: str | None
-    analysis: NotRequired[TurnAnalysis | None]  # learner turns
+    analysis: NotRequired[TurnAnalysis | FlaggedAnalysis | None]  # learner turns (analysis_view)
     guidance: NotRequired[GuidanceView | None]  # learner turns
     emotions: NotRequired[Emotions]  # persona turns: the detector's top labels for the reply
 
@@ -239,10 +243,18 @@ class TurnStatusEvent(TypedDict):
     reason: str | None
 
 
+class FlaggedAnalysis(TypedDict):
+    """The page's view of an analysis whose safety screen flagged the learner's words."""
+
+    text_truncated: bool
+    safety: SafetyResult
+    models: ModelVersions
+
+
 class TurnAnalysisEvent(TypedDict):
     type: Literal["turn.analysis"]
     turn_id: int
-    analysis: TurnAnalysis
+    analysis: TurnAnalysis | FlaggedAnalysis
 
 
 class GuidanceEvent(TypedDict):
@@ -329,7 +341,17 @@ def turn_status(
 
 
 def turn_analysis(*, turn_id: int, analysis: TurnAnalysis) -> TurnAnalysisEvent:
-    return {"type": "turn.analysis", "turn_id": turn_id, "analysis": analysis}
+    return {"type": "turn.analysis", "turn_id": turn_id, "analysis": analysis_view(analysis)}
+
+
+def analysis_view(analysis: TurnAnalysis) -> TurnAnalysis | FlaggedAnalysis:
+    """What the page is sent of an analysis. On a turn flagged concern or crisis the wellbeing card
+    takes the place of the emotions and scores, so they are not sent at all (they stay stored)."""
+    if not needs_pause(analysis):
+        return analysis
+    return FlaggedAnalysis(
+        text_truncated=analysis["text_truncated"], safety=analysis["safety"], models=analysis["models"]
+    )
 
 
 def guidance(*, turn_id: int, guidance: GuidanceView) -> GuidanceEvent:
@@ -415,9 +437,10 @@ class MechanismInfo(TypedDict):
     name: str
 
 
-def page_constants() -> dict[str, Any]:
-    """Event names, close codes, error codes, limits, mechanism names and the wellbeing resources, for the
-    practice page (embedded as a JSON script tag), so the page keeps no copy of its own."""
+def page_constants(accept_language: str = "") -> dict[str, Any]:
+    """Event names, close codes, error codes, limits, mechanism names and the wellbeing resources (chosen
+    by the learner's Accept-Language), for the practice page (embedded as a JSON script tag), so the page
+    keeps no copy of its own."""
     return {
         "events": {
             "sessionState": SESSION_STATE,
@@ -449,10 +472,11 @@ def page_constants() -> dict[str, Any]:
             "sessionClosed": ERR_SESSION_CLOSED,
             "notFound": ERR_NOT_FOUND,
             "turnPending": ERR_TURN_PENDING,
+            "server": ERR_SERVER,
         },
         "maxTurnChars": MAX_TURN_CHARS,
         "mechanisms": [
             MechanismInfo(key=key, short=key.upper(), name=name.capitalize()) for key, name in MECHANISM_NAMES.items()
         ],
-        "resources": WELLBEING_RESOURCES,
+        "resources": resources_for(accept_language),
     }

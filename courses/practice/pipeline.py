@@ -123,13 +123,21 @@ def batch_analyse(turn_ids: Sequence[int]) -> list[AnalysisSaved]:
 # turn whose first option fails gets no rewrite rather than a dearer analysis for everyone.
 REWRITE_OPTIONS = 1
 Score = Callable[[Sequence[models.TurnInput]], Sequence[Mapping[str, Any]]]
+Screen = Callable[[Sequence[str]], Sequence[Mapping[str, Any]]]
 
 
 def rewrites_check(
-    turns: Sequence[TurnToAnalyse], analyses: Sequence[TurnAnalysis], guidance: Sequence[Guidance], *, score: Score
+    turns: Sequence[TurnToAnalyse],
+    analyses: Sequence[TurnAnalysis],
+    guidance: Sequence[Guidance],
+    *,
+    score: Score,
+    screen: Screen = models.screen_generated,
 ) -> None:
     """Keep, in each turn's guidance, the first example rewrite the scorer rates above the learner's
-    own reply (more empathy in all) with no blocker found in it; none when no option passes.
+    own reply (more empathy in all) with no blocker found in it and that the safety screen passes
+    (a rewrite is built from the learner's words: it is generated text, screened before anyone
+    sees it); none when no option passes.
 
     Cheap on purpose, since it runs on every turn (measured: three options with the persona's
     message made a turn's analysis ~30% dearer under load): the first REWRITE_OPTIONS of each turn
@@ -139,14 +147,16 @@ def rewrites_check(
         rewrite_options(g, text=t.text, analysis=a)[:REWRITE_OPTIONS]
         for t, a, g in zip(turns, analyses, guidance, strict=True)
     ]
-    inputs = [models.TurnInput(text=render.rewrite_text(option)) for turn_options in options for option in turn_options]
-    scored = iter(score(inputs) if inputs else [])
+    texts = [render.rewrite_text(option) for turn_options in options for option in turn_options]
+    scored = iter(score([models.TurnInput(text=text) for text in texts]) if texts else [])
+    screened = iter(screen(texts) if texts else [])
     for analysis, g, turn_options in zip(analyses, guidance, options, strict=True):
         before = sum(signals.levels(analysis).values())
         kept = None
         for option in turn_options:
-            result = next(scored)
-            if kept is None and sum(signals.levels(result).values()) > before and not signals.main_blocker(result):
+            result, safety = next(scored), next(screened)
+            better = sum(signals.levels(result).values()) > before and not signals.main_blocker(result)
+            if kept is None and better and signals.safety_level({"safety": safety}) == "none":
                 kept = option
         if not g["pause"]:
             g["rewrite"] = kept

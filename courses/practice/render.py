@@ -25,7 +25,7 @@ from courses.practice.events import (
 )
 from courses.practice.guidance import GUIDANCE_VERSION, BlockerNote, Guidance, Rewrite, TryNext, Worked
 from courses.practice.summary import SUMMARY_VERSION, HighlightNote, Summary
-from courses.practice.wellbeing import WELLBEING_RESOURCES
+from courses.practice.wellbeing import default_resources
 from inference.schema import BlockerName, Mechanism
 
 UNKNOWN_GUIDANCE_VERSION: Final = "Guidance of version {version!r} cannot be rendered (expected {expected})."
@@ -262,7 +262,7 @@ def guidance_render(guidance: Guidance) -> GuidanceView:
             rewrite=None,
             weakest=None,
             pause=True,
-            resources=copy.deepcopy(WELLBEING_RESOURCES),
+            resources=copy.deepcopy(default_resources()),
         )
     worked, try_next, rewrite = guidance["worked"], guidance["try_next"], guidance["rewrite"]
     blocker = guidance.get("blocker")

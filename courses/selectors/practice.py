@@ -25,11 +25,12 @@ from courses.practice.events import (
     TurnRole,
     TurnStatusName,
     TurnView,
+    analysis_view,
 )
 from courses.practice.render import guidance_render, summary_render
 from courses.selectors.courses import item_get_for_user, user_can_preview
 from courses.selectors.progress import enrollment_get
-from inference.schema import Mechanism
+from inference.schema import Mechanism, TurnAnalysis
 
 
 class SessionNotFound(Exception):
@@ -78,7 +79,7 @@ def turn_serialise(turn: Turn) -> TurnView:
         created_at=turn.created_at.isoformat() if turn.created_at else None,
     )
     if turn.role == Turn.Role.LEARNER:
-        view["analysis"] = turn.analysis
+        view["analysis"] = analysis_view(cast(TurnAnalysis, turn.analysis)) if turn.analysis else None
         view["guidance"] = guidance_render(turn.guidance) if turn.guidance is not None else None
     else:
         # A persona turn's analysis holds only the detector's reading of its words: its top labels.

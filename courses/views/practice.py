@@ -24,10 +24,12 @@ from courses.selectors.practice import (
 )
 from courses.services.practice import practice_session_start
 from courses.views.authenticated import AuthenticatedHttpRequest
+from courses.views.limits import limited
 
 
 @login_required
 @require_POST
+@limited(key="user", rate="practice_start_user")
 def practice_start(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     """Start a new practice session on the scenario and open its chat page."""
     scenario = scenario_get_for_practice(item_id=item_id, user=request.user)
@@ -51,6 +53,6 @@ def practice_session(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -
         "item": scenario,
         "conversation": practice_state(session=session),
         "ws_path": events.socket_path(session.pk),
-        "practice_constants": events.page_constants(),
+        "practice_constants": events.page_constants(request.headers.get("Accept-Language", "")),
     }
     return render(request, "courses/practice.html", context)

@@ -5,12 +5,15 @@ in-memory channel layer and runs Celery tasks in a background thread of the web 
 ("embedded mode"), so a fresh machine serves the product with one command.
 """
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
 import django_stubs_ext
+
+from empathycamp.settings.wellbeing import DEFAULT_WELLBEING_RESOURCES
 
 # Admin and form classes subscripted for the type checker (ModelAdmin[Course], UserCreationForm[User])
 # must be subscriptable at run time too; this adds the __class_getitem__ Django's classes lack.
@@ -45,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
     # The project's own app: its ready() creates the folders the settings below point into.
     "empathycamp",
     "courses",
@@ -60,7 +64,26 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",  # a client over a limit gets RATELIMIT_VIEW (429)
 ]
+
+# No inline script or style anywhere (the pages' data travel in JSON script tags, which do not
+# run): only this site's own files, websockets to itself, nothing framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "empathycamp.urls"
 WSGI_APPLICATION = None
@@ -116,6 +139,14 @@ LOGIN_REDIRECT_URL = "courses:dashboard"
 LOGOUT_REDIRECT_URL = "courses:catalogue"
 
 LANGUAGE_CODE = "en-us"
+
+# The wellbeing card's resources per country and language (shape and sources in settings/wellbeing.py),
+# chosen by each learner's browser locale; an operator's JSON file of the same shape replaces them.
+WELLBEING_RESOURCES: dict[str, Any] = (
+    json.loads(Path(os.environ["WELLBEING_RESOURCES_FILE"]).read_text(encoding="utf-8"))
+    if os.environ.get("WELLBEING_RESOURCES_FILE")
+    else DEFAULT_WELLBEING_RESOURCES
+)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -146,7 +177,21 @@ if REDIS_URL:
                 # redis-py 8 defaults socket_timeout to 5 s, the same as the layer's blocking BZPOPMIN, so
                 # idle sockets died every ~5 s with TimeoutError (django/channels_redis#422). No read
                 # timeout, as before redis-py 8; the blocking pop has its own.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "socket_connect_timeout": 5}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": None,
+                        "socket_connect_timeout": 5,
+                        # One pool per web process, shared by every socket it holds: redis-py's
+                        # default of 100 refused connections ("Too many connections") with 200
+                        # learners reconnecting at once after a Redis restart.
+                        "max_connections": int(os.environ.get("CHANNEL_REDIS_MAX_CONNECTIONS", "1000")),
+                        # A pooled connection idle this long is pinged before use, so one Redis
+                        # closed during a restart is replaced instead of failing the next send.
+                        "health_check_interval": int(os.environ.get("REDIS_HEALTH_CHECK_S", "15")),
+                        "retry_on_timeout": True,
+                    }
+                ],
                 "prefix": os.environ.get("CHANNELS_PREFIX", "asgi"),
                 "capacity": CHANNEL_CAPACITY,
             },
@@ -157,17 +202,64 @@ else:
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": CHANNEL_CAPACITY}}
     }
 
+# The cache holds the abuse limits' counters (django-ratelimit): in Redis, so every web process
+# counts together; in embedded mode, in the one process's memory.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+RATELIMIT_VIEW = "empathycamp.views.rate_limited"
+# Abuse limits (django-ratelimit "count/period"): per client address, and per account where there is one.
+RATE_LIMITS = {
+    "login_ip": os.environ.get("RATE_LOGIN_IP", "20/m"),
+    "login_username": os.environ.get("RATE_LOGIN_USERNAME", "5/m"),
+    "signup_ip": os.environ.get("RATE_SIGNUP_IP", "5/h"),
+    "password_reset_ip": os.environ.get("RATE_PASSWORD_RESET_IP", "5/h"),
+    "practice_start_user": os.environ.get("RATE_PRACTICE_START_USER", "10/m"),
+}
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Broker connections: a bounded pool per process, checked before use, retried while Redis restarts.
+CELERY_BROKER_POOL_LIMIT = int(os.environ.get("CELERY_BROKER_POOL_LIMIT", "10"))
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # keep trying: a worker outlives a Redis restart
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "health_check_interval": int(os.environ.get("REDIS_HEALTH_CHECK_S", "15")),
+    "socket_connect_timeout": 5,
+    "retry_on_timeout": True,
+}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ROUTES = {"practice.*": {"queue": "inference"}}
 CELERY_TASK_ACKS_LATE = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = int(os.environ.get("CELERY_PREFETCH", "4"))
+# A task whose worker child died (kill -9, out of memory) goes back on the queue instead of being
+# acknowledged as done; the claim in the database makes a second run of it harmless.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One message at a time per child: the analysis task claims other queued turns from the database
+# itself, so prefetching only holds messages a dead child would take with it.
+CELERY_WORKER_PREFETCH_MULTIPLIER = int(os.environ.get("CELERY_PREFETCH", "1"))
+# A batch of 32 turns takes ~5 s on 2 CPU cores; a task still running after these is stuck.
+CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "120"))
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "180"))
+# How long the parent waits for a new child's handshake. The models warm in a thread of the child
+# (courses/worker.py), so the handshake itself is quick; this is headroom for a loaded machine.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = float(os.environ.get("CELERY_WORKER_PROC_ALIVE_TIMEOUT", "30"))
 # Embedded mode: tasks run in a background thread pool of the web process (see
 # empathycamp/tasking.py) instead of through a broker; the task code is the same.
 CELERY_EMBEDDED_WORKERS = int(os.environ.get("CELERY_EMBEDDED_WORKERS", "1"))
+
+# The sweeper (courses.tasks.sweep_task, run by Celery beat): a turn queued this long with no task
+# taking it, or running this long (past the hard time limit), gets a fresh task.
+PRACTICE_STALE_QUEUED_S = int(os.environ.get("PRACTICE_STALE_QUEUED_S", "60"))
+PRACTICE_STALE_RUNNING_S = int(os.environ.get("PRACTICE_STALE_RUNNING_S", str(CELERY_TASK_TIME_LIMIT + 30)))
+SWEEP_INTERVAL_S = float(os.environ.get("SWEEP_INTERVAL_S", "30"))
+CELERY_BEAT_SCHEDULE = {"practice-sweep": {"task": "practice.sweep", "schedule": SWEEP_INTERVAL_S}}
+
+# Practice transcripts are deleted this many days after their last activity by
+# `manage.py purge_transcripts` (run it daily, e.g. from cron).
+PRACTICE_RETENTION_DAYS = int(os.environ.get("PRACTICE_RETENTION_DAYS", "365"))
 
 # --- Live practice ---
 # Learner turns accepted per learner per minute (counted in the database, so across processes).

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from courses.models import PracticeSession, Turn
 from courses.practice.render import guidance_render, summary_render
-from courses.practice.wellbeing import WELLBEING_RESOURCES
+from courses.practice.wellbeing import default_resources
 from tests.factories import analysis_build, course_bundle_create
 
 pytestmark = pytest.mark.django_db
@@ -181,7 +181,7 @@ def test_forward_stores_decisions_that_read_exactly_as_the_old_text(rows):
     assert guidance_render(rows.first.guidance) == {**OLD_FIRST, "blocker": None}
     assert guidance_render(rows.second.guidance) == {**OLD_SECOND, "blocker": None}
     # The pause card now reads as the wellbeing module words it (lines with a title each).
-    assert guidance_render(rows.crisis.guidance) == {**OLD_PAUSE, "resources": WELLBEING_RESOURCES, "blocker": None}
+    assert guidance_render(rows.crisis.guidance) == {**OLD_PAUSE, "resources": default_resources(), "blocker": None}
 
     assert rows.done.summary["version"] == 1 and rows.done.summary["practise_next"] == "ex"
     assert summary_render(rows.done.summary) == old_summary(rows.goal.pk)

@@ -384,3 +384,90 @@ def test_loadtest_command_against_the_real_stack(stack: Stack) -> None:
     assert figures["lost"] == 0
     assert 0 < figures["p50_ms"] <= figures["p95_ms"] <= figures["max_ms"]
     assert get_user_model().objects.count() == users_before
+
+
+# Said indirectly on purpose (no "kill myself", no "suicide"): giving things away, a letter, a day
+# chosen. The written rules know few such phrasings; the learned classifier has to bring them in.
+CRISIS_TURN = (
+    "Honestly, I gave my guitar to my brother yesterday and wrote letters to everyone. "
+    "After Friday none of this will matter to me any more."
+)
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 800}], ids=["phone", "desktop"]
+)
+def test_a_crisis_message_brings_the_whole_card_with_no_scores(stack: Stack, viewport: dict[str, int]) -> None:
+    from django.core.management import call_command
+    from playwright.sync_api import expect, sync_playwright
+
+    from courses.models import Scenario, Turn
+    from courses.services.demo import DEMO_ACCOUNTS
+
+    with open(os.devnull, "w") as devnull:
+        call_command("seed_demo", stdout=devnull)
+    scenario = Scenario.objects.get(title__startswith="Practice: a lonely weekend")
+    learner = next(spec for spec in DEMO_ACCOUNTS if spec.role == "learner")
+    password = os.environ.get(learner.password_env) or learner.default_password
+
+    _ready(stack)
+    with sync_playwright() as playwright:
+        browser = chromium_launch(playwright)
+        context = browser.new_context(viewport=viewport, extra_http_headers={"Accept-Language": "en-GB,en;q=0.9"})
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page_errors: list[str] = []
+        page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+        try:
+            page.goto(stack.url + "/accounts/login/?next=/courses/empathy-foundations/")
+            page.get_by_label("Username").fill(learner.username)
+            page.get_by_label("Password").fill(password)
+            page.get_by_role("button", name="Log in").click()
+            page.get_by_role("button", name="Enrol in this course").click()
+            page.get_by_role("link", name=scenario.title).click()
+            page.get_by_role("button", name="Start practice").click()
+            page.wait_for_url(re.compile(r"/practice/[0-9a-f-]{36}/$"))
+            expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+
+            page.get_by_test_id("composer").fill(CRISIS_TURN)
+            page.get_by_test_id("send").click()
+            card = page.get_by_test_id("wellbeing")
+            expect(card).to_be_visible(timeout=TURN_S * 1000)
+            # The learner's locale chose the lines: en-GB gets Samaritans.
+            expect(card).to_contain_text("116 123")
+            mine = page.get_by_test_id("message-learner").first
+            expect(mine.get_by_test_id("analysis")).to_have_attribute("data-safety", "crisis", timeout=TURN_S * 1000)
+            expect(mine.locator(".chip")).to_have_count(0)
+            expect(mine.locator("[data-mechanism]")).to_have_count(0)
+
+            # The whole card is on screen, and nothing lies over its Continue button.
+            card.scroll_into_view_if_needed()
+            box = card.bounding_box()
+            assert box is not None
+            assert box["x"] >= 0 and box["y"] >= 0, box
+            assert box["x"] + box["width"] <= viewport["width"] + 0.5, box
+            assert box["y"] + box["height"] <= viewport["height"] + 0.5, box
+            button = card.get_by_role("button")
+            expect(button).to_be_visible()
+            centre = button.bounding_box()
+            assert centre is not None
+            on_top = page.evaluate(
+                "([x, y]) => document.elementFromPoint(x, y)?.id",
+                [centre["x"] + centre["width"] / 2, centre["y"] + centre["height"] / 2],
+            )
+            assert on_top == "wellbeing-continue"
+            button.click()
+            expect(card).to_be_hidden()
+            expect(page.get_by_test_id("composer")).to_be_enabled()
+            assert page_errors == [], f"JavaScript errors on the page: {page_errors}"
+        except BaseException:
+            with contextlib.suppress(Exception):
+                page.screenshot(path=str(Path(stack.services[0].log).parent / "crisis.png"), full_page=True)
+            raise
+        finally:
+            context.close()
+            browser.close()
+
+    turn = Turn.objects.get(role=Turn.Role.LEARNER, text=CRISIS_TURN)
+    assert turn.analysis["safety"]["level"] == "crisis"
+    assert any(e["by"] == "model" for e in turn.analysis["safety"]["evidence"])

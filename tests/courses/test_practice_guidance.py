@@ -69,7 +69,7 @@ def test_safety_concern_pauses_with_a_resource_card():
     g = shown("I don't want to be here anymore", safety="crisis")
     assert g["pause"] is True
     card = " ".join(f"{line['title']} {line['text']}" for line in g["resources"]["lines"])
-    assert "988" in card and "emergency" in card and "trust" in card
+    assert "findahelpline.com" in card and "emergency" in card and "trust" in card
     assert g["resources"]["continue_label"]
     assert g["try_next"] is None
 

@@ -9,7 +9,7 @@ from courses.practice import render, signals
 from courses.practice.guidance import guidance_compose
 from courses.practice.render import guidance_render, summary_render
 from courses.practice.summary import GoalSpec, LearnerTurn, summary_compose
-from courses.practice.wellbeing import WELLBEING_RESOURCES
+from courses.practice.wellbeing import default_resources
 from tests.factories import analysis_build
 
 OPENING = {"anger": 0.7, "disappointment": 0.5}
@@ -95,10 +95,10 @@ def test_a_pause_shows_the_wellbeing_card_and_no_coaching():
         "rewrite": None,
         "weakest": None,
         "pause": True,
-        "resources": WELLBEING_RESOURCES,
+        "resources": default_resources(),
     }
     g["resources"]["lines"].clear()  # each view has its own copy
-    assert WELLBEING_RESOURCES["lines"]
+    assert default_resources()["lines"]
 
 
 def test_summary_reads_word_for_word_as_before():

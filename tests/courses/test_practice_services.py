@@ -324,7 +324,7 @@ def test_safety_concern_pauses_without_a_reply_and_continue_resumes(session, ali
     outcome = save(turn, safety="crisis")
     assert outcome.persona_turn is None and outcome.session_status == "paused"
     shown = render.guidance_render(outcome.turn.guidance)
-    assert shown["pause"] and "988" in " ".join(line["text"] for line in shown["resources"]["lines"])
+    assert shown["pause"] and "findahelpline.com" in " ".join(line["text"] for line in shown["resources"]["lines"])
     with pytest.raises(PracticeRefused):
         submit(session, alice)
     with django_capture_on_commit_callbacks():

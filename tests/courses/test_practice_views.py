@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from courses.models import Course, PracticeSession
 from courses.practice import events
-from courses.practice.wellbeing import WELLBEING_RESOURCES
+from courses.practice.wellbeing import default_resources
 from courses.services.enrollments import enrollment_create
 from courses.services.practice import practice_session_start
 from tests.factories import course_bundle_create
@@ -102,8 +102,8 @@ def test_the_page_script_keeps_no_copy_of_the_servers_names():
     for number in (*constants["closeCodes"].values(), 4401, 4410, constants["maxTurnChars"]):
         assert not re.search(rf"\b{number}\b", source), f"the page has {number} of its own"
     words = [m["name"] for m in constants["mechanisms"]]
-    words += [WELLBEING_RESOURCES["title"], WELLBEING_RESOURCES["continue_label"], "988"]
-    words += [line["title"] for line in WELLBEING_RESOURCES["lines"]]
+    words += [default_resources()["title"], default_resources()["continue_label"], "988"]
+    words += [line["title"] for line in default_resources()["lines"]]
     for word in words:
         assert word not in source, f"the page has its own copy of {word!r}"
 

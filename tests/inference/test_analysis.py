@@ -55,9 +55,11 @@ def assert_result_shape(result, text):
     for blocker in result["blockers"]:
         assert set(blocker) == {"name", "start", "end", "text", "probability"}
         assert text[blocker["start"] : blocker["end"]] == blocker["text"]
-    assert set(result["safety"]) == {"level", "reason", "category"}
+    assert set(result["safety"]) == {"level", "reason", "category", "evidence"}
     assert result["safety"]["level"] in ("none", "concern", "crisis")
-    assert set(result["models"]) == {"emotion", "empathy", "safety"}
+    for evidence in result["safety"]["evidence"]:
+        assert evidence["by"] in ("rules", "model") and evidence["words"]
+    assert set(result["models"]) == {"emotion", "empathy", "safety", "risk"}
     assert all(re.fullmatch(r"[0-9a-f]{12}", version) for version in result["models"].values())
     json.dumps(result)  # stored as JSON as it is
 
@@ -179,7 +181,7 @@ def test_each_analysis_names_the_models_that_made_it():
     versions = model_versions()
     assert [r["models"] for r in results] == [versions, versions]
     assert versions["safety"] == rules_fingerprint()
-    assert len(set(versions.values())) == 3
+    assert len(set(versions.values())) == 4
     results[0]["models"]["emotion"] = "edited"  # each analysis holds its own copy
     assert results[1]["models"] == versions == model_versions()
 

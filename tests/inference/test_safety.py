@@ -155,7 +155,7 @@ def test_a_recent_act_stays_crisis_even_with_past_tense():
 )
 def test_bad_input_gives_a_well_formed_result(text):
     result = screen_text(text)
-    assert set(result) == {"level", "reason", "category"}
+    assert set(result) == {"level", "reason", "category", "evidence"}
     assert result["level"] in LEVELS
     assert isinstance(result["reason"], str) and result["reason"]
     assert result["category"] is None or result["category"] in CATEGORIES
@@ -172,8 +172,9 @@ def test_long_text_is_capped_and_the_reason_says_so():
     assert "first 10,000 characters" in early["reason"]
 
 
-def test_non_english_text_is_not_silently_passed_as_screened():
-    assert "English only" in screen_text("我很难过，不想活了")["reason"]
+def test_text_in_a_language_the_screen_does_not_cover_is_not_silently_passed_as_screened():
+    assert "English and Chinese only" in screen_text("Мне очень грустно, я не хочу жить")["reason"]
+    assert screen_text("我很难过，不想活了")["level"] == "crisis"  # Chinese has its own list
 
 
 SAD = {"probs": {"sadness": 0.86, "grief": 0.2, "neutral": 0.05}, "labels": ["sadness"]}
@@ -262,9 +263,11 @@ def test_evaluate_safety_prints_json_as_its_last_line(tmp_path, capsys):
         '"I\'m dying to see it, honestly",none\n'
         '"My friend wants to kill herself.",crisis\n',
     )
-    call_command("evaluate_safety", "--data", str(path), "--json")
+    call_command("evaluate_safety", "--data", str(path), "--json", "--rules-only")
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["n"] == 6
+    assert report["screen"] == "rules"
+    assert report["concern_recall"] == 1.0
     assert report["crisis_recall"] == pytest.approx(2 / 3, abs=1e-3)  # the friend is concern
     assert report["crisis_precision"] == 1.0
     assert report["false_alarm_rate"] == 0.0
@@ -274,9 +277,9 @@ def test_evaluate_safety_prints_json_as_its_last_line(tmp_path, capsys):
 
 def test_evaluate_safety_prints_a_table_without_json(tmp_path, capsys):
     path = _write(tmp_path, "text,label\nI want to die,crisis\nhello,none\n")
-    call_command("evaluate_safety", "--data", str(path))
+    call_command("evaluate_safety", "--data", str(path), "--rules-only")
     out = capsys.readouterr().out
-    assert "crisis recall" in out and "gold \\ predicted" in out
+    assert "crisis recall" in out and "concern recall" in out and "gold \\ predicted" in out
 
 
 @pytest.mark.parametrize(
@@ -290,25 +293,26 @@ def test_evaluate_safety_prints_a_table_without_json(tmp_path, capsys):
 )
 def test_evaluate_safety_rejects_malformed_files_naming_the_line(tmp_path, body, message):
     with pytest.raises(CommandError, match=message):
-        call_command("evaluate_safety", "--data", str(_write(tmp_path, body)))
+        call_command("evaluate_safety", "--data", str(_write(tmp_path, body)), "--rules-only")
 
 
-def test_evaluate_safety_with_emotions_passes_the_model_signals_through(tmp_path, capsys, monkeypatch):
-    # A stand-in for the emotion model: the wiring is under test here, not the model.
+def test_evaluate_safety_scores_the_served_screen_by_default(tmp_path, capsys, monkeypatch):
+    # A stand-in for the models' front door: the wiring is under test here (the real screen is
+    # scored in tests/inference/test_risk.py).
     fake = types.ModuleType("inference.analysis")
-    fake.detect_emotions = lambda texts: [SAD for _ in texts]
+    fake.safety_screen = lambda texts: [{"level": "concern", "reason": "", "category": "distress"} for _ in texts]
     monkeypatch.setitem(sys.modules, "inference.analysis", fake)
     path = _write(tmp_path, 'text,label\n"I\'m so tired of everything.",concern\nhello,none\n')
-    call_command("evaluate_safety", "--data", str(path), "--json", "--with-emotions")
+    call_command("evaluate_safety", "--data", str(path), "--json")
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert report["with_emotions"] is True
-    assert report["confusion"]["concern"]["concern"] == 1
-    assert report["false_alarm_rate"] == 0.0  # "hello" has no cue: sadness alone flags nothing
+    assert report["screen"] == "rules+models"
+    assert report["concern_recall"] == 1.0
+    assert report["false_alarm_rate"] == 1.0
 
 
 def test_evaluate_safety_reports_a_missing_file_clearly(tmp_path):
     with pytest.raises(CommandError, match="cannot open"):
-        call_command("evaluate_safety", "--data", str(tmp_path / "absent.csv"))
+        call_command("evaluate_safety", "--data", str(tmp_path / "absent.csv"), "--rules-only")
 
 
 # The shipped evaluation files ---------------------------------------------------------------------
@@ -536,3 +540,46 @@ def test_the_rules_fingerprint_is_stable_and_follows_the_rules(monkeypatch):
     monkeypatch.setattr(safety, "RULES", RULES)
     monkeypatch.setattr(safety, "DISTRESS_SUM_THRESHOLD", 0.7)
     assert rules_fingerprint.__wrapped__() != rules_fingerprint()
+
+
+# The rules and the learned classifier, combined ------------------------------------------------
+
+
+def _risk(level="none", *, none=0.5, harmless=False, certain=False, words=()):
+    rest = (1 - none) / 2
+    return {
+        "level": level,
+        "probs": {"none": none, "concern": rest, "crisis": rest},
+        "harmless": harmless,
+        "certain": certain,
+        "words": list(words),
+    }
+
+
+def test_the_classifier_brings_in_what_the_rules_miss_and_says_so():
+    text = "sorted out who gets the cat. it's fine now, i'm calm"
+    assert screen_text(text)["level"] == "none"
+    result = screen_text(text, None, _risk("crisis", none=0.05, words=["cat", "calm"]))
+    assert result["level"] == "crisis" and result["category"] == "suicide"
+    assert result["evidence"][0] == {"by": "model", "words": "cat"}
+
+
+def test_a_direct_crisis_phrase_stands_unless_the_classifier_is_near_certain():
+    text = "I want to kill myself"
+    assert screen_text(text, None, _risk("none", none=0.95, harmless=True))["level"] == "crisis"
+    assert screen_text(text, None, _risk("none", none=0.999, harmless=True, certain=True))["level"] == "none"
+
+
+def test_a_weak_rule_finding_goes_when_the_classifier_reads_the_text_as_harmless():
+    text = "I feel hopeless about this exam"  # a concern by the rules
+    assert screen_text(text)["level"] == "concern"
+    assert screen_text(text, None, _risk("none", none=0.6))["level"] == "concern"
+    set_aside = screen_text(text, None, _risk("none", none=0.95, harmless=True))
+    assert set_aside["level"] == "none" and "everyday speech" in set_aside["reason"]
+    # Harmless in probability but flagging in level (a low flag threshold): the flag stands.
+    assert screen_text(text, None, _risk("concern", none=0.95, harmless=True))["level"] == "concern"
+
+
+def test_both_agreeing_gives_both_as_evidence():
+    result = screen_text("I want to kill myself", None, _risk("crisis", none=0.01, words=["kill"]))
+    assert {e["by"] for e in result["evidence"]} == {"rules", "model"}

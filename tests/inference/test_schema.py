@@ -6,7 +6,7 @@ import subprocess
 import sys
 import types
 from pathlib import Path
-from typing import Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
+from typing import Literal, NotRequired, Union, get_args, get_origin, get_type_hints, is_typeddict
 
 import pytest
 
@@ -33,7 +33,13 @@ def problems(value: object, hint: object, where: str = "$") -> list[str]:
         if not isinstance(value, dict):
             return [f"{where}: a {type(value).__name__}, not a dict"]
         hints = get_type_hints(hint)
-        found = [] if set(value) == set(hints) else [f"{where}: keys {sorted(value)}, declared {sorted(hints)}"]
+        # NotRequired keys: analyses stored before they existed lack them.
+        extras = get_type_hints(hint, include_extras=True)
+        required = {key for key, sub in extras.items() if get_origin(sub) is not NotRequired}
+        fits = required <= set(value) <= set(hints)
+        found = (
+            [] if fits else [f"{where}: keys {sorted(value)}, declared {sorted(hints)} (required {sorted(required)})"]
+        )
         return found + [
             p for key, sub in hints.items() if key in value for p in problems(value[key], sub, f"{where}.{key}")
         ]
@@ -76,6 +82,18 @@ def test_the_checker_catches_a_wrong_shape():
     assert problems({"level": "none", "reason": "ok", "category": None}, safety_result) == []
     assert problems({"level": "maybe", "reason": "ok", "category": None}, safety_result)
     assert problems({"level": "none", "reason": "ok"}, safety_result)
+    assert (
+        problems(
+            {"level": "none", "reason": "ok", "category": None, "evidence": [{"by": "rules", "words": "x"}]},
+            safety_result,
+        )
+        == []
+    )
+    assert problems(
+        {"level": "none", "reason": "ok", "category": None, "evidence": [{"by": "a friend", "words": "x"}]},
+        safety_result,
+    )
+    assert problems({"level": "none", "reason": "ok", "category": None, "extra": 1}, safety_result)
     assert problems({"level": "none", "reason": 1, "category": None}, safety_result)
     blockers = get_type_hints(TurnAnalysis)["blockers"]
     span = {"name": "advice", "start": 0, "end": 4, "text": "just", "probability": 0.91}

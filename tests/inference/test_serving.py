@@ -121,4 +121,4 @@ def test_warm_loads_every_model(committed_models):
     from inference.analysis import warm
 
     warm()
-    assert committed_models.loaded() == ["emotion", "empathy", "similarity"]
+    assert committed_models.loaded() == ["emotion", "empathy", "risk", "similarity"]

@@ -421,6 +421,7 @@ def coached_registry(coached_artefact, committed_models, tmp_path):
     artefacts = tmp_path / "artefacts"
     artefacts.mkdir()
     (artefacts / "emotion").symlink_to(registry.ARTEFACTS_DIR / "emotion")
+    (artefacts / "risk").symlink_to(registry.ARTEFACTS_DIR / "risk")
     shutil.copytree(coached_artefact["out"], artefacts / "empathy")
     config = json.loads((artefacts / "empathy" / "config.json").read_text())
     config["blocker_threshold"] = 0.0

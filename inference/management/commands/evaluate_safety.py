@@ -1,20 +1,23 @@
-"""``manage.py evaluate_safety --data FILE [--json] [--with-emotions]``: score the safety screen."""
+"""``manage.py evaluate_safety --data FILE [--json] [--rules-only]``: score the safety screen."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from inference.safety import screen_texts
 from inference.safety_eval import SafetyDataError, evaluate, format_report, load_labelled_csv
-from inference.schema import EmotionReading
+from inference.schema import SafetyResult
 
 # The headline keys evaluators read from the JSON line; the rest is detail.
 _JSON_KEYS = (
     "crisis_recall",
     "crisis_precision",
     "false_alarm_rate",
+    "concern_recall",
     "n",
     "flag_recall",
     "accuracy",
@@ -26,8 +29,9 @@ _JSON_KEYS = (
 
 class Command(BaseCommand):
     help = (
-        "Evaluate the safety screen on a CSV with columns text,label (label none, concern or "
-        "crisis). Rules only by default; --with-emotions adds the emotion model's signals."
+        "Evaluate the safety screen on a CSV with columns text,label (label none, concern or crisis). "
+        "By default the screen as learners meet it: the rules, the emotion model's lift and the learned "
+        "risk classifier; --rules-only scores the written rules alone."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,12 +40,12 @@ class Command(BaseCommand):
             "--json",
             action="store_true",
             help="Print one JSON object as the last line (crisis_recall, crisis_precision, "
-            "false_alarm_rate, n, confusion).",
+            "false_alarm_rate, concern_recall, n, confusion).",
         )
         parser.add_argument(
-            "--with-emotions",
+            "--rules-only",
             action="store_true",
-            help="Run the emotion model first and let its signals lift weak cues to concern.",
+            help="The written rules alone (English and Chinese lists), without any model.",
         )
         parser.add_argument("--show-mistakes", action="store_true", help="List the lines the screen got wrong.")
 
@@ -51,13 +55,13 @@ class Command(BaseCommand):
         except SafetyDataError as error:
             raise CommandError(str(error)) from error
 
-        emotions = _emotions([row.text for row in rows]) if options["with_emotions"] else None
-        report = evaluate(rows, emotions=emotions)
-        report["with_emotions"] = emotions is not None
+        screen = screen_texts if options["rules_only"] else _served_screen
+        report = evaluate(rows, screen=screen)
+        report["screen"] = "rules" if options["rules_only"] else "rules+models"
 
         if options["json"]:
             payload = {key: report[key] for key in _JSON_KEYS}
-            payload["with_emotions"] = report["with_emotions"]
+            payload["screen"] = report["screen"]
             if options["show_mistakes"]:
                 payload["mistakes"] = report["mistakes"]
             self.stdout.write(json.dumps(payload, sort_keys=True))
@@ -65,14 +69,10 @@ class Command(BaseCommand):
             self.stdout.write(format_report(report, show_mistakes=options["show_mistakes"]))
 
 
-def _emotions(texts: list[str]) -> list[EmotionReading]:
-    """The emotion model's output per text. Imported here, when asked for: the rules-only run never
-    touches the model code (and a test stands in for it)."""
-    try:
-        from inference.analysis import detect_emotions
-    except ImportError as error:
-        raise CommandError(
-            "--with-emotions needs inference.analysis.detect_emotions, which could not be "
-            f"imported ({error}). Run without --with-emotions for the rules alone."
-        ) from error
-    return list(detect_emotions(texts))
+def _served_screen(
+    texts: Sequence[object], emotions: Sequence[Mapping[str, object] | None] | None
+) -> list[SafetyResult]:
+    """The screen the worker runs (imported when asked for: the rules-only run loads no model)."""
+    from inference.analysis import safety_screen
+
+    return safety_screen(texts)

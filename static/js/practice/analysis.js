@@ -14,6 +14,13 @@ const LEVEL_WORDS = ["none", "weak", "strong"];
  */
 export function analysisBlock(turn, textNode, mechanisms) {
   const analysis = turn.analysis || {};
+  const level = (analysis.safety || {}).level;
+  if (level === "concern" || level === "crisis") {
+    // The wellbeing card takes the place of emotions and scores on this turn (the server sends none).
+    return h("div", { className: "analysis analysis--paused", dataset: { testid: "analysis", safety: level } }, [
+      h("p", { className: "analysis__note", text: "No scores for this message: how you are matters more." }),
+    ]);
+  }
   const block = h("div", { className: "analysis", dataset: { testid: "analysis" } });
   const detail = h("p", { className: "analysis__detail", "aria-live": "polite" });
   const shows = new Map(); // control -> its highlight

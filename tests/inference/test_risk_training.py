@@ -1,0 +1,50 @@
+"""The risk trainer's own arithmetic: the split of EPITOME posts, the figures, the shortfall from the
+targets and the thresholds it tunes (no model needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inference.training.risk_trainer import epitome_split, screen_figures, shortfall, tune_thresholds
+
+TARGETS = {"crisis_recall": 0.97, "concern_recall": 0.9, "false_alarm_rate": 0.03, "roleplay_false_alarm_rate": 0.01}
+
+
+def test_a_post_always_lands_on_the_same_side_and_about_a_quarter_go_to_dev():
+    ids = [f"post{n}" for n in range(2000)]
+    splits = [epitome_split(i, 0.25) for i in ids]
+    assert splits == [epitome_split(i, 0.25) for i in ids]
+    assert 0.2 < splits.count("dev") / len(ids) < 0.3
+
+
+def test_the_figures_count_a_concern_read_as_crisis_as_caught():
+    gold = ["crisis", "crisis", "concern", "concern", "none", "none", "none", "none"]
+    pred = ["crisis", "concern", "crisis", "none", "none", "concern", "none", "none"]
+    assert screen_figures(gold, pred) == {"crisis_recall": 0.5, "concern_recall": 0.5, "false_alarm_rate": 0.25}
+
+
+def test_the_shortfall_is_zero_only_when_every_target_is_met():
+    met = {"crisis_recall": 0.98, "concern_recall": 0.95, "false_alarm_rate": 0.02, "roleplay_false_alarm_rate": 0.0}
+    assert shortfall(met, TARGETS) == 0
+    assert shortfall({**met, "crisis_recall": 0.92}, TARGETS) == 0.1  # a missed crisis counts twice
+    assert shortfall({**met, "false_alarm_rate": 0.08}, TARGETS) == 0.05
+    assert shortfall({**met, "roleplay_false_alarm_rate": 0.06}, TARGETS) == 0.1
+
+
+def test_thresholds_separate_what_the_probabilities_separate():
+    # A classifier that ranks perfectly: crisis rows have high P(crisis), none rows high P(none).
+    gold = ["crisis"] * 10 + ["concern"] * 10 + ["none"] * 20
+    probs = np.array([[0.05, 0.15, 0.8]] * 10 + [[0.2, 0.7, 0.1]] * 10 + [[0.9, 0.08, 0.02]] * 20)
+    rules = [("none", False)] * len(gold)
+    chosen, figures = tune_thresholds(probs, gold, rules, TARGETS)
+    assert figures == {"crisis_recall": 1.0, "concern_recall": 1.0, "false_alarm_rate": 0.0}
+    assert chosen["crisis"] <= 0.8 and chosen["flag"] <= 0.8
+
+
+def test_a_rule_false_alarm_is_set_aside_only_where_the_classifier_is_sure():
+    gold = ["none", "crisis"]
+    probs = np.array([[0.995, 0.004, 0.001], [0.6, 0.1, 0.3]])
+    rules = [("crisis", False), ("crisis", False)]  # the rules fire on both, strongly
+    chosen, figures = tune_thresholds(probs, gold, rules, TARGETS)
+    assert figures["false_alarm_rate"] == 0.0 and figures["crisis_recall"] == 1.0
+    assert 0.6 < chosen["certain"] <= 0.995

@@ -1,0 +1,86 @@
+"""The safety screen on Chinese text (Simplified, Traditional, some Cantonese): the written list and its
+context checks. Lines in the team's own words, none copied from the data files."""
+
+from __future__ import annotations
+
+import pytest
+
+from inference.safety import screen_text
+
+
+def level(text: str) -> str:
+    return screen_text(text)["level"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我真的撑不住了，不想活了",  # wanting to die, said outright
+        "我每天都在想怎么去死",
+        "我已經不想再活下去了",  # Traditional
+        "唔想再生存落去，真係好攰",  # Cantonese
+        "药我已经攒了一个多月，藏在床底下",  # means
+        "今天买了木炭和胶带，放在车里",
+        "遗书写好了，放在抽屉里",  # a note
+        "以后这些东西我也用不上了，都送给你们吧",  # giving things away
+        "我现在站在桥上，水好黑",  # a dangerous place, now
+        "如果明天不要醒来就好了",  # not waking up
+        "他要是再敢打我妈，我就拿刀去找他",  # harm to others
+        "我爸喝醉了说要弄死我们，我躲在衣柜里",  # abuse, in danger now
+        "又割了，这次停不下来",  # self-harm now
+    ],
+)
+def test_crisis_in_chinese_is_caught(text):
+    result = screen_text(text)
+    assert result["level"] == "crisis", result
+    assert result["evidence"] and result["evidence"][0]["by"] == "rules"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "工作、孩子、房贷全压在我身上，我真的撑不下去了",
+        "最近每天都失眠，整个人都是飘的",
+        "沒人在乎我，生日也沒有人記得",
+        "他每次喝完酒就打我，第二天又道歉",
+    ],
+)
+def test_concern_in_chinese_is_flagged(text):
+    assert level(text) in {"concern", "crisis"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "笑死我了，我妈把表情包发到了家族群",  # idiom: laughing to death
+        "今天热死了，空调还坏了",
+        "这个报告改到第十版，想死的心都有了",  # hyperbole
+        "累死了，搬了一整天家",
+        "我哥把我的蛋糕吃了，我要杀了他！！",  # a joke
+        "刚看完《活着》，哭得不行",  # a book
+        "这部剧的女主最后跳楼了，编剧太狠了",  # a drama
+        "听起来你最近真的很想放弃，你现在安全吗？",  # the learner reflecting the persona
+        "我朋友说她不想活了，我该怎么帮她？",  # about someone else
+        "别担心，我不会伤害自己的，就是有点累",  # denied
+        "大三那年我想过自杀，后来看了医生，现在过得很好",  # past and over
+        "我不想死，我只是想好好睡一觉",
+        "周末去爬山，天气特别好",
+        "我想跳槽去一家新公司",  # "跳" is not a jump
+    ],
+)
+def test_chinese_hard_negatives_are_not_flagged(text):
+    assert level(text) == "none", screen_text(text)
+
+
+def test_a_past_attempt_that_is_current_again_stays_a_crisis():
+    assert level("两年前吃过药被救回来。这个月又开始想了，而且想得很具体，连时间都想好了") == "crisis"
+
+
+def test_mixed_chinese_and_english_text_gets_both_lists():
+    assert level("I'm fine really 我不想活了") == "crisis"
+    assert level("我今天很开心 but I want to kill myself") == "crisis"
+
+
+def test_chinese_text_is_not_called_foreign():
+    assert "neither" not in screen_text("今天天气很好")["reason"]
+    assert "neither" in screen_text("Сегодня хорошая погода, правда")["reason"]
