@@ -29,7 +29,7 @@ migrate: setup
 run: migrate
 	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \
 		echo "Mode: PostgreSQL + Redis, Celery worker on queue 'inference' beside the ASGI server"; \
-		$(VENV)/bin/honcho start -f Procfile; \
+		$(PY) -m empathycamp.tools.supervise -f Procfile; \
 	else \
 		echo "Mode: embedded (SQLite under var/, in-memory channel layer, tasks in a background thread)"; \
 		echo "      set DATABASE_URL and REDIS_URL to run on PostgreSQL + Redis with a Celery worker"; \

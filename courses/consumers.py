@@ -8,6 +8,7 @@ task after commit; results come back from the task through the group `practice.<
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 
@@ -16,9 +17,11 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied
 
 from courses.practice import broadcast, events
-from courses.practice.events import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND
+from courses.practice.events import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, MAX_JSON_DEPTH
 from courses.selectors.practice import SessionNotFound, practice_session_for_learner, practice_state, turn_serialise
 from courses.services.practice import PracticeRefused, session_continue, session_wrap_up, turn_retry, turn_submit
+
+logger = logging.getLogger(__name__)
 
 
 def _db(func: Any) -> Any:
@@ -47,13 +50,11 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             state = await _db(_state_for)(session_id=self.session_id, learner=user)
-        except SessionNotFound:
+        except (SessionNotFound, PermissionDenied):
+            # Someone else's session and no session at all look the same: the code says nothing
+            # about whether a session id exists.
             await self.accept()
             await self.close(code=CLOSE_NOT_FOUND)
-            return
-        except PermissionDenied:
-            await self.accept()
-            await self.close(code=CLOSE_FORBIDDEN)
             return
         broadcast.loop_bind()
         self.group = events.group_name(self.session_id)
@@ -75,15 +76,29 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
                 events.ERR_TOO_LONG, f"That message is too long; please keep it under {limit} characters."
             )
             return
+        if _nesting(text_data) > MAX_JSON_DEPTH:
+            await self._error(events.ERR_MALFORMED, "That message could not be read.")
+            return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
             await self._error(events.ERR_MALFORMED, "That message could not be read.")
             return
         if not isinstance(content, dict):
             await self._error(events.ERR_MALFORMED, "That message could not be read.")
             return
-        await self.receive_json(content)
+        try:
+            await self.receive_json(content)
+        except Exception:
+            # Whatever went wrong, the learner gets an answer and keeps the socket (never 1011), and
+            # the log gets the traceback (never the learner's words: the frame is not logged).
+            logger.exception("practice socket: a %s frame failed", str(content.get("type"))[:40])
+            client_id = content.get("client_id") if isinstance(content.get("client_id"), str) else None
+            await self._error(
+                events.ERR_SERVER,
+                "Something went wrong on our side and this was not saved. Please try again.",
+                client_id=client_id,
+            )
 
     async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
         kind = content.get("type")
@@ -107,6 +122,13 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
             return
         if not isinstance(text, str):
             await self._error(events.ERR_MALFORMED, "The message needs a text.", client_id=str(client_id))
+            return
+        if not _storable(text):
+            await self._error(
+                events.ERR_MALFORMED,
+                "That message has characters that cannot be stored (a NUL or a broken character).",
+                client_id=str(client_id),
+            )
             return
         result = await self._call(turn_submit, client_id=client_id, text=text)
         if result is not None:
@@ -141,3 +163,46 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         browser as it is, in order."""
         for event in message["events"]:
             await self.send_json(event)
+
+
+class RefusedConsumer(AsyncJsonWebsocketConsumer):
+    """Any other websocket path (a session id that is not a UUID, a typo): refused as not found,
+    cleanly, instead of the router's error."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.close(code=CLOSE_NOT_FOUND)
+
+
+def _nesting(text: str) -> int:
+    """How deep the brackets of a JSON text nest (strings skipped), read without parsing it: json
+    would recurse once a level, and a frame of 10,000 "[" would exhaust the stack."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _storable(text: str) -> bool:
+    """PostgreSQL text holds no NUL, and UTF-8 has no lone surrogates (JSON can say "\\ud800")."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -38,9 +38,10 @@ class SignupForm(UserCreationForm[User]):
         fields = ("username", "email")
 
     def clean_email(self) -> str:
+        # Not checked for an existing account on purpose: "this e-mail already has an account" would
+        # tell anyone whose address is registered here. A password reset reaches every account of
+        # an address (Django's PasswordResetForm), so a second account costs its owner nothing.
         email: str = self.cleaned_data["email"].strip()
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this e-mail address already exists. Try logging in.")
         return email
 
 

@@ -10,6 +10,7 @@ import logging
 import random
 import time
 import uuid
+from datetime import timedelta
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -19,7 +20,14 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from courses.practice import pipeline
 from courses.services.persona_replies import ReplyOutcome
-from courses.services.turn_analysis import AnalysisSaved, turns_claim, turns_claim_queued, turns_fail, turns_release
+from courses.services.turn_analysis import (
+    AnalysisSaved,
+    turns_claim,
+    turns_claim_queued,
+    turns_fail,
+    turns_release,
+    turns_stale_requeue,
+)
 from empathycamp.tasking import enqueue
 
 logger = logging.getLogger(__name__)
@@ -147,3 +155,19 @@ def session_wrap_up_task(self: Task[[str], int], session_id: str) -> int:
         return 0
     pipeline.replies_send(outcomes)
     return len(outcomes)
+
+
+@shared_task(name="practice.sweep", ignore_result=True)
+def sweep_task() -> int:
+    """Run by Celery beat every SWEEP_INTERVAL_S (the Procfile starts beat with the worker): turns a
+    dead worker left running, and turns queued with no task (a message lost with a broker restart),
+    get a fresh task. Returns how many were queued again."""
+    stale = turns_stale_requeue(
+        queued_for=timedelta(seconds=settings.PRACTICE_STALE_QUEUED_S),
+        running_for=timedelta(seconds=settings.PRACTICE_STALE_RUNNING_S),
+    )
+    for pk in stale:
+        enqueue(analyse_turn_task, pk)
+    if stale:
+        logger.warning("Sweeper queued %d stale turns again", len(stale))
+    return len(stale)

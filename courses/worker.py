@@ -7,6 +7,7 @@ empathycamp/celery.py) in the worker only; the web process never imports this mo
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from celery.signals import worker_init, worker_process_init
@@ -37,7 +38,11 @@ def _warm_or_log() -> None:
 @worker_process_init.connect
 def _warm_forked_child(**kwargs: Any) -> None:
     # Prefork pool: each child loads its own models; CUDA and torch threads do not survive a fork.
-    _warm_or_log()
+    # In a thread of the child, so the child answers the parent's start handshake at once: warmed
+    # inline, the 10-12 s warm-up overran Celery's 4 s wait for it and every new child was killed,
+    # over and over, after a child died. A task that arrives meanwhile waits for the models in the
+    # registry's lock, then runs.
+    threading.Thread(target=_warm_or_log, name="inference-warm-up", daemon=True).start()
 
 
 @worker_init.connect

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from empathycamp import views
+
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("courses.urls_accounts")),
     path("", include("courses.urls")),

@@ -34,3 +34,12 @@ def charlie(django_user_model):
     user = django_user_model.objects.create_user("charlie", "charlie@example.com", "charlie-password-1", is_staff=True)
     user.groups.add(instructors_group_ensure())
     return user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_abuse_limits():
+    """Each test starts with empty rate-limit counters (they live in the cache, which outlives tests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

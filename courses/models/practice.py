@@ -71,6 +71,10 @@ class Turn(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     analysed_at = models.DateTimeField(null=True, blank=True)
+    # When a worker last claimed the turn (queued → running), and when the sweeper last queued it
+    # again: how a turn left running by a dead worker, or queued with no task, is found.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    requeued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["session", "index"]

@@ -9,6 +9,7 @@ commits, so the page is never told about a row that was rolled back. The worker'
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import timedelta
 
@@ -36,6 +37,8 @@ _CLOSED_MESSAGES: dict[str, str] = {
 WRAP_UP_PENDING = "Wait for the reply to your last message before wrapping up."
 WRAP_UP_TOO_EARLY = "Say something to the persona before wrapping up."
 WRAP_UP_CLOSED = "This conversation is not open any more."
+
+logger = logging.getLogger(__name__)
 
 
 class PracticeRefused(Exception):
@@ -140,12 +143,23 @@ def turn_submit(
             return Turn.objects.get(session=session, client_id=cid), False
         saved = events.turn_saved(turn_serialise(turn))
 
-        def after_commit() -> None:
-            events_send(session.pk, saved)
-            enqueue(analyse_turn_task, turn.pk)
-
-        transaction.on_commit(after_commit)
+        transaction.on_commit(lambda: _tell_then_queue(session.pk, saved, turn.pk))
     return turn, True
+
+
+def _tell_then_queue(session_id: uuid.UUID, event: events.ServerEvent, turn_id: int) -> None:
+    """After a turn is saved: tell the session's pages, then queue its analysis. Neither depends on
+    the other: with the channel layer down (a Redis restart) the analysis is still queued, and the
+    pages hear of the turn from session.state when they reconnect; with the broker down the turn
+    stays queued in the database and the sweeper (tasks.sweep_task) queues it again."""
+    try:
+        events_send(session_id, event)
+    except Exception:
+        logger.warning("Turn %s saved but its event was not sent (channel layer)", turn_id, exc_info=True)
+    try:
+        enqueue(analyse_turn_task, turn_id)
+    except Exception:
+        logger.warning("Turn %s saved but not queued (broker); the sweeper will queue it", turn_id, exc_info=True)
 
 
 # A turn still queued or running this long after it was written lost its worker (a crash, a
@@ -168,11 +182,7 @@ def turn_retry(*, session_id: uuid.UUID | str, learner: User, turn_id: int) -> T
         turn = Turn.objects.get(pk=turn_id)
         status = events.turn_status(turn_id=turn.pk, status="queued")
 
-        def after_commit() -> None:
-            events_send(session.pk, status)
-            enqueue(analyse_turn_task, turn.pk)
-
-        transaction.on_commit(after_commit)
+        transaction.on_commit(lambda: _tell_then_queue(session.pk, status, turn.pk))
     return turn
 
 

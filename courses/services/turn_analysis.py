@@ -11,9 +11,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from courses.models import PracticeSession, Turn
@@ -27,7 +29,7 @@ def turns_claim(*, turn_id: int, batch_size: int) -> list[int]:
     """Claim the task's own turn (queued → running) and up to batch_size - 1 other queued learner
     turns, oldest first, each by a conditional update; [] when another worker holds the turn."""
     if not Turn.objects.filter(pk=turn_id, status=Turn.Status.QUEUED).update(
-        status=Turn.Status.RUNNING, attempts=F("attempts") + 1
+        status=Turn.Status.RUNNING, attempts=F("attempts") + 1, claimed_at=Now()
     ):
         return []
     return [turn_id] + (turns_claim_queued(batch_size=batch_size - 1) if batch_size > 1 else [])
@@ -45,9 +47,41 @@ def turns_claim_queued(*, batch_size: int) -> list[int]:
         pk
         for pk in candidates
         if Turn.objects.filter(pk=pk, status=Turn.Status.QUEUED).update(
-            status=Turn.Status.RUNNING, attempts=F("attempts") + 1
+            status=Turn.Status.RUNNING, attempts=F("attempts") + 1, claimed_at=Now()
         )
     ]
+
+
+def turns_stale_requeue(*, queued_for: timedelta, running_for: timedelta) -> list[int]:
+    """The sweeper's step: put back in the queue the turns a dead worker left running (claimed
+    longer ago than ``running_for``), and return them with the turns queued longer than
+    ``queued_for`` (and not re-queued within it), for the caller to enqueue. Idempotent: every
+    change is a conditional update, and a task for a turn someone else has claimed does nothing."""
+    now = timezone.now()
+    stale_running = list(
+        Turn.objects.filter(
+            role=Turn.Role.LEARNER, status=Turn.Status.RUNNING, claimed_at__lt=now - running_for
+        ).values_list("pk", flat=True)
+    )
+    released = [
+        pk
+        for pk in stale_running
+        if Turn.objects.filter(pk=pk, status=Turn.Status.RUNNING, claimed_at__lt=now - running_for).update(
+            status=Turn.Status.QUEUED, requeued_at=now
+        )
+    ]
+    waiting = Turn.objects.filter(role=Turn.Role.LEARNER, status=Turn.Status.QUEUED, created_at__lt=now - queued_for)
+    waiting = waiting.filter(Q(requeued_at__isnull=True) | Q(requeued_at__lt=now - queued_for)).exclude(pk__in=released)
+    stale_queued = [pk for pk in waiting.values_list("pk", flat=True) if _requeued(pk, now, queued_for)]
+    return released + stale_queued
+
+
+def _requeued(pk: int, now: datetime, queued_for: timedelta) -> bool:
+    return bool(
+        Turn.objects.filter(pk=pk, status=Turn.Status.QUEUED)
+        .filter(Q(requeued_at__isnull=True) | Q(requeued_at__lt=now - queued_for))
+        .update(requeued_at=now)
+    )
 
 
 def turns_release(*, turn_ids: list[int]) -> None:

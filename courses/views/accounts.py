@@ -11,9 +11,11 @@ from django.views.decorators.http import require_http_methods
 
 from courses.forms import SignupForm
 from courses.services.accounts import learner_signup
+from courses.views.limits import limited
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@limited(key="ip", rate="signup_ip")
 def signup(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     allowed_hosts = {request.get_host()}

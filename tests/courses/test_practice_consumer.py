@@ -75,7 +75,7 @@ def session(alice, scenario):
 
 
 def headers_for(client, user=None, origin: bytes = b"http://localhost") -> list[tuple[bytes, bytes]]:
-    headers = [(b"origin", origin)]
+    headers = [(b"origin", origin), (b"host", b"localhost")]
     if user is not None:
         client.force_login(user)
         headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
@@ -129,12 +129,17 @@ def test_anonymous_unknown_and_other_learners_are_refused_and_see_nothing(client
         assert await refused_code(anonymous) == 4403
         assert await anonymous.receive_nothing(timeout=0.2)
 
+        # Someone else's session and no session at all get the same code: it tells nothing.
         outsider = communicator(session.pk, bob_headers)
-        assert await refused_code(outsider) == 4403
+        assert await refused_code(outsider) == 4404
         assert await outsider.receive_nothing(timeout=0.2)
 
         unknown = communicator(uuid.uuid4(), bob_headers)
         assert await refused_code(unknown) == 4404
+
+        for path in ("/ws/practice/not-a-uuid/", "/ws/practice/", "/ws/elsewhere/"):
+            stray = WebsocketCommunicator(application, path, headers=bob_headers)
+            assert await refused_code(stray) == 4404, path
 
     run(scenario_run)
 
@@ -245,6 +250,16 @@ def test_bad_input_gets_an_error_and_the_socket_stays_open(client, session, alic
         replies.append(await ws.receive_json_from())
         await ws.send_json_to({"type": "turn.submit", "client_id": "not-a-uuid", "text": "hi"})
         replies.append(await ws.receive_json_from())
+        await ws.send_to(text_data="[" * 50_00 + "]" * 50_00)  # nested past any stack
+        replies.append(await ws.receive_json_from())
+        await ws.send_to(
+            text_data=f'{{"type": "turn.submit", "client_id": "{uuid.uuid4()}", "text": "hi\\u0000there"}}'
+        )
+        replies.append(await ws.receive_json_from())
+        await ws.send_to(
+            text_data=f'{{"type": "turn.submit", "client_id": "{uuid.uuid4()}", "text": "half \\ud800 a pair"}}'
+        )
+        replies.append(await ws.receive_json_from())
         # Still open and working: a harmless message gets its normal answer.
         await ws.send_json_to({"type": "session.continue"})
         replies.append(await ws.receive_json_from())
@@ -252,9 +267,10 @@ def test_bad_input_gets_an_error_and_the_socket_stays_open(client, session, alic
         return replies
 
     replies = run(scenario_run)
-    assert [r["type"] for r in replies[:-1]] == ["error"] * 7
+    assert [r["type"] for r in replies[:-1]] == ["error"] * 10
     assert [r["code"] for r in replies[:-1]] == [
-        "binary_frame", "malformed", "malformed", "unknown_type", "too_long", "too_long", "malformed"
+        "binary_frame", "malformed", "malformed", "unknown_type", "too_long", "too_long", "malformed",
+        "malformed", "malformed", "malformed",
     ]  # fmt: skip
     assert all(r["message"] for r in replies[:-1])
     assert replies[-1]["type"] == "session.state"
@@ -324,7 +340,9 @@ def test_crisis_words_pause_the_role_play_and_continue_resumes(client, session, 
     guidance = next(e for e in events if e["type"] == "guidance")["guidance"]
     analysis = next(e for e in events if e["type"] == "turn.analysis")["analysis"]
     assert analysis["safety"]["level"] in {"concern", "crisis"}
-    assert guidance["pause"] is True and "988" in " ".join(line["text"] for line in guidance["resources"]["lines"])
+    # The card takes the place of the emotions and scores: the page is not even sent them.
+    assert set(analysis) == {"text_truncated", "safety", "models"}
+    assert guidance["pause"] is True and guidance["resources"]["lines"]
     assert quiet, "no persona reply while paused"
     assert events[-2]["type"] == "error" and events[-2]["code"] == "session_closed"
     assert events[-1]["type"] == "session.state" and events[-1]["session"]["status"] == "active"

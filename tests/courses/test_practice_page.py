@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from courses.practice import events
-from courses.practice.wellbeing import WELLBEING_RESOURCES
+from courses.practice.wellbeing import resources_for
 from tests.browser import chromium_launch, requires_chromium
 from tests.factories import course_bundle_create
 
@@ -125,6 +125,8 @@ def practice(browser, live_server, transactional_db, alice, client):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The Content-Security-Policy allows no inline script or style: a violation is an error here.
+    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
     page.route_web_socket("**/ws/practice/**", socket)
     try:
         page.goto(f"{live_server.url}/practice/{session.pk}/")
@@ -389,12 +391,15 @@ def test_the_wellbeing_card_speaks_with_the_servers_words(practice):
     )
     card = page.get_by_test_id("wellbeing")
     card.wait_for()
-    assert card.get_by_role("heading").inner_text() == WELLBEING_RESOURCES["title"]
-    assert card.locator("#wellbeing-body").inner_text() == WELLBEING_RESOURCES["body"]
+    # The browser asks for en-US: the server chose the US card (988) for it.
+    expected = resources_for(page.evaluate("navigator.languages.join(',')"))
+    assert "988" in " ".join(line["text"] for line in expected["lines"])
+    assert card.get_by_role("heading").inner_text() == expected["title"]
+    assert card.locator("#wellbeing-body").inner_text() == expected["body"]
     assert card.get_by_role("listitem").all_inner_texts() == [
-        f"{line['title']} — {line['text']}" for line in WELLBEING_RESOURCES["lines"]
+        f"{line['title']} — {line['text']}" for line in expected["lines"]
     ]
-    assert card.get_by_role("button").inner_text() == WELLBEING_RESOURCES["continue_label"]
+    assert card.get_by_role("button").inner_text() == expected["continue_label"]
     assert page.evaluate("document.activeElement.id") == "wellbeing-card"  # a keyboard user lands on it
 
 

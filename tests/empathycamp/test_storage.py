@@ -16,6 +16,7 @@ def test_collectstatic_rewrites_module_imports_to_hashed_names(tmp_path):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "empathycamp.settings.production",
         "SECRET_KEY": "a-test-key-for-collectstatic-only",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "VAR_DIR": str(tmp_path),
         "DATABASE_URL": "",
     }

@@ -28,9 +28,10 @@ export function renderBubble(list, emotions) {
   }
   for (const [label, value] of top) {
     const pct = Math.round(Math.max(0, Math.min(1, value)) * 100);
-    const bar = h("span", { className: "thought-bubble__bar", "aria-hidden": "true" }, [
-      h("span", { className: "thought-bubble__fill", style: "width:" + pct + "%" }),
-    ]);
+    const fill = h("span", { className: "thought-bubble__fill" });
+    // Through the CSSOM: a style attribute would break the Content-Security-Policy (no inline style).
+    fill.style.width = pct + "%";
+    const bar = h("span", { className: "thought-bubble__bar", "aria-hidden": "true" }, [fill]);
     list.appendChild(
       h("li", { className: "thought-bubble__item", dataset: { label } }, [
         h("span", { className: "thought-bubble__label", text: pretty(label) }),
