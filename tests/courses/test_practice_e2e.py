@@ -238,6 +238,21 @@ def _conversation(page: Any) -> list[tuple[str, str]]:
     ]
 
 
+def _log_in_and_start(page: Any, stack: Stack, username: str, password: str, scenario_title: str) -> None:
+    """What a new learner does: log in, enrol in the demo course, open the scenario, start practice."""
+    from playwright.sync_api import expect
+
+    page.goto(stack.url + "/accounts/login/?next=/courses/empathy-foundations/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Enrol in this course").click()
+    page.get_by_role("link", name=scenario_title).click()
+    page.get_by_role("button", name="Start practice").click()
+    page.wait_for_url(re.compile(r"/practice/[0-9a-f-]{36}/$"))
+    expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+
+
 def test_practice_end_to_end(stack: Stack) -> None:
     from django.core.management import call_command
     from playwright.sync_api import expect, sync_playwright
@@ -272,15 +287,7 @@ def test_practice_end_to_end(stack: Stack) -> None:
         page_errors: list[str] = []
         page.on("pageerror", lambda exc: page_errors.append(str(exc)))
         try:
-            page.goto(stack.url + "/accounts/login/?next=/courses/empathy-foundations/")
-            page.get_by_label("Username").fill(learner.username)
-            page.get_by_label("Password").fill(password)
-            page.get_by_role("button", name="Log in").click()
-            page.get_by_role("button", name="Enrol in this course").click()
-            page.get_by_role("link", name=scenario.title).click()
-            page.get_by_role("button", name="Start practice").click()
-            page.wait_for_url(re.compile(r"/practice/[0-9a-f-]{36}/$"))
-            expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+            _log_in_and_start(page, stack, learner.username, password, scenario.title)
             expect(page.get_by_test_id("message-persona")).to_have_count(1)  # Priya's opening line
             expect(page.get_by_test_id("thought-bubble").get_by_role("listitem").first).to_contain_text(
                 "sadness", ignore_case=True
@@ -419,15 +426,7 @@ def test_a_crisis_message_brings_the_whole_card_with_no_scores(stack: Stack, vie
         page_errors: list[str] = []
         page.on("pageerror", lambda exc: page_errors.append(str(exc)))
         try:
-            page.goto(stack.url + "/accounts/login/?next=/courses/empathy-foundations/")
-            page.get_by_label("Username").fill(learner.username)
-            page.get_by_label("Password").fill(password)
-            page.get_by_role("button", name="Log in").click()
-            page.get_by_role("button", name="Enrol in this course").click()
-            page.get_by_role("link", name=scenario.title).click()
-            page.get_by_role("button", name="Start practice").click()
-            page.wait_for_url(re.compile(r"/practice/[0-9a-f-]{36}/$"))
-            expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+            _log_in_and_start(page, stack, learner.username, password, scenario.title)
 
             page.get_by_test_id("composer").fill(CRISIS_TURN)
             page.get_by_test_id("send").click()
