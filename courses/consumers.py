@@ -3,10 +3,14 @@
 It never runs a model: a learner turn is saved by `turn_submit`, which schedules the analysis
 task after commit; results come back from the task through the group `practice.<uuid>` and
 `practice_event` forwards them. Bad input gets an `error` event and the socket stays open.
+
+While one of the session's turns waits, the socket also watches whether an inference worker is
+alive (a heartbeat in Redis) and tells the page when analysis is delayed and when it resumes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -14,12 +18,14 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from courses.practice import broadcast, events
 from courses.practice.events import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, MAX_JSON_DEPTH
 from courses.selectors.practice import SessionNotFound, practice_session_for_learner, practice_state, turn_serialise
 from courses.services.practice import PracticeRefused, session_continue, session_wrap_up, turn_retry, turn_submit
+from empathycamp import heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +44,11 @@ def _state_for(*, session_id: uuid.UUID, learner: Any) -> events.PracticeState:
 class PracticeConsumer(AsyncJsonWebsocketConsumer):
     session_id: uuid.UUID
     group: str | None = None
+    # Learner turns of this session not analysed yet (queued or running), as this socket saw them.
+    waiting: set[int]
+    delayed = False  # analysis.delayed sent and not yet resumed
+    watcher: asyncio.Task[None] | None = None
+    watch_now: asyncio.Event
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -56,13 +67,23 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_NOT_FOUND)
             return
+        self.waiting = {
+            turn["id"]
+            for turn in state["turns"]
+            if turn["role"] == "learner" and turn["status"] in ("queued", "running")
+        }
         broadcast.loop_bind()
         self.group = events.group_name(self.session_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json(events.session_state(state))
+        if not settings.EMBEDDED_MODE:
+            self.watch_now = asyncio.Event()
+            self.watcher = asyncio.create_task(self._watch_workers())
 
     async def disconnect(self, code: int) -> None:
+        if self.watcher is not None:
+            self.watcher.cancel()
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -162,7 +183,43 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         """Events from the group (sent through `courses.practice.broadcast`): forward each to the
         browser as it is, in order."""
         for event in message["events"]:
+            self._track(event)
             await self.send_json(event)
+
+    def _track(self, event: events.ServerEvent) -> None:
+        if event["type"] == events.TURN_SAVED:
+            if event["turn"]["role"] == "learner":
+                self.waiting.add(event["turn"]["id"])
+                if self.watcher is not None:
+                    self.watch_now.set()  # a new turn: say at once if nobody will analyse it
+        elif event["type"] == events.TURN_ANALYSIS or (
+            event["type"] == events.TURN_STATUS and event["status"] == "failed"
+        ):
+            self.waiting.discard(event["turn_id"])
+
+    async def _watch_workers(self) -> None:
+        """While a turn waits: analysis.delayed when no inference worker is alive, analysis.resumed
+        when one is back. Redis unreachable is not "no worker": nothing is said then."""
+        try:
+            while True:
+                if self.waiting or self.delayed:
+                    alive = await asyncio.to_thread(heartbeat.workers_alive)
+                    if alive == 0 and self.waiting and not self.delayed:
+                        self.delayed = True
+                        await self.send_json(events.analysis_delayed())
+                    elif alive and self.delayed:
+                        self.delayed = False
+                        await self.send_json(events.analysis_resumed())
+                try:
+                    await asyncio.wait_for(self.watch_now.wait(), timeout=settings.ANALYSIS_WATCH_S)
+                except TimeoutError:
+                    pass
+                self.watch_now.clear()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The notice is a courtesy: a failure here must never take the conversation down.
+            logger.exception("practice socket: the worker watch stopped")
 
 
 class RefusedConsumer(AsyncJsonWebsocketConsumer):

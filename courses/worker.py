@@ -10,17 +10,54 @@ import logging
 import threading
 from typing import Any
 
-from celery.signals import worker_init, worker_process_init
+from celery.signals import worker_init, worker_process_init, worker_process_shutdown, worker_shutdown
 
 from courses.practice.pipeline import scripts_warm
+from empathycamp import heartbeat
 from empathycamp.runtime import inference_warm
 
 logger = logging.getLogger(__name__)
 
+# This process's heartbeat: started once its models are warm, stopped when it shuts down.
+_heartbeat_stop = threading.Event()
+_heartbeat_member: str | None = None
+
+
+def _heartbeat_start() -> None:
+    global _heartbeat_member
+    if _heartbeat_member is not None:
+        return
+    _heartbeat_member = heartbeat.member_name()
+    threading.Thread(
+        target=heartbeat.beat_forever,
+        kwargs={"member": _heartbeat_member, "stop": _heartbeat_stop},
+        name="inference-heartbeat",
+        daemon=True,
+    ).start()
+
+
+def _heartbeat_end() -> None:
+    _heartbeat_stop.set()
+    if _heartbeat_member is None:
+        return
+    try:
+        heartbeat.worker_gone(member=_heartbeat_member)
+    except Exception:  # noqa: BLE001 - Redis down: the beats simply age out
+        logger.warning("Worker heartbeat not withdrawn; it will age out")
+
 
 def _warm_or_log() -> None:
-    # A failed warm-up must not kill the worker: the models load on first use, and a turn that
-    # still cannot be analysed fails with a reason the learner sees.
+    try:
+        _warm()
+    finally:
+        # Warm, or as warm as it will get (a model that failed loads on first use, and a turn that
+        # still cannot be analysed fails with a reason the learner sees): this process takes turns
+        # now, so learners' pages stop saying that analysis is delayed.
+        _heartbeat_start()
+
+
+def _warm() -> None:
+    # A failed warm-up must not kill the worker: the models load on first use.
     try:
         inference_warm()
     except Exception:
@@ -52,3 +89,14 @@ def _warm_unforked(sender: Any = None, **kwargs: Any) -> None:
     name = pool if isinstance(pool, str) else getattr(pool, "__module__", "")
     if name and "prefork" not in str(name):
         _warm_or_log()
+
+
+@worker_process_shutdown.connect
+def _child_shutdown(**kwargs: Any) -> None:
+    _heartbeat_end()
+
+
+@worker_shutdown.connect
+def _worker_shutdown(**kwargs: Any) -> None:
+    # Solo and thread pools beat from the main process.
+    _heartbeat_end()

@@ -1,5 +1,5 @@
-"""What /healthz and /readyz report: the process is up; the database, Redis and an inference worker
-answer, and how many tasks wait. Plain checks, each bounded by a short timeout; nothing secret in
+"""What /healthz and /readyz report: the process is up; the database and Redis answer and an inference
+worker is alive and warm (its heartbeat), and how many tasks wait. Plain checks, each bounded by a short timeout; nothing secret in
 the answer (no URLs, hosts or error texts, only names and states)."""
 
 from __future__ import annotations
@@ -56,6 +56,14 @@ def readiness(*, fresh: bool = False) -> Readiness:
     return result
 
 
+def inference_queue_depth() -> int | None:
+    """Tasks waiting on the inference queue now (read for each metrics scrape, not cached); None in
+    embedded mode or when Redis does not answer."""
+    if settings.EMBEDDED_MODE:
+        return None
+    return _redis()[1]
+
+
 def _database() -> Check:
     try:
         with connection.cursor() as cursor:
@@ -84,12 +92,13 @@ def _redis() -> tuple[Check, int | None]:
 
 
 def _workers() -> Check:
-    from empathycamp.celery import app
+    # The heartbeat of warm worker children, not Celery's ping: a worker's main process answers
+    # ping even while each child it forks dies before it can analyse anything.
+    from empathycamp import heartbeat
 
-    try:
-        replies = app.control.ping(timeout=CHECK_TIMEOUT_S) or []
-    except Exception as error:  # noqa: BLE001 - kombu raises its own and the transport's errors
-        return {"ok": False, "detail": type(error).__name__}
-    if not replies:
-        return {"ok": False, "detail": "no inference worker answered"}
-    return {"ok": True, "detail": f"{len(replies)} answered"}
+    alive = heartbeat.workers_alive()
+    if alive is None:
+        return {"ok": False, "detail": "not measurable"}
+    if not alive:
+        return {"ok": False, "detail": "no warm inference worker"}
+    return {"ok": True, "detail": f"{alive} warm"}

@@ -18,6 +18,10 @@ worker turn.status running (claimed), turn.analysis, guidance, persona.state, an
 paused or had already ended reply.start, reply.token…, reply.done, then session.summary if this turn
 ended the session. A resend of a stored client_id gets turn.saved again (to that socket only).
 
+While a learner's turn waits and no inference worker is alive (empathycamp/heartbeat.py), the
+socket is sent analysis.delayed (the page says the words are saved and feedback will follow), and
+analysis.resumed once a worker is back; the queued turns are then analysed as usual.
+
 The socket closes with CLOSE_FORBIDDEN (not logged in, or not this learner's session) or
 CLOSE_NOT_FOUND (no such session) right after accepting, with no data. Bad frames get an error
 event; the socket stays open. The page reads these names from `page_constants()` (a JSON script
@@ -62,6 +66,8 @@ REPLY_START: Final = "reply.start"
 REPLY_TOKEN: Final = "reply.token"
 REPLY_DONE: Final = "reply.done"
 SESSION_SUMMARY: Final = "session.summary"
+ANALYSIS_DELAYED: Final = "analysis.delayed"
+ANALYSIS_RESUMED: Final = "analysis.resumed"
 ERROR: Final = "error"
 
 # Error codes the page knows how to show.
@@ -297,6 +303,20 @@ class SessionSummaryEvent(TypedDict):
     status: SessionStatus
 
 
+class AnalysisDelayedEvent(TypedDict):
+    """A turn of this session waits and no inference worker is alive: its words are saved and will
+    be analysed when one is back. Sent to that socket only."""
+
+    type: Literal["analysis.delayed"]
+    reason: Literal["no_worker"]
+
+
+class AnalysisResumedEvent(TypedDict):
+    """An inference worker is alive again after analysis.delayed."""
+
+    type: Literal["analysis.resumed"]
+
+
 class ErrorEvent(TypedDict):
     type: Literal["error"]
     code: ErrorCode
@@ -315,6 +335,8 @@ ServerEvent = (
     | ReplyTokenEvent
     | ReplyDoneEvent
     | SessionSummaryEvent
+    | AnalysisDelayedEvent
+    | AnalysisResumedEvent
     | ErrorEvent
 )
 
@@ -392,6 +414,14 @@ def session_summary(*, summary: SummaryView, status: SessionStatus) -> SessionSu
     return {"type": "session.summary", "summary": summary, "status": status}
 
 
+def analysis_delayed() -> AnalysisDelayedEvent:
+    return {"type": "analysis.delayed", "reason": "no_worker"}
+
+
+def analysis_resumed() -> AnalysisResumedEvent:
+    return {"type": "analysis.resumed"}
+
+
 def error(code: ErrorCode, message: str, *, client_id: str | None = None) -> ErrorEvent:
     event: ErrorEvent = {"type": "error", "code": code, "message": message}
     if client_id:
@@ -453,6 +483,8 @@ def page_constants(accept_language: str = "") -> dict[str, Any]:
             "replyToken": REPLY_TOKEN,
             "replyDone": REPLY_DONE,
             "sessionSummary": SESSION_SUMMARY,
+            "analysisDelayed": ANALYSIS_DELAYED,
+            "analysisResumed": ANALYSIS_RESUMED,
             "error": ERROR,
         },
         "client": {

@@ -165,6 +165,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "EmpathyCamp <no-reply
 # --- Redis: channel layer and Celery broker. Empty means embedded mode. ---
 REDIS_URL = os.environ.get("REDIS_URL", "")
 EMBEDDED_MODE = not REDIS_URL
+# A pooled Redis connection idle this long is pinged before use (channel layer, broker, heartbeat).
+REDIS_HEALTH_CHECK_S = int(os.environ.get("REDIS_HEALTH_CHECK_S", "15"))
 
 # Messages a channel may hold before group_send drops new ones, silently. With Redis every consumer
 # of one server process shares one queue, so fifty streaming chats overflow the default of 100.
@@ -256,6 +258,13 @@ PRACTICE_STALE_QUEUED_S = int(os.environ.get("PRACTICE_STALE_QUEUED_S", "60"))
 PRACTICE_STALE_RUNNING_S = int(os.environ.get("PRACTICE_STALE_RUNNING_S", str(CELERY_TASK_TIME_LIMIT + 30)))
 SWEEP_INTERVAL_S = float(os.environ.get("SWEEP_INTERVAL_S", "30"))
 CELERY_BEAT_SCHEDULE = {"practice-sweep": {"task": "practice.sweep", "schedule": SWEEP_INTERVAL_S}}
+# A warm worker child records a heartbeat this often (empathycamp/heartbeat.py); with none in the
+# last three intervals the practice page says analysis is delayed and the learner's words are saved.
+WORKER_HEARTBEAT_S = float(os.environ.get("WORKER_HEARTBEAT_S", "5"))
+# How often an open practice socket with a turn waiting asks whether a worker is alive.
+ANALYSIS_WATCH_S = float(os.environ.get("ANALYSIS_WATCH_S", "3"))
+# The heartbeat's own Redis pool per process (every open socket's check shares it).
+HEARTBEAT_REDIS_MAX_CONNECTIONS = int(os.environ.get("HEARTBEAT_REDIS_MAX_CONNECTIONS", "20"))
 
 # Practice transcripts are deleted this many days after their last activity by
 # `manage.py purge_transcripts` (run it daily, e.g. from cron).

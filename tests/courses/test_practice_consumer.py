@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
-from django.db import connection, connections
+from django.db import connections
 
 from courses.models import PracticeSession, Turn
 from courses.services.enrollments import enrollment_create
 from courses.services.practice import practice_session_start
 from empathycamp import tasking
 from empathycamp.asgi import application
+from tests.db import connections_since_end, database_now
 from tests.factories import course_bundle_create, persona_reply_create
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -31,20 +32,13 @@ def embedded(settings):
     settings.EMBEDDED_MODE = True
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     settings.PRACTICE_TOKEN_DELAY_MS = 0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT clock_timestamp()")
-        started = cursor.fetchone()[0]
+    started = database_now()
     yield
     # Let the embedded worker finish and close its connection. Connections this test's consumer
     # threads opened outlive their threads (they are kept for reuse); end them, so the test
     # database can be flushed and dropped.
     tasking._embedded_executor().submit(connections.close_all).result(timeout=FIRST_EVENT_TIMEOUT)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_start >= %s",
-            [started],
-        )
+    connections_since_end(started)
 
 
 @pytest.fixture

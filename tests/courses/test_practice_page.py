@@ -352,6 +352,29 @@ def test_a_turn_stuck_in_the_queue_offers_retry_after_two_minutes(practice):
     assert wait_until(page, lambda: socket.of_type("turn.retry"))[0] == {"type": "turn.retry", "turn_id": 81}
 
 
+def test_with_no_worker_the_page_says_analysis_is_delayed_and_the_words_are_saved_until_it_resumes(practice):
+    page, socket, _, _ = practice
+    submit(page, "I'm here, take your time.")
+    sent = wait_until(page, lambda: socket.of_type("turn.submit"))[0]
+    socket.send("turn.saved", turn=saved_turn(sent, 91, 1))
+    notice = page.get_by_test_id("analysis-delayed")
+    assert notice.is_hidden()
+    socket.send(events.ANALYSIS_DELAYED, reason="no_worker")
+    notice.wait_for(state="visible")
+    assert "your words are saved" in notice.inner_text()
+    assert page.get_by_text("I'm here, take your time.").is_visible()
+    # "Reading your message" would not be true while nobody can.
+    assert page.get_by_test_id("typing-indicator").is_hidden()
+
+    socket.send(events.ANALYSIS_RESUMED)
+    notice.wait_for(state="hidden")
+    page.get_by_test_id("typing-indicator").wait_for(state="visible")
+    socket.send(events.ANALYSIS_DELAYED, reason="no_worker")
+    notice.wait_for(state="visible")
+    socket.send("turn.analysis", turn_id=91, analysis=ANALYSIS)  # a worker is back at work
+    notice.wait_for(state="hidden")
+
+
 def test_a_wellbeing_pause_shows_the_resource_card_and_continue_resumes(practice):
     page, socket, _, _ = practice
     submit(page, "Honestly I feel like giving up on everything.")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
-from empathycamp import health
+from empathycamp import health, heartbeat
 
 pytestmark = pytest.mark.django_db
 
@@ -36,12 +37,29 @@ def test_readyz_in_embedded_mode_checks_the_database(client, settings):
 
 def test_readyz_with_redis_and_no_worker_is_not_ready_and_says_why(client, settings):
     settings.EMBEDDED_MODE = False
+    # No worker in this world (an end-to-end test's worker, killed, may have left its last beats).
+    heartbeat._client().delete(heartbeat.KEY)
     response = client.get("/readyz")
     body = response.json()
     assert response.status_code == 503
     assert body["checks"]["redis"]["ok"] is True
-    assert body["checks"]["workers"] == {"ok": False, "detail": "no inference worker answered"}
+    assert body["checks"]["workers"] == {"ok": False, "detail": "no warm inference worker"}
     assert isinstance(body["queue_depth"], int)
+
+
+def test_readyz_is_ready_once_a_warm_worker_beats_and_not_after_its_beats_age(client, settings):
+    settings.EMBEDDED_MODE = False
+    member = "test-host:4242"
+    heartbeat.worker_beat(member=member)
+    try:
+        response = client.get("/readyz")
+        assert response.status_code == 200
+        assert response.json()["checks"]["workers"] == {"ok": True, "detail": "1 warm"}
+        heartbeat.worker_beat(member=member, now=time.time() - 4 * heartbeat.alive_window_s())
+        health._cached = None
+        assert client.get("/readyz").status_code == 503
+    finally:
+        heartbeat.worker_gone(member=member)
 
 
 def test_readyz_without_redis_names_it_and_leaks_no_address(client, settings):

@@ -89,6 +89,7 @@ function elements() {
     errors: byId("practice-errors"),
     typing: byId("typing-indicator"),
     typingText: byId("typing-indicator-text"),
+    delayed: byId("analysis-delayed"),
     guidanceEmpty: byId("guidance-empty"),
     guidanceBody: byId("guidance-body"),
     guidancePanel: byId("guidance"),

@@ -99,9 +99,15 @@ export class PracticeView {
     let text = "";
     // Asked to wrap up, the persona is writing its closing line before the first token arrives.
     if (this.model.anyStreaming() || this.model.awaitingClosing()) text = this.personaName + " is typing…";
-    else if (this.model.working()) text = this.personaName + " is reading your message…";
+    // While analysis is delayed the notice says why nothing happens; "reading" would not be true.
+    else if (this.model.working() && !this.model.delayed) text = this.personaName + " is reading your message…";
     this.els.typing.hidden = !text;
     this.els.typingText.textContent = text;
+  }
+
+  /** The "analysis is delayed, your words are saved" notice. */
+  delayed(on) {
+    this.els.delayed.hidden = !on;
   }
 
   /** Show `message` in the error banner (an empty one clears it). */

@@ -37,6 +37,8 @@ export class Conversation {
     this.continueWanted = false;
     // Wrap up asked for: null, then "waiting" for the closing line, "replied" once it is in.
     this.wrapping = null;
+    // The server said no analysis worker is alive while a turn waits (analysis.delayed).
+    this.delayed = false;
     const on = constants.events;
     this.handlers = new Map([
       [on.sessionState, (e) => this.onState(e)],
@@ -49,6 +51,8 @@ export class Conversation {
       [on.replyToken, (e) => this.onReplyToken(e)],
       [on.replyDone, (e) => this.onReplyDone(e)],
       [on.sessionSummary, (e) => this.onSummary(e)],
+      [on.analysisDelayed, () => this.setDelayed(true)],
+      [on.analysisResumed, () => this.setDelayed(false)],
       [on.error, (e) => this.onError(e)],
     ]);
   }
@@ -196,6 +200,8 @@ export class Conversation {
   }
 
   onState(data) {
+    // A fresh connection: the server says again whether analysis is delayed.
+    this.setDelayed(false);
     this.replace(data);
     this.connection.ready();
     this.composer.update(); // Wrap up needs a live page
@@ -234,6 +240,7 @@ export class Conversation {
   onAnalysis(data) {
     const turn = this.findTurn(data.turn_id);
     if (!turn) return;
+    this.setDelayed(false); // an analysis arrived: a worker is at work
     turn.analysis = data.analysis;
     turn.status = "done";
     this.view.showTurn(turn);
@@ -326,6 +333,12 @@ export class Conversation {
   }
 
   // ----- Helpers ------------------------------------------------------------------------------
+
+  setDelayed(delayed) {
+    this.delayed = delayed;
+    this.view.delayed(delayed);
+    this.refresh();
+  }
 
   send(message) {
     return this.connection.send(message);
