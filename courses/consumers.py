@@ -25,9 +25,12 @@ from courses.practice import broadcast, events
 from courses.practice.events import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, MAX_JSON_DEPTH
 from courses.selectors.practice import SessionNotFound, practice_session_for_learner, practice_state, turn_serialise
 from courses.services.practice import PracticeRefused, session_continue, session_wrap_up, turn_retry, turn_submit
-from empathycamp import heartbeat
+from empathycamp import heartbeat, logs, metrics
 
 logger = logging.getLogger(__name__)
+
+# The frame types a log line may name (any other "type" is the sender's text, never logged).
+_FRAME_TYPES = frozenset({events.TURN_SUBMIT, events.TURN_RETRY, events.SESSION_CONTINUE, events.SESSION_WRAP_UP})
 
 
 def _db(func: Any) -> Any:
@@ -53,6 +56,11 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         self.session_id = self.scope["url_route"]["kwargs"]["session_id"]
+        # For every later log line of this connection (its handlers run in this asyncio task) and
+        # of the tasks it queues.
+        logs.context_bind(
+            request_id=logs.request_id_from_scope(self.scope.get("headers", [])), session=str(self.session_id)
+        )
         # Accept, then close at once with a 44xx code and no data: a browser sees the code (a
         # refused handshake only shows 1006) and the page can say why instead of reconnecting.
         if user is None or not user.is_authenticated:
@@ -76,6 +84,7 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         self.group = events.group_name(self.session_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        metrics.WEBSOCKETS_OPEN.inc()
         await self.send_json(events.session_state(state))
         if not settings.EMBEDDED_MODE:
             self.watch_now = asyncio.Event()
@@ -85,6 +94,7 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         if self.watcher is not None:
             self.watcher.cancel()
         if self.group:
+            metrics.WEBSOCKETS_OPEN.dec()
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
@@ -113,7 +123,8 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         except Exception:
             # Whatever went wrong, the learner gets an answer and keeps the socket (never 1011), and
             # the log gets the traceback (never the learner's words: the frame is not logged).
-            logger.exception("practice socket: a %s frame failed", str(content.get("type"))[:40])
+            kind = content.get("type")
+            logger.exception("practice socket: a %s frame failed", kind if kind in _FRAME_TYPES else "unknown")
             client_id = content.get("client_id") if isinstance(content.get("client_id"), str) else None
             await self._error(
                 events.ERR_SERVER,
@@ -154,6 +165,8 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         result = await self._call(turn_submit, client_id=client_id, text=text)
         if result is not None:
             turn, created = result
+            if created:
+                metrics.TURNS_SUBMITTED.inc()
             if not created:
                 # A resend after a reconnect: acknowledge the stored turn to this socket only.
                 await self.send_json(events.turn_saved(turn_serialise(turn)))
@@ -177,6 +190,7 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         return None
 
     async def _error(self, code: events.ErrorCode, message: str, *, client_id: str | None = None) -> None:
+        metrics.PRACTICE_REFUSALS.labels(code=code).inc()
         await self.send_json(events.error(code, message, client_id=client_id))
 
     async def practice_event(self, message: events.ChannelMessage) -> None:

@@ -28,6 +28,7 @@ from courses.services.turn_analysis import (
     turns_release,
     turns_stale_requeue,
 )
+from empathycamp import logs, metrics
 from empathycamp.tasking import enqueue
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,10 @@ def analyse_turn_task(self: Task[[int], int], turn_id: int) -> int:
         _batch_run(claimed)
     except TRANSIENT_ERRORS as exc:
         if self.request.retries >= MAX_RETRIES:
-            logger.warning("Giving up on turns %s after %d tries: %r", claimed, self.request.retries + 1, exc)
+            # The error's type only: a database error's message can quote a row, a learner's words in it.
+            logger.warning(
+                "Giving up on turns %s after %d tries: %s", claimed, self.request.retries + 1, type(exc).__name__
+            )
             turns_fail(turn_ids=claimed, reason=FAILED_REASON)
             return len(claimed)
         # Give the turns back so the retry (or any other task) can claim them again.
@@ -141,11 +145,12 @@ def session_wrap_up_task(self: Task[[str], int], session_id: str) -> int:
     summary. Retries transient errors with backoff; after the last try, or on any other error, the
     session is given back to the learner (active) and the page told. Returns 1 when it closed."""
     sid = uuid.UUID(session_id)
+    logs.context_bind(session=str(sid))
     try:
         outcomes = pipeline.wrap_up(sid)
     except TRANSIENT_ERRORS as exc:
         if self.request.retries >= MAX_RETRIES:
-            logger.warning("Giving up on wrapping up session %s: %r", sid, exc)
+            logger.warning("Giving up on wrapping up session %s: %s", sid, type(exc).__name__)
             pipeline.wrap_up_undo(sid)
             return 0
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
@@ -168,6 +173,7 @@ def sweep_task() -> int:
     )
     for pk in stale:
         enqueue(analyse_turn_task, pk)
+    metrics.SWEEPER_REQUEUES.inc(len(stale))
     if stale:
         logger.warning("Sweeper queued %d stale turns again", len(stale))
     return len(stale)

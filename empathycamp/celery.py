@@ -4,6 +4,10 @@ import os
 
 from celery import Celery
 
+# Their Celery signal receivers: the log context travels in task headers, the worker keeps Django's
+# LOGGING, and a worker can serve its host's metrics (METRICS_WORKER_PORT).
+from empathycamp import logs, metrics  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "empathycamp.settings.local")
 
 app = Celery("empathycamp")

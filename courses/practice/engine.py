@@ -17,6 +17,7 @@ from typing import Protocol
 
 from courses.models import PersonaReply, Scenario
 from courses.practice import signals
+from empathycamp.metrics import persona_fallback
 from inference.schema import TurnAnalysis
 
 Similarity = Callable[[str, list[str]], list[float]]
@@ -229,6 +230,7 @@ class ScriptedEngine:
             closing = [r for r in replies if r.is_closing and _mentions_only_what_was_said(r, replies, facts.said)]
             chosen = _best([r for r in closing if reply_fits(r, facts)], facts, similarity)
             if chosen is None:
+                persona_fallback(engine=Scenario.Engine.SCRIPTED, reason="closing_line")
                 return ReplyChoice(text=FALLBACK_CLOSING, reply=None, emotion_shift={}, ends_session=True)
         else:
             regular = [reply for reply in replies if not reply.is_closing]
@@ -237,7 +239,10 @@ class ScriptedEngine:
                 # Nothing authored fits: the most generic line (fewest conditions) reads least out of place.
                 fewest = min((reply_specificity(r) for r in regular), default=0)
                 chosen = _best([r for r in regular if reply_specificity(r) == fewest], facts, similarity)
+                if chosen is not None:
+                    persona_fallback(engine=Scenario.Engine.SCRIPTED, reason="generic_line")
         if chosen is None:
+            persona_fallback(engine=Scenario.Engine.SCRIPTED, reason="no_line")
             return ReplyChoice(text="…", reply=None, emotion_shift={}, ends_session=False)
         return ReplyChoice(
             text=chosen.text,

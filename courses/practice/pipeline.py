@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from django.conf import settings
+from django.utils import timezone
 
 from courses.models import Turn
 from courses.practice import events, render, signals
@@ -34,7 +36,7 @@ from courses.selectors.practice_worker import (
 )
 from courses.services.persona_replies import ReplyOutcome, ReplyPlan, persona_replies_save, session_closing_undo
 from courses.services.turn_analysis import AnalysisSaved, TurnResult, turn_analyses_save
-from empathycamp import runtime
+from empathycamp import metrics, runtime
 from inference import analysis as models
 from inference.schema import EmotionReading, TurnAnalysis
 
@@ -97,7 +99,9 @@ def batch_analyse(turn_ids: Sequence[int]) -> list[AnalysisSaved]:
         return []
     # The claim is saved: let the pages show "analysing" while the models run.
     _send([(t.session_id, events.turn_status(turn_id=t.id, status="running")) for t in turns])
+    started = time.perf_counter()
     analyses = models.analyse_turns([models.TurnInput(text=t.text, context=t.context) for t in turns])
+    model_seconds = time.perf_counter() - started
     guidance = [
         guidance_compose(
             text=t.text,
@@ -108,15 +112,29 @@ def batch_analyse(turn_ids: Sequence[int]) -> list[AnalysisSaved]:
         )
         for t, a in zip(turns, analyses, strict=True)
     ]
+    started = time.perf_counter()
     rewrites_check(turns, analyses, guidance, score=models.judge_replies)
+    model_seconds += time.perf_counter() - started
     saved = turn_analyses_save(
         results=[
             TurnResult(turn_id=t.id, session_id=t.session_id, analysis=a, guidance=g)
             for t, a, g in zip(turns, analyses, guidance, strict=True)
         ]
     )
+    _batch_measure(turns, saved, model_seconds)
     _send([message for item in saved for message in _analysis_events(item)])
     return saved
+
+
+def _batch_measure(turns: Sequence[TurnToAnalyse], saved: Sequence[AnalysisSaved], model_seconds: float) -> None:
+    metrics.BATCH_TURNS.observe(len(turns))
+    metrics.MODEL_BATCH_SECONDS.observe(model_seconds)
+    metrics.TURNS_ANALYSED.labels(outcome=metrics.OUTCOME_ANALYSED).inc(len(saved))
+    metrics.safety_flags_count(item.analysis for item in saved)
+    now, ids = timezone.now(), {item.turn_id for item in saved}
+    for turn in turns:
+        if turn.id in ids and turn.created_at is not None:
+            metrics.ANALYSIS_LATENCY.observe(max(0.0, (now - turn.created_at).total_seconds()))
 
 
 # How many example rewrites are checked per turn (each one a short text for the empathy scorer); a

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from courses.models import Course, PersonaReply, PracticeSession, Scenario, ScenarioGoal, Turn
 from courses.practice.summary import GoalSpec
@@ -25,6 +26,7 @@ class TurnToAnalyse:
     context: str  # the persona message answered; the scenario's opening line for the first turn
     persona_name: str
     persona_emotions: dict[str, float]  # the persona's feelings the learner was answering
+    created_at: datetime | None = None  # when the learner's turn was saved (the analysis latency metric)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ def turns_to_analyse(*, turn_ids: Sequence[int]) -> list[TurnToAnalyse]:
             "session_id",
             "index",
             "text",
+            "created_at",
             "session__scenario_id",
             "session__persona_state",
             "session__scenario__persona_name",
@@ -92,6 +95,7 @@ def turns_to_analyse(*, turn_ids: Sequence[int]) -> list[TurnToAnalyse]:
                 context=earlier[-1] if earlier else turn.session.scenario.opening_line,
                 persona_name=turn.session.scenario.persona_name,
                 persona_emotions=dict(turn.session.persona_state or {}),
+                created_at=turn.created_at,
             )
         )
     return result

@@ -22,6 +22,7 @@ from courses.models import PracticeSession, Turn
 from courses.practice import events, signals
 from courses.practice.broadcast import Message, events_send_many
 from courses.practice.guidance import Guidance
+from empathycamp import metrics
 from inference.schema import TurnAnalysis
 
 
@@ -94,6 +95,7 @@ def turns_fail(*, turn_ids: list[int], reason: str) -> None:
     with transaction.atomic():
         failed = list(Turn.objects.filter(pk__in=turn_ids, status=Turn.Status.RUNNING).values_list("pk", "session_id"))
         Turn.objects.filter(pk__in=[pk for pk, _ in failed]).update(status=Turn.Status.FAILED, failure_reason=reason)
+    metrics.TURNS_ANALYSED.labels(outcome=metrics.OUTCOME_FAILED).inc(len(failed))
     # One hop for the whole batch: each session's event still travels on its own to its group.
     messages: list[Message] = [
         (session_id, events.turn_status(turn_id=pk, status="failed", reason=reason)) for pk, session_id in failed

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "csp",
+    "django_prometheus",
     # The project's own app: its ready() creates the folders the settings below point into.
     "empathycamp",
     "courses",
@@ -56,6 +57,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "empathycamp.middleware.request_id_middleware",  # first: every later log line carries the id
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -66,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",  # a client over a limit gets RATELIMIT_VIEW (429)
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 # No inline script or style anywhere (the pages' data travel in JSON script tags, which do not
@@ -125,6 +129,9 @@ else:
         }
     }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# The same backend wrapped by django-prometheus: connections, queries and errors counted (/metrics).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -291,10 +298,31 @@ INFERENCE: dict[str, Any] = {
 }
 TRAINING_DATA_DIR = Path(os.environ.get("TRAINING_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
 
+# --- Operators: metrics and logs (README, "Metrics and logs") ---
+# `Authorization: Bearer <METRICS_TOKEN>` reads /metrics (a Prometheus scraper); empty: only staff
+# with the view_metrics permission can. PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself,
+# set before any process starts) makes /metrics add up every process on the host.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# A Celery worker on a host without the web process serves its host's metrics on this port (empty: off).
+METRICS_WORKER_PORT = int(os.environ.get("METRICS_WORKER_PORT") or 0) or None
+METRICS_WORKER_ADDR = os.environ.get("METRICS_WORKER_ADDR", "127.0.0.1")
+
+# json: one object a line (time, level, logger, message, request_id, session, task_id); plain: text
+# for a terminal (local.py's default). Exceptions are written without their messages (empathycamp/logs.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ValueError("LOG_FORMAT must be json or plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"()": "empathycamp.logs.PlainFormatter"},
+        "json": {"()": "empathycamp.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Its DEBUG lines are SQL with their parameters, learners' words among them: never below INFO.
+        "django.db.backends": {"level": "INFO"},
+    },
 }

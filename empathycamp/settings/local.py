@@ -3,5 +3,6 @@
 import os
 
 os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("LOG_FORMAT", "plain")
 
 from .base import *

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +26,24 @@ MIN_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 30.0
 HEALTHY_AFTER_S = 60.0  # a process that ran this long is healthy again: its backoff resets
 STOP_GRACE_S = 10.0
+# Where the processes started here write their metrics for /metrics to add up (empathycamp/metrics.py).
+METRICS_DIR_DEFAULT = Path("var") / "prometheus"
+
+
+def metrics_dir_prepare(environ: dict[str, str] | os._Environ[str]) -> Path:
+    """PROMETHEUS_MULTIPROC_DIR for every process started here (var/prometheus unless set), emptied:
+    prometheus_client reads it when a process starts, and files of an earlier run would add up."""
+    path = Path(environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(METRICS_DIR_DEFAULT.resolve())))
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def live_gauges_forget(directory: Path, pid: int) -> None:
+    """A process that exited no longer counts in the live gauges (open websockets): its files go.
+    Its counters stay in the sums, as a Prometheus counter must never go down."""
+    for file in directory.glob(f"gauge_live*_{pid}.db"):
+        file.unlink(missing_ok=True)
 
 
 @dataclass
@@ -54,8 +73,9 @@ def read_procfile(path: Path) -> list[Process]:
 
 
 class Supervisor:
-    def __init__(self, processes: list[Process], out: IO[str] = sys.stdout) -> None:
+    def __init__(self, processes: list[Process], out: IO[str] = sys.stdout, metrics_dir: Path | None = None) -> None:
         self.processes = processes
+        self.metrics_dir = metrics_dir
         self.out = out
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -99,6 +119,8 @@ class Supervisor:
                         process.name,
                         f"exited with {popen.returncode} after {ran:.0f} s; restarting in {process.backoff:.0f} s",
                     )
+                    if self.metrics_dir is not None:
+                        live_gauges_forget(self.metrics_dir, popen.pid)
                     process.popen = None
                 elif popen is None and now >= process.restart_at:
                     process.restarts += 1
@@ -126,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-f", "--procfile", default="Procfile")
     args = parser.parse_args(argv)
-    supervisor = Supervisor(read_procfile(Path(args.procfile)))
+    supervisor = Supervisor(read_procfile(Path(args.procfile)), metrics_dir=metrics_dir_prepare(os.environ))
 
     def stop(signum: int, frame: object) -> None:
         supervisor.stopping.set()

@@ -51,3 +51,22 @@ def test_a_process_that_dies_is_restarted_and_the_others_keep_running(tmp_path: 
         runner.join(timeout=20)
     assert not runner.is_alive()
     assert steady.popen.poll() is not None  # stopping stops them all
+
+
+def test_the_metrics_directory_is_shared_emptied_and_forgets_live_gauges_of_exited_processes(
+    tmp_path: Path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # the default, var/prometheus, is relative to where make run starts
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    (shared / "counter_123.db").write_bytes(b"from an earlier run")
+    environ = {"PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    assert supervise.metrics_dir_prepare(environ) == shared and list(shared.iterdir()) == []
+    for name in ("gauge_livesum_41.db", "gauge_livesum_42.db", "counter_41.db"):
+        (shared / name).write_bytes(b"")
+    supervise.live_gauges_forget(shared, 41)
+    assert sorted(p.name for p in shared.iterdir()) == ["counter_41.db", "gauge_livesum_42.db"]
+
+    unset: dict[str, str] = {}
+    path = supervise.metrics_dir_prepare(unset)
+    assert unset["PROMETHEUS_MULTIPROC_DIR"] == str(path) and path.name == "prometheus" and path.is_dir()
