@@ -106,8 +106,12 @@ def browser():
             browser.close()
 
 
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
 @pytest.fixture
-def practice(browser, live_server, transactional_db, alice, client):
+def practice(request, browser, live_server, transactional_db, alice, client):
     from courses.selectors.practice import practice_state
     from courses.services.enrollments import enrollment_create
     from courses.services.practice import practice_session_start
@@ -119,7 +123,8 @@ def practice(browser, live_server, transactional_db, alice, client):
     cookie = client.cookies["sessionid"].value
 
     socket = ScriptedSocket(json.loads(json.dumps(practice_state(session=session), default=str)))
-    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    # A phone, unless a test asks for another size (parametrize "practice" indirectly).
+    context = browser.new_context(viewport=getattr(request, "param", PHONE))
     context.set_default_timeout(5_000)
     context.add_cookies([{"name": "sessionid", "value": cookie, "url": live_server.url}])
     page = context.new_page()
@@ -224,6 +229,60 @@ def test_a_turn_goes_from_sending_to_analysis_guidance_and_a_streamed_reply(prac
     assert learner.evaluate("node => node.sameNode") is True
     # Readable on a phone: nothing is wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def _exchange(page: Any, socket: ScriptedSocket, turn_id: int, index: int, text: str, reply: str) -> None:
+    """One learner turn through to the persona's whole reply, streamed word by word."""
+    submit(page, text)
+    sent = wait_until(page, lambda: [m for m in socket.of_type("turn.submit") if m["text"] == text])[0]
+    socket.send("turn.saved", turn=saved_turn(sent, turn_id, index))
+    socket.send("turn.analysis", turn_id=turn_id, analysis=ANALYSIS)
+    socket.send("guidance", turn_id=turn_id, guidance=GUIDANCE)
+    feelings = {"sadness": 0.5, "relief": 0.3}
+    socket.send("persona.state", turn_id=turn_id, emotions=feelings, trajectory=[], goals_met=[])
+    socket.send("reply.start", turn_id=turn_id + 1, in_reply_to=turn_id)
+    for word in reply.split(" "):
+        socket.send("reply.token", turn_id=turn_id + 1, token=word + " ")
+    done = {"id": turn_id + 1, "index": index + 1, "role": "persona", "text": reply, "status": "done"}
+    socket.send("reply.done", turn={**done, "persona_state": feelings, "in_reply_to": turn_id})
+    wait_until(
+        page, lambda: page.get_by_test_id("message-persona").last.get_attribute("data-turn-id") == str(turn_id + 1)
+    )
+    page.wait_for_timeout(100)  # a frame for the page to follow
+
+
+def _in_view_above_composer(page: Any, locator: Any) -> bool:
+    box = locator.bounding_box()
+    composer = page.locator("#composer-form").bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= composer["y"] + 1
+
+
+@pytest.mark.parametrize("practice", [DESKTOP, PHONE], indirect=True, ids=["desktop", "phone"])
+def test_the_conversation_follows_the_newest_message_unless_the_learner_scrolled_up(practice):
+    page, socket, _, _ = practice
+    reply = "I hear you. It has been a long week and I keep thinking about it, over and over, at night."
+    composer = page.locator("#composer-form").bounding_box()
+    assert composer["height"] <= 0.2 * page.viewport_size["height"]  # the composer leaves the room to the talk
+    assert _in_view_above_composer(page, page.get_by_test_id("message-persona").last)  # the opening line
+    for n in range(5):
+        _exchange(page, socket, 100 + 2 * n, 1 + 2 * n, f"Reply number {n}: that sounds so hard.", reply)
+        newest = page.locator("#messages > li").last
+        assert _in_view_above_composer(page, newest), f"after reply {n} the newest message is hidden"
+        # The persona's feelings under its reply are the thought bubble's, not a second reading.
+        assert newest.locator(".chat-message__feelings").inner_text() == "Feeling: sadness, relief"
+        assert page.get_by_test_id("new-message").is_hidden()
+
+    # The learner scrolls up to read: nothing moves under their eyes, and a pill offers the way back.
+    page.mouse.move(300, 300)
+    page.mouse.wheel(0, -5000)
+    wait_until(page, lambda: page.evaluate("window.scrollY") == 0)
+    _exchange(page, socket, 200, 11, "And one more thing I wanted to say.", reply)
+    assert page.evaluate("window.scrollY") == 0
+    pill = page.get_by_test_id("new-message")
+    assert pill.is_visible() and "New message from Dana" in pill.inner_text()
+    pill.click()
+    wait_until(page, lambda: _in_view_above_composer(page, page.locator("#messages > li").last))
+    assert pill.is_hidden()
 
 
 def test_a_reply_already_loaded_from_the_database_is_not_streamed_twice(practice):

@@ -10,6 +10,7 @@
  *                goals.js, summary.js, and the coaching panel, wellbeing card and typing
  *                indicator itself
  *   composer.js  the textarea, its counter, Enter and Send, and Wrap up with its confirmation
+ *   follow.js    keeps the newest message in view above the composer (or offers a "new message" pill)
  *   dom.js, text.js  small helpers
  *
  * Plain ES modules, no build step. Every piece of user or model text goes in as text, never markup.
@@ -17,6 +18,7 @@
 
 import { Composer } from "./composer.js";
 import { readJson } from "./dom.js";
+import { Follower } from "./follow.js";
 import { PendingTurns } from "./pending.js";
 import { PracticeView } from "./render.js";
 import { PracticeSocket } from "./socket.js";
@@ -66,6 +68,8 @@ function start(root) {
   });
   setInterval(() => conversation.refreshWaiting(), 15000);
 
+  new Follower({ list: el.messages, composer: el.form, tail: [el.typing, el.delayed], pill: el.newMessage });
+
   // First paint from what the server rendered into the page, before the socket is even open.
   const initial = readJson("practice-state") || {};
   conversation.replace({
@@ -90,6 +94,7 @@ function elements() {
     typing: byId("typing-indicator"),
     typingText: byId("typing-indicator-text"),
     delayed: byId("analysis-delayed"),
+    newMessage: byId("new-message"),
     guidanceEmpty: byId("guidance-empty"),
     guidanceBody: byId("guidance-body"),
     guidancePanel: byId("guidance"),

@@ -193,7 +193,9 @@ export class ChatList {
     else li.removeAttribute("aria-busy");
     const text = li.querySelector(".chat-message__text");
     if (text.textContent !== (turn.text || "")) text.textContent = turn.text || "";
-    const feelings = streaming ? [] : topFeelings(turn.emotions, 2);
+    // The feelings the persona wrote this reply with: the same state the thought bubble shows
+    // (persona_state), never a second reading of the words that could contradict it.
+    const feelings = streaming ? [] : topFeelings(turn.persona_state, 2);
     const words = feelings.length ? "Feeling: " + feelings.map((f) => pretty(f[0])).join(", ") : "";
     let old = li.querySelector(".chat-message__feelings");
     if (old && old.textContent !== words) {
