@@ -17,4 +17,5 @@ urlpatterns = [
     path("scenarios/<int:item_id>/", views.scenario_detail, name="scenario"),
     path("scenarios/<int:item_id>/practice/", practice_views.practice_start, name="practice_start"),
     path("practice/<uuid:session_id>/", practice_views.practice_session, name="practice"),
+    path("practice/<uuid:session_id>/history/", practice_views.practice_history, name="practice_history"),
 ]

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
-from courses.models import Choice, Course, Lesson, Module, PersonaReply, Question, Quiz, Scenario, ScenarioGoal
+from courses.models import (
+    Choice,
+    Course,
+    Lesson,
+    Module,
+    PersonaReply,
+    PracticeSession,
+    Question,
+    Quiz,
+    Scenario,
+    ScenarioGoal,
+    Turn,
+)
+from courses.practice.guidance import guidance_compose
+from courses.practice.summary import GoalSpec, LearnerTurn, summary_compose
 from inference.schema import TurnAnalysis
 
 _serial = count(1)
@@ -168,3 +183,73 @@ def analysis_build(
         "blockers": [{**span(blocker[1]), "name": blocker[0], "probability": 0.9}] if blocker else [],
         "models": {"emotion": "test-emotion", "empathy": "test-empathy", "safety": "test-safety"},
     }
+
+
+@dataclass
+class Exchange:
+    """One learner turn of a conversation written straight to the database, and the persona's answer."""
+
+    text: str
+    analysis: TurnAnalysis
+    reply: str | None = None  # None: the turn is not answered (a session paused on it, say)
+
+
+def conversation_create(
+    *, session: PracticeSession, exchanges: list[Exchange], finish: bool = False, score: float = 0.75
+) -> list[Turn]:
+    """The session's turns after its opening line, analysed and coached as a worker would have saved
+    them, with no socket and no worker; with `finish`, the session completed with its summary."""
+    scenario = session.scenario
+    turns: list[Turn] = []
+    learner_turns: list[LearnerTurn] = []
+    index = 1
+    for exchange in exchanges:
+        guidance = guidance_compose(
+            text=exchange.text,
+            analysis=exchange.analysis,
+            persona_name=scenario.persona_name,
+            persona_emotions=scenario.starting_emotions,
+        )
+        learner = Turn.objects.create(
+            session=session,
+            index=index,
+            role=Turn.Role.LEARNER,
+            client_id=uuid.uuid4(),
+            text=exchange.text,
+            status=Turn.Status.DONE,
+            analysis=exchange.analysis,
+            guidance=guidance,
+            persona_state={"anger": 0.4, "relief": 0.3},
+        )
+        turns.append(learner)
+        learner_turns.append(LearnerTurn(index=index, text=exchange.text, analysis=exchange.analysis))
+        index += 1
+        if exchange.reply is not None:
+            turns.append(
+                Turn.objects.create(
+                    session=session,
+                    index=index,
+                    role=Turn.Role.PERSONA,
+                    text=exchange.reply,
+                    in_reply_to=learner,
+                    analysis={"emotion": {"top": [["relief", 0.6], ["neutral", 0.2]]}},
+                )
+            )
+            index += 1
+    if finish:
+        goals = [
+            GoalSpec(
+                id=g.pk, description=g.description, mechanism=g.mechanism, min_level=g.min_level, min_turns=g.min_turns
+            )
+            for g in scenario.goals.all()
+        ]
+        trajectory = [{"index": 0, "emotions": dict(scenario.starting_emotions)}] + [
+            {"index": turn.index, "emotions": {"anger": 0.4, "relief": 0.3}} for turn in learner_turns
+        ]
+        session.summary = summary_compose(
+            turns=learner_turns, goals=goals, trajectory=trajectory, persona_name=scenario.persona_name
+        )
+        session.status = PracticeSession.Status.COMPLETED
+        session.score = score
+        session.save(update_fields=["summary", "status", "score", "updated_at"])
+    return turns

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from courses.selectors.practice_history import practice_session_list
 from courses.selectors.progress import dashboard_get
 
 from .authenticated import AuthenticatedHttpRequest
@@ -15,4 +16,8 @@ from .authenticated import AuthenticatedHttpRequest
 @login_required
 @require_GET
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "courses/dashboard.html", {"dashboard": dashboard_get(learner=request.user)})
+    context = {
+        "dashboard": dashboard_get(learner=request.user),
+        "practice_sessions": practice_session_list(learner=request.user),
+    }
+    return render(request, "courses/dashboard.html", context)

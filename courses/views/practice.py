@@ -1,4 +1,5 @@
-"""Live practice pages: start a session for a scenario, and the chat page of a session.
+"""Live practice pages: start a session for a scenario, the chat page of a session, and the
+history page of a past one (its transcript with the analyses, and its summary).
 
 The chat itself runs over the websocket (courses/consumers.py); this page renders the whole
 conversation from the database first, so a reload shows exactly what was saved.
@@ -22,6 +23,7 @@ from courses.selectors.practice import (
     practice_state,
     scenario_get_for_practice,
 )
+from courses.selectors.practice_history import practice_history_get
 from courses.services.practice import practice_session_start
 from courses.views.authenticated import AuthenticatedHttpRequest
 from courses.views.limits import limited
@@ -56,3 +58,18 @@ def practice_session(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -
         "practice_constants": events.page_constants(request.headers.get("Accept-Language", "")),
     }
     return render(request, "courses/practice.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def practice_history(request: AuthenticatedHttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    """A session's whole conversation as it was analysed, its summary, and "Practise again"
+    (which posts to practice_start, abuse limit and all). Someone else's session is a 404."""
+    history = practice_history_get(session_id=session_id, viewer=request.user)
+    context = {
+        "history": history,
+        "scenario": history.scenario,
+        "course": history.course,
+        "session": history.session,
+    }
+    return render(request, "courses/practice_history.html", context)

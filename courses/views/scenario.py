@@ -1,4 +1,5 @@
-"""Scenario page: the brief, the goals, and the button that starts a practice session."""
+"""Scenario page: the brief, the goals, and the buttons that resume the learner's unfinished practice
+session or start a new one."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from courses.models import Item
 from courses.selectors.courses import item_get_for_user, scenario_with_goals
+from courses.selectors.practice_history import practice_session_unfinished
 
 from .authenticated import AuthenticatedHttpRequest
 from .learning import item_context, item_open
@@ -21,4 +23,9 @@ def scenario_detail(request: AuthenticatedHttpRequest, item_id: int) -> HttpResp
     if (response := item_open(request, scenario)) is not None:
         return response
     scenario = scenario_with_goals(scenario=scenario)
-    return render(request, "courses/scenario.html", {"scenario": scenario, **item_context(request, scenario)})
+    context = {
+        "scenario": scenario,
+        "unfinished": practice_session_unfinished(learner=request.user, scenario=scenario),
+        **item_context(request, scenario),
+    }
+    return render(request, "courses/scenario.html", context)

@@ -19,7 +19,7 @@ from courses.services.enrollments import enrollment_create
 from courses.services.persona_replies import persona_replies_save
 from courses.services.practice import practice_session_start, turn_submit
 from courses.services.turn_analysis import TurnResult, turn_analyses_save, turns_claim
-from tests.factories import analysis_build, course_bundle_create, persona_reply_create
+from tests.factories import Exchange, analysis_build, conversation_create, course_bundle_create, persona_reply_create
 
 pytestmark = pytest.mark.django_db
 
@@ -120,10 +120,44 @@ def test_practice_page(client, alice, bundle, django_assert_num_queries):
     assert response.status_code == 200
 
 
-def test_dashboard(client, alice, bundle, django_assert_num_queries):
+def _sessions_with_turns(learner, bundle, count: int) -> list:
+    sessions = []
+    for _ in range(count):
+        session = practice_session_start(learner=learner, scenario=bundle.scenario)
+        conversation_create(
+            session=session,
+            exchanges=[Exchange("That sounds so hard.", analysis_build(er=1), reply="It is.") for _ in range(2)],
+            finish=True,
+        )
+        sessions.append(session)
+    return sessions
+
+
+@pytest.mark.parametrize("sessions", [1, 3])
+def test_dashboard(sessions, client, alice, bundle, django_assert_num_queries):
+    _sessions_with_turns(alice, bundle, sessions)
     client.force_login(alice)
     # The login session; the user; the learner's enrolments with their courses; the courses' items
-    # with their modules; the learner's progress on them.
-    with django_assert_num_queries(5):
+    # with their modules; the learner's progress on them; the learner's practice sessions with their
+    # scenarios, modules and courses and their replies counted (one query, whatever the sessions).
+    with django_assert_num_queries(6):
         response = client.get("/dashboard/")
     assert response.status_code == 200
+    assert response.text.count('data-testid="practice-session"') == sessions
+
+
+@pytest.mark.parametrize("replies", [1, 4])
+def test_practice_history_page(replies, client, alice, bundle, django_assert_num_queries):
+    session = practice_session_start(learner=alice, scenario=bundle.scenario)
+    conversation_create(
+        session=session,
+        exchanges=[Exchange("That sounds so hard.", analysis_build(er=1), reply="It is.") for _ in range(replies)],
+        finish=True,
+    )
+    client.force_login(alice)
+    # The login session; the user; the practice session with its scenario, module and course; its
+    # turns (one query, whatever their number: no N+1 over turns).
+    with django_assert_num_queries(4):
+        response = client.get(f"/practice/{session.pk}/history/")
+    assert response.status_code == 200
+    assert response.text.count('data-testid="message-learner"') == replies
