@@ -232,6 +232,7 @@ def conversation_create(
                     role=Turn.Role.PERSONA,
                     text=exchange.reply,
                     in_reply_to=learner,
+                    persona_state={"anger": 0.4, "relief": 0.3},
                     analysis={"emotion": {"top": [["relief", 0.6], ["neutral", 0.2]]}},
                 )
             )

@@ -147,7 +147,7 @@ class HistoryTurn:
     emotions: list[str]  # the chips of a learner turn
     meter: list[MechanismReading]  # empty when not analysed, or flagged
     guidance: GuidanceView | None  # coaching under a learner turn; None when paused for wellbeing
-    feelings: list[str]  # a persona turn: the feelings its words were read with
+    feelings: list[str]  # a persona turn: the feelings it was written with
 
     @property
     def is_learner(self) -> bool:
@@ -203,7 +203,9 @@ def _history_turn(turn: Turn) -> HistoryTurn:
             emotions=[],
             meter=[],
             guidance=None,
-            feelings=[_pretty(label) for label, _ in _top_feelings(view.get("emotions"), 2)],
+            # As the practice page: the state the persona wrote the reply with (the thought bubble's),
+            # never a second reading of its words that could contradict it.
+            feelings=[_pretty(label) for label, _ in _top_feelings(view["persona_state"], 2)],
         )
     analysis: Mapping[str, Any] = view.get("analysis") or {}
     level = (analysis.get("safety") or {}).get("level")

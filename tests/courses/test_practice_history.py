@@ -211,7 +211,8 @@ def test_history_shows_the_transcript_with_analyses_coaching_and_the_summary(cli
     assert re.search(r'data-mechanism="ex" data-level="0"', first)
     assert "Emotional reaction: 2 of 2 (strong). Words: “I&#x27;m sorry”" in first
     assert "Coaching on this reply" in first and "Try next: " in first
-    assert "Feeling: relief" in html  # the persona's answer and the feelings it was written with
+    # The persona's answer with the feelings it was written with (its state, as the thought bubble).
+    assert '<p class="chat-message__feelings">Feeling: anger, relief</p>' in html
     # The summary.
     summary = html.split('data-testid="summary"')[1]
     for expected in ("Session summary", "You wrote 2 replies.", "Emotional reaction (ER)", "How Dana felt"):
