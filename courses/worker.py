@@ -48,7 +48,7 @@ def _heartbeat_end() -> None:
 
 def _warm_or_log() -> None:
     try:
-        _warm()
+        models_warm()
     finally:
         # Warm, or as warm as it will get (a model that failed loads on first use, and a turn that
         # still cannot be analysed fails with a reason the learner sees): this process takes turns
@@ -56,8 +56,10 @@ def _warm_or_log() -> None:
         _heartbeat_start()
 
 
-def _warm() -> None:
-    # A failed warm-up must not kill the worker: the models load on first use.
+def models_warm() -> None:
+    """Load and warm the models and read the persona scripts now, so the first learner turn waits
+    for neither: a worker child at start, or the web process in embedded mode (empathycamp/asgi.py,
+    in the background). A failure is logged, never raised: the models then load on first use."""
     try:
         inference_warm()
     except Exception:

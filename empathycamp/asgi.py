@@ -9,9 +9,18 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
+from django.conf import settings
 
 from courses.routing import websocket_urlpatterns
 from empathycamp.origin import SameOriginValidator
+
+# Embedded mode (`make run`'s default): the models load on the embedded pool's thread as the server
+# starts, not on the first learner's turn (9-29 s); no request ever waits for or imports them.
+if settings.EMBEDDED_MODE and settings.INFERENCE_WARM_AT_START:
+    from courses.worker import models_warm
+    from empathycamp.tasking import embedded_background
+
+    embedded_background(models_warm)
 
 application = ProtocolTypeRouter(
     {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -43,6 +44,21 @@ def _run_embedded(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> N
             logger.error("Embedded task %s failed: %s", task.name, type(result.result).__name__)
     finally:
         close_old_connections()
+
+
+def embedded_background(job: Callable[[], None]) -> Future[None]:
+    """Run `job` on the embedded pool's thread (embedded mode only): work that a task would
+    otherwise do first, such as loading the models, done before any learner waits for it."""
+
+    def run() -> None:
+        from django.db import close_old_connections
+
+        try:
+            job()
+        finally:
+            close_old_connections()
+
+    return _embedded_executor().submit(run)
 
 
 def enqueue(task: Any, *args: Any, **kwargs: Any) -> Future[None] | None:

@@ -268,6 +268,9 @@ CELERY_BEAT_SCHEDULE = {"practice-sweep": {"task": "practice.sweep", "schedule":
 # A warm worker child records a heartbeat this often (empathycamp/heartbeat.py); with none in the
 # last three intervals the practice page says analysis is delayed and the learner's words are saved.
 WORKER_HEARTBEAT_S = float(os.environ.get("WORKER_HEARTBEAT_S", "5"))
+# Embedded mode: load the models in the background as the ASGI server starts (local.py turns it on
+# for `make run`; off elsewhere, so importing the ASGI app in a test or a script loads no torch).
+INFERENCE_WARM_AT_START = os.environ.get("INFERENCE_WARM_AT_START", "0") == "1"
 # How often an open practice socket with a turn waiting asks whether a worker is alive.
 ANALYSIS_WATCH_S = float(os.environ.get("ANALYSIS_WATCH_S", "3"))
 # The heartbeat's own Redis pool per process (every open socket's check shares it).
