@@ -139,6 +139,21 @@ class QueueDepthCollector(Collector):
         return [GaugeMetricFamily("empathycamp_inference_queue_depth", "Tasks waiting on the inference queue.", depth)]
 
 
+_single_process_warned = False
+
+
+def single_process_warn() -> None:
+    """Once per process: with Redis (workers of their own) but no PROMETHEUS_MULTIPROC_DIR, a scrape
+    shows this web process's numbers only, none of the workers'."""
+    global _single_process_warned
+    if not _single_process_warned:
+        _single_process_warned = True
+        logger.warning(
+            "/metrics shows this web process only: set PROMETHEUS_MULTIPROC_DIR for every process of the "
+            "host (README, 'Metrics and logs') to add the workers' numbers"
+        )
+
+
 def host_registry() -> CollectorRegistry:
     """Every process's metrics on this host (multiprocess mode), or this process's own."""
     path = multiprocess_dir()

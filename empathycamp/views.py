@@ -49,6 +49,8 @@ def prometheus_metrics(request: HttpRequest) -> HttpResponse:
     gets 404, as if there were no such page."""
     if not _metrics_allowed(request):
         raise Http404
+    if not settings.EMBEDDED_MODE and not metrics.multiprocess_dir():
+        metrics.single_process_warn()
     return HttpResponse(metrics.exposition(queue_depth=inference_queue_depth), content_type=metrics.CONTENT_TYPE)
 
 
