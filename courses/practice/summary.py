@@ -35,12 +35,19 @@ class LearnerTurn:
     analysis: Mapping[str, Any]
 
 
+def scored(turns: Sequence[LearnerTurn]) -> list[LearnerTurn]:
+    """The turns that count for levels, goals, highlights and the score: not those whose words the
+    safety screen flagged (their page showed the wellbeing card instead of any score, and a summary
+    must not quote or praise them either)."""
+    return [turn for turn in turns if not signals.needs_pause(turn.analysis)]
+
+
 def goal_progress(goal: GoalSpec, turns: Sequence[LearnerTurn]) -> int:
     """How many learner turns reached the goal's level on its mechanism, on evidence a coach would
     accept: the level the learner was shown (a confident one), in a turn with no blocker in it."""
     return sum(
         1
-        for turn in turns
+        for turn in scored(turns)
         if signals.levels(turn.analysis)[goal.mechanism] >= goal.min_level
         and signals.main_blocker(turn.analysis) is None
     )
@@ -59,6 +66,7 @@ def all_goals_met(goals: Sequence[GoalSpec], turns: Sequence[LearnerTurn]) -> bo
 def session_score(goals: Sequence[GoalSpec], turns: Sequence[LearnerTurn]) -> float:
     """0..1: half the share of goals met, half the average empathy of the turns (sum of levels / 6).
     Without goals, the average empathy alone."""
+    turns = scored(turns)
     if not turns:
         return 0.0
     empathy = sum(sum(signals.levels(turn.analysis).values()) / 6 for turn in turns) / len(turns)
@@ -113,7 +121,7 @@ class Summary(TypedDict):
 def _highlights(turns: Sequence[LearnerTurn]) -> list[SummaryHighlight]:
     """Up to three moments from the learner's own turns: best levels first, each turn quoted once."""
     candidates: list[tuple[int, int, Mechanism, LearnerTurn, str]] = []
-    for turn in turns:
+    for turn in scored(turns):
         if signals.main_blocker(turn.analysis) is not None:
             continue  # not a moment to hold up: something in it got in the way
         levels = signals.levels(turn.analysis)
@@ -159,7 +167,7 @@ def summary_compose(
     """The summary of a session as decided (stored on it; `render.summary_render` shows it)."""
     mechanisms: dict[Mechanism, MechanismResult] = {}
     for mech in MECHANISMS:
-        values = [signals.levels(turn.analysis)[mech] for turn in turns]
+        values = [signals.levels(turn.analysis)[mech] for turn in scored(turns)]
         mechanisms[mech] = MechanismResult(
             average=round(sum(values) / len(values), 2) if values else 0.0, best=max(values, default=0)
         )

@@ -140,3 +140,20 @@ def test_a_turn_with_a_blocker_is_no_evidence_for_a_goal_and_no_highlight():
     summary = summary_compose(turns=[blocked], goals=goal, trajectory=[], persona_name="Dana")
     assert summary["goals"][0]["progress"] == 0 and not summary["goals"][0]["met"]
     assert summary["highlights"] == []
+
+
+def test_a_turn_the_safety_screen_flagged_is_never_quoted_praised_or_scored():
+    # The page showed the wellbeing card instead of any score on it; the summary must agree.
+    text = "I can't do this any more."
+    flagged = analysis_build(er=2, ip=1, rationales={"er": ["I can't do this any more."]}, text=text, safety="crisis")
+    learner_turns = [*turns(), LearnerTurn(index=7, text=text, analysis=flagged)]
+    stored = summary_compose(turns=learner_turns, goals=GOALS, trajectory=[], persona_name="Dana Reyes")
+    assert text not in json.dumps(stored)
+    assert stored["turns"] == 4  # it was said, and counts as a turn
+    assert (
+        stored["mechanisms"]
+        == summary_compose(turns=turns(), goals=GOALS, trajectory=[], persona_name="Dana")["mechanisms"]
+    )
+    assert session_score(GOALS, learner_turns) == session_score(GOALS, turns())
+    one_turn_goal = [GoalSpec(id=9, description="Name the feeling", mechanism="er", min_level=1, min_turns=1)]
+    assert goals_met(one_turn_goal, [LearnerTurn(index=7, text=text, analysis=flagged)]) == []
