@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, TypeVar, cast
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.db.models import Model
+from django.forms import BaseModelForm
 from django.http import HttpRequest
+from django.urls import URLPattern, path
 
+from courses.admin_forms import (
+    PersonaReplyAdminForm,
+    PersonaTryForm,
+    ScenarioAdminForm,
+    ScenarioGoalAdminForm,
+)
 from courses.models import (
     Choice,
     Course,
@@ -24,6 +32,8 @@ from courses.models import (
     Scenario,
     ScenarioGoal,
 )
+from courses.practice.authoring import scenario_warnings
+from courses.views.authoring import persona_try_result_view, persona_try_view
 
 _ItemT = TypeVar("_ItemT", bound=Item)
 _LearnerStateT = TypeVar("_LearnerStateT", bound=Model)
@@ -140,6 +150,7 @@ class QuestionAdmin(admin.ModelAdmin[Question]):
 
 class ScenarioGoalInline(admin.TabularInline[ScenarioGoal, Scenario]):
     model = ScenarioGoal
+    form = ScenarioGoalAdminForm
     fields = ("order", "description", "mechanism", "min_level", "min_turns")
     extra = 0
     ordering = ("order", "id")
@@ -147,6 +158,7 @@ class ScenarioGoalInline(admin.TabularInline[ScenarioGoal, Scenario]):
 
 class PersonaReplyInline(admin.StackedInline[PersonaReply, Scenario]):
     model = PersonaReply
+    form = PersonaReplyAdminForm
     fields = (
         "order",
         "text",
@@ -182,16 +194,55 @@ class ScenarioAdmin(ItemAdmin[Scenario]):
         ("max_turns", "engine"),
     )
     inlines = (ScenarioGoalInline, PersonaReplyInline)
+    form = ScenarioAdminForm
+
+    class Media:
+        css = {"all": ("css/admin/authoring.css",)}
+        js = ("js/admin/persona_try.js",)
+
+    def get_urls(self) -> list[URLPattern]:
+        # Not wrapped in admin_view: the views answer a script with 403 rather than a log-in page.
+        return [
+            path("<int:object_id>/try/", persona_try_view, name="courses_scenario_try"),
+            path("<int:object_id>/try/<str:token>/", persona_try_result_view, name="courses_scenario_try_result"),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        scenario = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if scenario is not None and self.has_change_permission(request, scenario):
+            extra["persona_try_form"] = PersonaTryForm(max_turns=scenario.max_turns)
+        return super().change_view(request, object_id, form_url, extra)
+
+    def save_related(self, request: HttpRequest, form: BaseModelForm[Scenario], formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        scenario_warnings_show(request, form.instance)
+
+
+def scenario_warnings_show(request: HttpRequest, scenario: Scenario) -> None:
+    """The scenario's authoring warnings (courses/practice/authoring.py) as admin messages: saved anyway."""
+    goals = list(scenario.goals.order_by("order", "id"))
+    replies = list(scenario.replies.order_by("order", "id"))
+    for warning in scenario_warnings(scenario=scenario, goals=goals, replies=replies):
+        messages.warning(request, f"{scenario.title}: {warning}")
 
 
 @admin.register(PersonaReply)
 class PersonaReplyAdmin(admin.ModelAdmin[PersonaReply]):
+    form = PersonaReplyAdminForm
     list_display = ("__str__", "scenario", "condition_summary", "priority", "is_closing")
     list_filter = ("is_closing", "tone", "scenario__setting", "scenario")
     search_fields = ("text", "scenario__title", "scenario__persona_name")
     ordering = ("scenario__title", "order", "id")
     list_select_related = ("scenario",)
     autocomplete_fields = ("scenario",)
+
+    def save_model(self, request: HttpRequest, obj: PersonaReply, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        scenario_warnings_show(request, obj.scenario)
 
 
 class LearnerStateAdmin(admin.ModelAdmin[_LearnerStateT]):

@@ -18,7 +18,7 @@ from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from courses.practice import pipeline
+from courses.practice import pipeline, trial
 from courses.services.persona_replies import ReplyOutcome
 from courses.services.turn_analysis import (
     AnalysisSaved,
@@ -177,3 +177,11 @@ def sweep_task() -> int:
     if stale:
         logger.warning("Sweeper queued %d stale turns again", len(stale))
     return len(stale)
+
+
+@shared_task(name="practice.persona_try", ignore_result=True)
+def persona_try_task(token: str) -> None:
+    """An instructor's "Try this persona": analyse the line stored under `token` in the cache, choose
+    the reply the persona would give and write the result back under the token (nothing is stored
+    as a turn). Runs on the inference queue, or in the embedded pool."""
+    trial.persona_try_run(token)

@@ -225,6 +225,8 @@ RATE_LIMITS = {
     "signup_ip": os.environ.get("RATE_SIGNUP_IP", "5/h"),
     "password_reset_ip": os.environ.get("RATE_PASSWORD_RESET_IP", "5/h"),
     "practice_start_user": os.environ.get("RATE_PRACTICE_START_USER", "10/m"),
+    # An instructor's "Try this persona" in the admin: each one a model pass on the inference queue.
+    "persona_try_user": os.environ.get("RATE_PERSONA_TRY_USER", "20/m"),
 }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
