@@ -99,6 +99,12 @@ OUTCOME_ANALYSED = "analysed"
 OUTCOME_FAILED = "failed"
 SAFETY_LEVELS = frozenset({"concern", "crisis"})
 SAFETY_SOURCES = frozenset({"rules", "model"})
+# Every series of a fixed label set exists from the start at 0, so a rate() over it never sees it appear.
+for _outcome in (OUTCOME_ANALYSED, OUTCOME_FAILED):
+    TURNS_ANALYSED.labels(outcome=_outcome)
+for _level in sorted(SAFETY_LEVELS):
+    for _source in sorted(SAFETY_SOURCES):
+        SAFETY_FLAGS.labels(level=_level, source=_source)
 
 
 def safety_flags_count(analyses: Iterable[Mapping[str, Any]]) -> None:
