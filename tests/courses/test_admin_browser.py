@@ -74,8 +74,9 @@ def test_instructor_picks_feelings_with_sliders_and_tries_the_persona(scenario, 
     _log_in(page, live_server, url)
 
     picker = page.locator(".field-starting_emotions .emotion-picker")
-    assert not picker.locator("input[name=starting_emotions]").is_visible()  # the text box stepped aside
+    picker.get_by_label("Intensity of sadness").wait_for()
     assert picker.get_by_label("Intensity of sadness").input_value() == "0.7"
+    assert not picker.locator("input[name=starting_emotions]").is_visible()  # the text box stepped aside
     picker.get_by_label("Add an emotion").select_option("anger")
     picker.get_by_label("Intensity of anger").fill("0.8")
     picker.get_by_role("button", name="Remove nervousness").click()
@@ -86,9 +87,11 @@ def test_instructor_picks_feelings_with_sliders_and_tries_the_persona(scenario, 
     shift = page.locator(".field-emotion_shift .emotion-picker").first
     assert shift.get_by_label("Shift of sadness").get_attribute("min") == "-1"
     page.screenshot(path=tmp_path / "picker.png", full_page=False)
+    page.locator("#replies-0").screenshot(path=tmp_path / "reply.png")
 
     page.get_by_role("button", name="Save and continue editing").click()
     page.locator(".messagelist").wait_for()
+    page.locator(".messagelist").screenshot(path=tmp_path / "warnings.png")
     scenario.refresh_from_db()
     assert scenario.starting_emotions == {"sadness": 0.7, "disappointment": 0.4, "anger": 0.8}
 
@@ -101,4 +104,10 @@ def test_instructor_picks_feelings_with_sliders_and_tries_the_persona(scenario, 
     assert "every condition held" in panel.locator(".persona-try-why").inner_text()
     assert panel.locator(".persona-try-chosen-row").count() == 1
     panel.screenshot(path=tmp_path / "try.png")
+
+    # A reply added with "Add another" gets a picker of its own.
+    replies = page.locator(".field-emotion_shift .emotion-picker-add")
+    before = replies.count()
+    page.get_by_role("button", name="Add another persona reply").click()
+    assert replies.count() == before + 1
     assert page.problems == []
