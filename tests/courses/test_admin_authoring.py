@@ -305,6 +305,25 @@ def test_the_explanation_names_the_chosen_reply_the_conditions_that_held_and_its
     assert last["chosen"]["text"] == "Bye." and last["last_turn"] is True
 
 
+def test_the_conditions_shown_hold_exactly_when_the_engine_says_the_reply_fits():
+    """The Try panel's per-condition verdicts mirror engine.reply_fits on every demo reply."""
+    from itertools import product
+
+    from courses.practice.engine import TurnFacts, reply_fits
+    from courses.practice.trial import reply_conditions
+
+    demo_seed()
+    replies = list(PersonaReply.objects.filter(scenario__module__course__slug="empathy-foundations"))
+    assert len(replies) >= 20
+    tones = [{}, {"labels": ("caring",)}, {"labels": ("annoyance",)}, {"blocker": ("dismissive", "whatever")}]
+    texts = ["That sounds hard.", "What happened?"]
+    for (er, ip, ex), tone, text, turn in product(product(range(3), repeat=3), tones, texts, (1, 3, 6)):
+        facts = TurnFacts(text=text, analysis=analysis_build(er=er, ip=ip, ex=ex, **tone), turn_number=turn)
+        for reply in replies:
+            held = all(check["held"] for check in reply_conditions(reply, facts))
+            assert held == reply_fits(reply, facts), (reply.text, er, ip, ex, tone, text, turn)
+
+
 def _try(client, scenario_id: int, text: str = "I'm so sorry.", turn: int = 1):
     return client.post(f"/admin/courses/scenario/{scenario_id}/try/", {"text": text, "turn_number": turn})
 
