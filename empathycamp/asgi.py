@@ -12,6 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter
 from django.conf import settings
 
 from courses.routing import websocket_urlpatterns
+from empathycamp.layer_outage import ChannelLayerOutage
 from empathycamp.origin import SameOriginValidator
 
 # Embedded mode (`make run`'s default): the models load on the embedded pool's thread as the server
@@ -25,6 +26,7 @@ if settings.EMBEDDED_MODE and settings.INFERENCE_WARM_AT_START:
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # A Redis outage closes a socket with 4503 (the page reconnects), never a 500 or a 1011.
+        "websocket": SameOriginValidator(ChannelLayerOutage(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
     }
 )
