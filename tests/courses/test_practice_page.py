@@ -18,7 +18,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from courses.practice import events
 from courses.practice.wellbeing import resources_for
-from tests.browser import chromium_launch, requires_chromium
+from tests.browser import axe_serious, chromium_launch, requires_chromium
 from tests.factories import course_bundle_create
 
 pytestmark = [
@@ -229,6 +229,7 @@ def test_a_turn_goes_from_sending_to_analysis_guidance_and_a_streamed_reply(prac
     assert learner.evaluate("node => node.sameNode") is True
     # Readable on a phone: nothing is wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert axe_serious(page) == []  # the analysis, its scores and the coaching drawn
 
 
 def _exchange(page: Any, socket: ScriptedSocket, turn_id: int, index: int, text: str, reply: str) -> None:
@@ -280,6 +281,7 @@ def test_the_conversation_follows_the_newest_message_unless_the_learner_scrolled
     assert page.evaluate("window.scrollY") == 0
     pill = page.get_by_test_id("new-message")
     assert pill.is_visible() and "New message from Dana" in pill.inner_text()
+    assert axe_serious(page) == []
     pill.click()
     wait_until(page, lambda: _in_view_above_composer(page, page.locator("#messages > li").last))
     assert pill.is_hidden()
@@ -421,6 +423,7 @@ def test_with_no_worker_the_page_says_analysis_is_delayed_and_the_words_are_save
     socket.send(events.ANALYSIS_DELAYED, reason="no_worker")
     notice.wait_for(state="visible")
     assert "your words are saved" in notice.inner_text()
+    assert axe_serious(page) == []
     assert page.get_by_text("I'm here, take your time.").is_visible()
     # "Reading your message" would not be true while nobody can.
     assert page.get_by_test_id("typing-indicator").is_hidden()
@@ -454,6 +457,7 @@ def test_a_wellbeing_pause_shows_the_resource_card_and_continue_resumes(practice
     card.wait_for()
     assert "988" in card.inner_text()
     assert page.get_by_test_id("composer").is_disabled()
+    assert axe_serious(page) == []
     card.get_by_role("button", name="I'm okay, continue the practice").click()
     wait_until(page, lambda: socket.of_type("session.continue"))
     assert card.is_hidden()
@@ -523,6 +527,7 @@ def test_the_summary_closes_the_session(practice):
     assert page.get_by_test_id("composer").is_hidden()
     assert page.get_by_test_id("send").is_hidden()
     assert panel.get_by_role("button", name="Practise again").is_visible()
+    assert axe_serious(page) == []
 
 
 def test_refusals_are_polite_and_give_the_words_back(practice):

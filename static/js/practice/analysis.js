@@ -108,12 +108,14 @@ function empathyMeter(empathy, mechanisms, wire, highlight) {
         type: "button",
         className: "meter meter--level-" + level,
         "aria-pressed": "false",
-        "aria-label": words,
+        // The name starts with what the button shows ("ER 2"), so a voice-control user can say it.
+        "aria-label": m.short + " " + level + " — " + words,
         title: m.name,
         dataset: { focusKey: "mechanism-" + m.key, mechanism: m.key, level },
       },
       [
         h("span", { className: "meter__name", text: m.short }),
+        " ", // the visible text reads "ER 2", as its name begins
         pips,
         h("span", { className: "meter__value", "aria-hidden": "true", text: String(level) }),
       ]
