@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from celery.signals import worker_init, worker_process_init, worker_process_shutdown, worker_shutdown
+from django.db import connections
 
 from courses.practice.pipeline import scripts_warm
 from empathycamp import heartbeat
@@ -50,6 +51,9 @@ def _warm_or_log() -> None:
     try:
         models_warm()
     finally:
+        # This thread ends here: its database connection would stay open (or, pooled, checked out)
+        # until the thread object is collected.
+        connections.close_all()
         # Warm, or as warm as it will get (a model that failed loads on first use, and a turn that
         # still cannot be analysed fails with a reason the learner sees): this process takes turns
         # now, so learners' pages stop saying that analysis is delayed.

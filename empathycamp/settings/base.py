@@ -7,12 +7,13 @@ in-memory channel layer and runs Celery tasks in a background thread of the web 
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
-import dj_database_url
 import django_stubs_ext
 
+from empathycamp.settings.database import database_from_url
 from empathycamp.settings.wellbeing import DEFAULT_WELLBEING_RESOURCES
 
 # Admin and form classes subscripted for the type checker (ModelAdmin[Course], UserCreationForm[User])
@@ -110,7 +111,9 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Connections per process (persistent, or pooled with DATABASE_POOL_MAX) and the application_name
+    # pg_stat_activity shows: empathycamp-web, -worker, -beat… (README, "Growing from one machine to several").
+    DATABASES = {"default": database_from_url(DATABASE_URL, argv=sys.argv, environ=os.environ)}
 else:
     # The folder is created at start-up (empathycamp/apps.py), not when settings are read.
     DATABASES = {
