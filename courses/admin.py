@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import URLPattern, path
 
 from courses.admin_forms import (
+    LabelledInlineFormSet,
     PersonaReplyAdminForm,
     PersonaTryForm,
     ScenarioAdminForm,
@@ -45,6 +46,7 @@ admin.site.index_title = "Courses and content"
 
 class ModuleInline(admin.TabularInline[Module, Course]):
     model = Module
+    formset = LabelledInlineFormSet
     fields = ("order", "title", "summary")
     extra = 1
     ordering = ("order", "id")
@@ -74,6 +76,7 @@ class ItemInline(admin.TabularInline[Item, Module]):
     """Reorder and rename a module's items here; add them as a lesson, quiz or scenario."""
 
     model = Item
+    formset = LabelledInlineFormSet
     fields = ("order", "title", "kind")
     readonly_fields = ("kind",)
     ordering = ("order", "id")
@@ -132,6 +135,7 @@ class QuizAdmin(ItemAdmin[Quiz]):
 
 class ChoiceInline(admin.TabularInline[Choice, Question]):
     model = Choice
+    formset = LabelledInlineFormSet
     fields = ("order", "text", "is_correct")
     extra = 3
     ordering = ("order", "id")
@@ -151,6 +155,7 @@ class QuestionAdmin(admin.ModelAdmin[Question]):
 class ScenarioGoalInline(admin.TabularInline[ScenarioGoal, Scenario]):
     model = ScenarioGoal
     form = ScenarioGoalAdminForm
+    formset = LabelledInlineFormSet
     fields = ("order", "description", "mechanism", "min_level", "min_turns")
     extra = 0
     ordering = ("order", "id")

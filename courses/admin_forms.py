@@ -360,6 +360,16 @@ class ScenarioGoalAdminForm(forms.ModelForm[ScenarioGoal]):
         }
 
 
+class LabelledInlineFormSet(forms.BaseInlineFormSet[Any, Any, Any]):
+    """A tabular inline's inputs named for screen readers: the admin labels its table columns,
+    not each row's inputs (axe-core: "Form elements must have labels")."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        for name, field in form.fields.items():
+            field.widget.attrs.setdefault("aria-label", str(field.label or name.replace("_", " ").capitalize()))
+
+
 class PersonaTryForm(forms.Form):
     """A learner line to try on the saved persona, and the turn it would be."""
 

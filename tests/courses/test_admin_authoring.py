@@ -76,6 +76,14 @@ def test_scenario_page_explains_how_a_reply_is_chosen(client, charlie):
     assert "Try this persona" in page and 'name="csrfmiddlewaretoken"' in page
 
 
+def test_each_goal_row_input_is_named_for_screen_readers(client, charlie):
+    bundle = course_bundle_create()
+    client.force_login(charlie)
+    page = client.get(f"/admin/courses/scenario/{bundle.scenario.pk}/change/").text
+    for name in ("Description", "Mechanism", "Level needed", "Messages needed", "Delete"):
+        assert f'aria-label="{name}"' in page, name
+
+
 def test_a_reply_whose_levels_cross_is_refused_in_plain_words():
     bundle = course_bundle_create()
     form = PersonaReplyAdminForm(
