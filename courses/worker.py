@@ -51,13 +51,13 @@ def _warm_or_log() -> None:
     try:
         models_warm()
     finally:
-        # This thread ends here: its database connection would stay open (or, pooled, checked out)
-        # until the thread object is collected.
-        connections.close_all()
         # Warm, or as warm as it will get (a model that failed loads on first use, and a turn that
         # still cannot be analysed fails with a reason the learner sees): this process takes turns
         # now, so learners' pages stop saying that analysis is delayed.
         _heartbeat_start()
+        # This thread ends here: its database connection would stay open (or, pooled, checked out)
+        # until the thread object is collected.
+        connections.close_all()
 
 
 def models_warm() -> None:
