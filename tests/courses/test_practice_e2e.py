@@ -11,26 +11,28 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 
 from tests.browser import chromium_launch, requires_chromium
+from tests.live_stack import (
+    BIN,
+    ROOT,
+    Stack,
+    backends_wait_closed,
+    database_url,
+    free_port,
+    http_ok,
+    service_start,
+    wait_for,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 WORKER_READY_S = 120  # loading and warming the models on a cold CPU
 SERVER_READY_S = 30
@@ -54,100 +56,6 @@ TURNS = (
 )
 
 
-@dataclass
-class Service:
-    name: str
-    process: subprocess.Popen
-    log: Path
-
-    def text(self) -> str:
-        try:
-            return self.log.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def tail(self, lines: int = 80) -> str:
-        return "\n".join(self.text().splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        # Each service leads its own process group, so prefork children go down with it.
-        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                self.process.wait(timeout=wait)
-                return
-            except subprocess.TimeoutExpired:
-                continue
-
-
-@dataclass
-class Stack:
-    url: str
-    env: dict[str, str]
-    services: list[Service] = field(default_factory=list)
-
-    def dump(self) -> str:
-        return "\n".join(f"----- {s.name} (exit {s.process.poll()}) -----\n{s.tail()}" for s in self.services)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _database_url(settings_dict: dict[str, Any]) -> str:
-    user = quote(settings_dict.get("USER") or "", safe="")
-    password = quote(settings_dict.get("PASSWORD") or "", safe="")
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = settings_dict.get("PORT") or "5432"
-    return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
-
-
-def _start(name: str, args: list[str], env: dict[str, str], logs: Path) -> Service:
-    log = logs / f"{name}.log"
-    handle = log.open("wb")
-    process = subprocess.Popen(
-        args,
-        cwd=ROOT,
-        env=env,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    handle.close()
-    return Service(name=name, process=process, log=log)
-
-
-def _wait_for(what: str, check: Any, timeout: float, stack: Stack) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        for service in stack.services:
-            if service.process.poll() is not None:
-                raise AssertionError(f"{service.name} exited early\n{stack.dump()}")
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{stack.dump()}")
-
-
-def _http_ok(url: str) -> bool:
-    try:
-        urllib.request.urlopen(url, timeout=2)
-        return True
-    except urllib.error.HTTPError:
-        return True  # it answered
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
     """daphne and a Celery worker on the test database, committed rows visible to both."""
@@ -156,10 +64,10 @@ def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
     if connection.vendor != "postgresql":
         pytest.skip("the end-to-end test shares its database with other processes: it needs PostgreSQL (DATABASE_URL)")
     redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
-    port = _free_port()
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
-        DATABASE_URL=_database_url(connection.settings_dict),
+        DATABASE_URL=database_url(connection.settings_dict),
         REDIS_URL=redis_url,
         DJANGO_SETTINGS_MODULE="empathycamp.settings.test",
         # Own channel-layer prefix: another run on the same Redis database never sees our events.
@@ -183,7 +91,7 @@ def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
     )
     try:
         stack.services.append(
-            _start(
+            service_start(
                 "worker",
                 [
                     str(BIN / "celery"), "-A", "empathycamp", "worker", "-Q", "inference", "-P", "solo",
@@ -195,7 +103,7 @@ def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
             )
         )  # fmt: skip
         stack.services.append(
-            _start(
+            service_start(
                 "daphne",
                 [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "empathycamp.asgi:application"],
                 env,
@@ -206,29 +114,15 @@ def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
     finally:
         for service in reversed(stack.services):
             service.stop()
-        _wait_for_backends_to_close(connection)
+        backends_wait_closed(connection)
         # Shown by pytest only when the test failed.
         print(stack.dump())
 
 
-def _wait_for_backends_to_close(connection: Any, timeout: float = 10.0) -> None:
-    """PostgreSQL ends a killed client's backend a moment later; dropping the test database
-    before then fails with "being accessed by other users"."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] == 0:
-                return
-        time.sleep(0.1)
-
-
 def _ready(stack: Stack) -> None:
     worker = stack.services[0]
-    _wait_for("the server", lambda: _http_ok(stack.url + "/"), SERVER_READY_S, stack)
-    _wait_for("the worker's “ready”", lambda: re.search(r"\bready\.", worker.text()), WORKER_READY_S, stack)
+    wait_for("the server", lambda: http_ok(stack.url + "/"), SERVER_READY_S, stack)
+    wait_for("the worker's “ready”", lambda: re.search(r"\bready\.", worker.text()), WORKER_READY_S, stack)
 
 
 def _conversation(page: Any) -> list[tuple[str, str]]:
