@@ -29,37 +29,66 @@ CLOSE_TRY_AGAIN = 4503
 LAYER_ERRORS: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
+class _Socket:
+    """One websocket's own `send`, and whether it has been accepted and closed."""
+
+    def __init__(self, send: Any) -> None:
+        self.raw_send = send
+        self.accepted = False
+        self.closed = False
+
+    async def send(self, message: dict[str, Any]) -> None:
+        if message["type"] == "websocket.accept":
+            self.accepted = True
+        elif message["type"] == "websocket.close":
+            self.closed = True
+        await self.raw_send(message)
+
+    async def close_for_outage(self) -> None:
+        if self.closed:
+            return
+        # A client that has gone already has nothing to be told.
+        with contextlib.suppress(Exception):
+            if not self.accepted:
+                await self.send({"type": "websocket.accept"})
+            await self.send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
+
+
 class ChannelLayerOutage:
-    """ASGI middleware for websockets: a channel-layer failure closes the socket with CLOSE_TRY_AGAIN."""
+    """ASGI middleware for websockets: a channel-layer failure closes the socket with CLOSE_TRY_AGAIN,
+    and every other open socket of this process with it.
+
+    Why all of them: the sockets of one process share one receive loop on the layer (channels_redis
+    reads for all of them through whichever holds its lock), so only one of them hears that Redis
+    went away; the others go on waiting and, once Redis is back, read from it again. But a Redis
+    restarted without persistence has forgotten every group, so they would never again hear of
+    their session: a learner's next turn would be saved and analysed, and the page never told. A
+    reconnect joins the group again and reads the conversation back."""
 
     def __init__(self, application: Any) -> None:
         self.application = application
+        self.open: set[_Socket] = set()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         if scope["type"] != "websocket":
             return await self.application(scope, receive, send)
-        state = {"accepted": False, "closed": False}
-
-        async def tracked_send(message: dict[str, Any]) -> None:
-            if message["type"] == "websocket.accept":
-                state["accepted"] = True
-            elif message["type"] == "websocket.close":
-                state["closed"] = True
-            await send(message)
-
+        socket = _Socket(send)
+        self.open.add(socket)
         try:
-            return await self.application(scope, receive, tracked_send)
+            return await self.application(scope, receive, socket.send)
         except LAYER_ERRORS as error:
+            # Sockets still in their handshake meet the layer in their own connect, and answer for it.
+            others = [other for other in self.open if other is not socket and other.accepted and not other.closed]
             logger.warning(
-                "websocket: the channel layer is unreachable (%s); closing with %d so the page reconnects",
+                "websocket: the channel layer is unreachable (%s); closing this socket and %d others with %d "
+                "so their pages reconnect",
                 type(error).__name__,
+                len(others),
                 CLOSE_TRY_AGAIN,
             )
-            if state["closed"]:
-                return None
-            # A client that has gone already has nothing to be told.
-            with contextlib.suppress(Exception):
-                if not state["accepted"]:
-                    await send({"type": "websocket.accept"})
-                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
+            await socket.close_for_outage()
+            for other in others:
+                await other.close_for_outage()
             return None
+        finally:
+            self.open.discard(socket)
