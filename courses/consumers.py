@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -21,16 +22,22 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from courses.practice import broadcast, events
+from courses.practice import broadcast, events, hints
 from courses.practice.events import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, MAX_JSON_DEPTH
 from courses.selectors.practice import SessionNotFound, practice_session_for_learner, practice_state, turn_serialise
 from courses.services.practice import PracticeRefused, session_continue, session_wrap_up, turn_retry, turn_submit
+from courses.tasks import draft_read_task
 from empathycamp import heartbeat, logs, metrics
+from empathycamp.tasking import enqueue_draft
 
 logger = logging.getLogger(__name__)
 
 # The frame types a log line may name (any other "type" is the sender's text, never logged).
-_FRAME_TYPES = frozenset({events.TURN_SUBMIT, events.TURN_RETRY, events.SESSION_CONTINUE, events.SESSION_WRAP_UP})
+_FRAME_TYPES = frozenset(
+    {events.TURN_SUBMIT, events.TURN_RETRY, events.SESSION_CONTINUE, events.SESSION_WRAP_UP, events.DRAFT_ANALYZE}
+)
+# A draft in flight longer than this is taken as lost (a worker restarting): the next one goes.
+DRAFT_IN_FLIGHT_S = 5.0
 
 
 def _db(func: Any) -> Any:
@@ -52,6 +59,12 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
     delayed = False  # analysis.delayed sent and not yet resumed
     watcher: asyncio.Task[None] | None = None
     watch_now: asyncio.Event
+    # Hints while typing: what the drafts are read against, the one in flight, the newest waiting.
+    persona_name = ""
+    persona_last = ""
+    draft_in_flight: tuple[str, float] | None = None  # (draft_id, when sent)
+    draft_waiting: tuple[str, str] | None = None  # (draft_id, text)
+    draft_times: list[float]
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -75,6 +88,9 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_NOT_FOUND)
             return
+        self.persona_name = state["session"]["scenario"]["persona_name"]
+        self.persona_last = next((t["text"] for t in reversed(state["turns"]) if t["role"] == "persona"), "")
+        self.draft_times = []
         self.waiting = {
             turn["id"]
             for turn in state["turns"]
@@ -142,6 +158,8 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
             await self._call(session_continue)
         elif kind == events.SESSION_WRAP_UP:
             await self._call(session_wrap_up)
+        elif kind == events.DRAFT_ANALYZE:
+            await self.draft_analyze(content)
         else:
             await self._error(events.ERR_UNKNOWN_TYPE, "The chat did not recognise that message.")
 
@@ -173,6 +191,30 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
             # A new turn's turn.saved reaches every tab of the session through the group, sent by
             # the service after commit and before the analysis is scheduled, so it always comes first.
 
+    async def draft_analyze(self, content: dict[str, Any]) -> None:
+        draft_id, text = content.get("draft_id"), content.get("text")
+        if not isinstance(draft_id, str) or not 0 < len(draft_id) <= 64 or not isinstance(text, str):
+            await self._error(events.ERR_MALFORMED, "A draft needs a draft_id and a text.")
+            return
+        if len(text) > events.MAX_TURN_CHARS or not _storable(text) or len(text.strip()) < events.DRAFT_MIN_CHARS:
+            await self.send_json(hints.draft_quiet(draft_id=draft_id))  # nothing to read: no hint
+            return
+        now = time.monotonic()
+        self.draft_times = [t for t in self.draft_times if now - t < 60]
+        if len(self.draft_times) >= settings.DRAFTS_PER_MINUTE:
+            await self.send_json({**hints.draft_quiet(draft_id=draft_id), "limited": True})
+            return
+        self.draft_times.append(now)
+        if self.draft_in_flight is not None and now - self.draft_in_flight[1] < DRAFT_IN_FLIGHT_S:
+            self.draft_waiting = (draft_id, text)  # replaces an older one still waiting: it is stale
+            return
+        await self._draft_send(draft_id, text)
+
+    async def _draft_send(self, draft_id: str, text: str) -> None:
+        self.draft_in_flight = (draft_id, time.monotonic())
+        args = (str(self.session_id), draft_id, self.persona_last, text, self.persona_name)
+        await asyncio.to_thread(enqueue_draft, draft_read_task, *args)
+
     async def turn_retry(self, content: dict[str, Any]) -> None:
         turn_id = content.get("turn_id")
         if not isinstance(turn_id, int) or isinstance(turn_id, bool):
@@ -199,6 +241,16 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         for event in message["events"]:
             self._track(event)
             await self.send_json(event)
+            if event["type"] == events.DRAFT_HINT:
+                await self._draft_answered(event["draft_id"])
+
+    async def _draft_answered(self, draft_id: str) -> None:
+        if self.draft_in_flight is None or draft_id != self.draft_in_flight[0]:
+            return  # another tab's draft, or one given up on
+        self.draft_in_flight = None
+        if self.draft_waiting is not None:
+            waiting, self.draft_waiting = self.draft_waiting, None
+            await self._draft_send(*waiting)
 
     def _track(self, event: events.ServerEvent) -> None:
         if event["type"] == events.TURN_SAVED:
@@ -206,6 +258,8 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
                 self.waiting.add(event["turn"]["id"])
                 if self.watcher is not None:
                     self.watch_now.set()  # a new turn: say at once if nobody will analyse it
+        elif event["type"] == events.REPLY_DONE and event["turn"]["role"] == "persona":
+            self.persona_last = event["turn"]["text"]  # what the next drafts answer
         elif event["type"] == events.TURN_ANALYSIS or (
             event["type"] == events.TURN_STATUS and event["status"] == "failed"
         ):

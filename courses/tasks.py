@@ -18,7 +18,7 @@ from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from courses.practice import pipeline, trial
+from courses.practice import drafts, pipeline, trial
 from courses.services.persona_replies import ReplyOutcome
 from courses.services.turn_analysis import (
     AnalysisSaved,
@@ -177,6 +177,20 @@ def sweep_task() -> int:
     if stale:
         logger.warning("Sweeper queued %d stale turns again", len(stale))
     return len(stale)
+
+
+@shared_task(name="drafts.read", ignore_result=True, acks_late=False)
+def draft_read_task(session_id: str, draft_id: str, context: str, text: str, persona_name: str) -> None:
+    """A hint while typing: the empathy scorer alone on an unsent draft, answered to the session's
+    pages as draft.hint. On queue "drafts", apart from turns. Not retried and not acked late: a
+    draft is worth nothing a few seconds on, and a lost one is simply never answered."""
+    try:
+        drafts.draft_read(
+            session_id=uuid.UUID(session_id), draft_id=draft_id, context=context, text=text, persona_name=persona_name
+        )
+    except Exception as error:  # noqa: BLE001 - whatever failed, the page just gets no hint this time
+        # Its type only: an exception's message or traceback could quote the draft.
+        logger.warning("A draft could not be read: %s", type(error).__name__)
 
 
 @shared_task(name="practice.persona_try", ignore_result=True)

@@ -13,11 +13,23 @@ from typing import Any
 from celery.signals import worker_init, worker_process_init, worker_process_shutdown, worker_shutdown
 from django.db import connections
 
+from courses.practice.drafts import drafts_warm
 from courses.practice.pipeline import scripts_warm
 from empathycamp import heartbeat
 from empathycamp.runtime import inference_warm
+from empathycamp.tasking import DRAFTS_QUEUE
 
 logger = logging.getLogger(__name__)
+
+# The queues this worker consumes (`-Q`), read in the main process before it forks its children.
+# A worker of the drafts queue alone (hints while typing) loads only the empathy scorer and is no
+# inference worker: it neither beats nor counts for /readyz or the delayed notice.
+_queues: frozenset[str] = frozenset()
+
+
+def _drafts_only() -> bool:
+    return _queues == {DRAFTS_QUEUE}
+
 
 # This process's heartbeat: started once its models are warm, stopped when it shuts down.
 _heartbeat_stop = threading.Event()
@@ -48,6 +60,14 @@ def _heartbeat_end() -> None:
 
 
 def _warm_or_log() -> None:
+    if _drafts_only():
+        try:
+            drafts_warm()
+        except Exception:
+            logger.exception("Draft scorer warm-up failed; it will load on first use")
+        finally:
+            connections.close_all()
+        return
     try:
         models_warm()
     finally:
@@ -90,6 +110,11 @@ def _warm_forked_child(**kwargs: Any) -> None:
 
 @worker_init.connect
 def _warm_unforked(sender: Any = None, **kwargs: Any) -> None:
+    global _queues
+    try:
+        _queues = frozenset(sender.app.amqp.queues.consume_from)
+    except AttributeError:
+        _queues = frozenset()
     # Solo and thread pools never fork, so worker_process_init is not sent: warm in this process.
     pool = getattr(sender, "pool_cls", None)
     name = pool if isinstance(pool, str) else getattr(pool, "__module__", "")

@@ -19,6 +19,8 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
+DRAFTS_QUEUE = "drafts"
+
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
 
@@ -59,6 +61,23 @@ def embedded_background(job: Callable[[], None]) -> Future[None]:
             close_old_connections()
 
     return _embedded_executor().submit(run)
+
+
+_draft_executor: ThreadPoolExecutor | None = None
+
+
+def enqueue_draft(task: Any, *args: Any) -> Future[None] | None:
+    """Send a hint-while-typing task to queue "drafts", with its arguments redacted from Celery's own
+    records (a draft is never logged); in embedded mode, to a thread of its own, so that drafts never
+    wait behind turns (nor turns behind drafts)."""
+    global _draft_executor
+    if settings.EMBEDDED_MODE:
+        with _executor_lock:
+            if _draft_executor is None:
+                _draft_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedded-drafts")
+        return _draft_executor.submit(contextvars.copy_context().run, _run_embedded, task, args, {})
+    task.apply_async(args=args, queue=DRAFTS_QUEUE, argsrepr="(draft)")
+    return None
 
 
 def enqueue(task: Any, *args: Any, **kwargs: Any) -> Future[None] | None:

@@ -112,6 +112,40 @@ def judge_replies(turns: Sequence[TurnInput], batch_size: int = 64) -> list[Empa
     return [{"empathy": empathy[i], "blockers": blockers[i]} for i in range(len(turns))]
 
 
+class DraftReading(TypedDict):
+    """What hints while typing need of a draft: a level per mechanism and the blockers' names."""
+
+    levels: dict[str, int]  # "er", "ip", "ex" -> 0..2
+    blockers: list[str]  # most probable first
+
+
+def read_drafts(turns: Sequence[TurnInput], batch_size: int = 64) -> list[DraftReading]:
+    """One pass of the empathy scorer, no clause pass for a blocker's evidence (a hint names no
+    words): about a third of `judge_replies`' time on a draft with a blocker in it. A level here is
+    the more generous of the confident level and the most probable one: a hint that asks for a
+    feeling the learner has just named ("that sounds so lonely") is worse than no hint."""
+    if not turns:
+        return []
+    texts = [_cut(_as_text(turn.text))[0] for turn in turns]
+    contexts = [_cut(_as_text(turn.context))[0] for turn in turns]
+    scorer = registry.empathy_scorer()
+    items = scorer.encode(contexts, texts)
+    scored = scorer.score(items, batch_size=batch_size)
+    empathy = scorer.results(texts, items, scored.log_probs, scored.tags)
+    named = scorer.named_blockers(scored.blocker_probs, texts)
+    readings: list[DraftReading] = []
+    for reading, found in zip(empathy, named, strict=True):
+        names = [scorer.blocker_classes[c] for c, _ in found]
+        levels = {
+            mech: max(int(reading[mech]["level"]), int(max(range(3), key=lambda k: reading[mech]["probs"][k])))
+            for mech in ("er", "ip", "ex")
+        }
+        if names and names[0] == "closed_question":
+            levels["ex"] = 0  # as `_agree`: a closed factual question is no exploration
+        readings.append({"levels": levels, "blockers": names})
+    return readings
+
+
 def _agree(empathy: Sequence[EmpathyReading], blockers: Sequence[Sequence[BlockerSpan]]) -> None:
     """One reading of a reply, not two: when the blocker head names a closed factual question
     (its threshold is tuned for precision), the reply is no exploration, whatever the EX head read."""

@@ -36,9 +36,7 @@ def test_the_embedded_server_warms_its_models_before_any_turn_and_serves_meanwhi
     }
     env.update(DJANGO_SETTINGS_MODULE="empathycamp.settings.local", VAR_DIR=str(tmp_path), LOG_FORMAT="plain")
     log = tmp_path / "daphne.log"
-    subprocess.run(
-        [str(BIN / "python"), "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
-    )
+    subprocess.run([str(BIN / "python"), "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     with log.open("wb") as out:
         server = subprocess.Popen(
             [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "empathycamp.asgi:application"],

@@ -12,6 +12,10 @@ Browser → server messages (`ClientMessage`):
     turn.retry        re-run a failed analysis (or one stuck queued/running for over two minutes)
     session.continue  resume after a wellbeing pause
     session.wrap_up   end the conversation now: the persona says a closing line, then the summary
+    draft.analyze     the learner's unsent draft (after ~600 ms without typing, hints on): a worker
+                      runs the empathy scorer on it alone, on queue "drafts"; the answer is draft.hint
+                      with the same draft_id. Drafts are never stored or logged; a socket has at most
+                      one in flight (a newer one waiting replaces an older) and DRAFTS_PER_MINUTE.
 
 Order for one learner turn: turn.saved (to every tab, before the analysis is scheduled), then from the
 worker turn.status running (claimed), turn.analysis, guidance, persona.state, and unless the session
@@ -42,6 +46,9 @@ SOCKET_ROUTE: Final = "ws/practice/<uuid:session_id>/"  # courses/routing.py
 CHANNEL_MESSAGE_TYPE: Final = "practice.event"  # handled by PracticeConsumer.practice_event
 
 MAX_TURN_CHARS: Final = 2000
+# A draft is read after this long without typing, once it has this many characters.
+DRAFT_IDLE_MS: Final = 600
+DRAFT_MIN_CHARS: Final = 12
 MAX_FRAME_BYTES: Final = 16_384
 # No message of the protocol nests deeper than 2; a frame nested deeper than this is refused unread.
 MAX_JSON_DEPTH: Final = 8
@@ -54,6 +61,7 @@ TURN_SUBMIT: Final = "turn.submit"
 TURN_RETRY: Final = "turn.retry"
 SESSION_CONTINUE: Final = "session.continue"
 SESSION_WRAP_UP: Final = "session.wrap_up"
+DRAFT_ANALYZE: Final = "draft.analyze"
 
 # Server → browser
 SESSION_STATE: Final = "session.state"
@@ -68,6 +76,7 @@ REPLY_DONE: Final = "reply.done"
 SESSION_SUMMARY: Final = "session.summary"
 ANALYSIS_DELAYED: Final = "analysis.delayed"
 ANALYSIS_RESUMED: Final = "analysis.resumed"
+DRAFT_HINT: Final = "draft.hint"
 ERROR: Final = "error"
 
 # Error codes the page knows how to show.
@@ -317,6 +326,24 @@ class AnalysisResumedEvent(TypedDict):
     type: Literal["analysis.resumed"]
 
 
+class Levels(TypedDict):
+    er: int
+    ip: int
+    ex: int
+
+
+class DraftHintEvent(TypedDict):
+    """The scorer's reading of a draft: levels for the meter, the blocker it names, one hint (None:
+    nothing to add). levels None: no reading to show (a draft the safety rules would flag)."""
+
+    type: Literal["draft.hint"]
+    draft_id: str
+    levels: Levels | None
+    blocker: str | None
+    hint: str | None
+    limited: NotRequired[bool]  # True: over DRAFTS_PER_MINUTE, this draft was not read
+
+
 class ErrorEvent(TypedDict):
     type: Literal["error"]
     code: ErrorCode
@@ -337,6 +364,7 @@ ServerEvent = (
     | SessionSummaryEvent
     | AnalysisDelayedEvent
     | AnalysisResumedEvent
+    | DraftHintEvent
     | ErrorEvent
 )
 
@@ -455,7 +483,13 @@ class SessionWrapUp(TypedDict):
     type: Literal["session.wrap_up"]
 
 
-ClientMessage = TurnSubmit | TurnRetry | SessionContinue | SessionWrapUp
+class DraftAnalyze(TypedDict):
+    type: Literal["draft.analyze"]
+    draft_id: str  # made by the page; the answer carries it back, and an older one is dropped
+    text: str
+
+
+ClientMessage = TurnSubmit | TurnRetry | SessionContinue | SessionWrapUp | DraftAnalyze
 
 
 # --- What the page needs to speak this protocol ----------------------------------------------
@@ -485,6 +519,7 @@ def page_constants(accept_language: str = "") -> dict[str, Any]:
             "sessionSummary": SESSION_SUMMARY,
             "analysisDelayed": ANALYSIS_DELAYED,
             "analysisResumed": ANALYSIS_RESUMED,
+            "draftHint": DRAFT_HINT,
             "error": ERROR,
         },
         "client": {
@@ -492,6 +527,7 @@ def page_constants(accept_language: str = "") -> dict[str, Any]:
             "turnRetry": TURN_RETRY,
             "sessionContinue": SESSION_CONTINUE,
             "sessionWrapUp": SESSION_WRAP_UP,
+            "draftAnalyze": DRAFT_ANALYZE,
         },
         "closeCodes": {"forbidden": CLOSE_FORBIDDEN, "notFound": CLOSE_NOT_FOUND},
         "errors": {
@@ -507,6 +543,8 @@ def page_constants(accept_language: str = "") -> dict[str, Any]:
             "server": ERR_SERVER,
         },
         "maxTurnChars": MAX_TURN_CHARS,
+        "draftIdleMs": DRAFT_IDLE_MS,
+        "draftMinChars": DRAFT_MIN_CHARS,
         "mechanisms": [
             MechanismInfo(key=key, short=key.upper(), name=name.capitalize()) for key, name in MECHANISM_NAMES.items()
         ],

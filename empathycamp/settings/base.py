@@ -246,7 +246,8 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_ROUTES = {"practice.*": {"queue": "inference"}}
+# Hints while typing have a queue and a worker of their own, so a burst of drafts never delays a turn.
+CELERY_TASK_ROUTES = {"practice.*": {"queue": "inference"}, "drafts.*": {"queue": "drafts"}}
 CELERY_TASK_ACKS_LATE = True
 # A task whose worker child died (kill -9, out of memory) goes back on the queue instead of being
 # acknowledged as done; the claim in the database makes a second run of it harmless.
@@ -273,6 +274,8 @@ CELERY_BEAT_SCHEDULE = {"practice-sweep": {"task": "practice.sweep", "schedule":
 # A warm worker child records a heartbeat this often (empathycamp/heartbeat.py); with none in the
 # last three intervals the practice page says analysis is delayed and the learner's words are saved.
 WORKER_HEARTBEAT_S = float(os.environ.get("WORKER_HEARTBEAT_S", "5"))
+# Drafts (hints while typing) a socket may have read per minute; more are answered "limited", unread.
+DRAFTS_PER_MINUTE = int(os.environ.get("DRAFTS_PER_MINUTE", "40"))
 # Embedded mode: load the models in the background as the ASGI server starts (local.py turns it on
 # for `make run`; off elsewhere, so importing the ASGI app in a test or a script loads no torch).
 INFERENCE_WARM_AT_START = os.environ.get("INFERENCE_WARM_AT_START", "0") == "1"

@@ -437,6 +437,42 @@ def test_with_no_worker_the_page_says_analysis_is_delayed_and_the_words_are_save
     notice.wait_for(state="hidden")
 
 
+def test_a_draft_hint_appears_after_a_pause_and_is_replaced_as_the_draft_changes(practice):
+    page, socket, _, _ = practice
+    composer = page.get_by_test_id("composer")
+    composer.press_sequentially("You should just call them again", delay=10)
+    first = wait_until(page, lambda: socket.of_type("draft.analyze"))[0]
+    assert first["text"] == "You should just call them again" and first["draft_id"]
+    assert len(socket.of_type("draft.analyze")) == 1  # one draft per pause, not one per key
+    socket.send("draft.hint", draft_id=first["draft_id"], levels={"er": 0, "ip": 0, "ex": 0}, blocker="advice",
+                hint="You're offering a fix — try naming what Dana feels first.")  # fmt: skip
+    box = page.get_by_test_id("draft-hint")
+    box.get_by_text("You're offering a fix").wait_for()
+    assert page.locator("#draft-hint-meter").get_attribute("value") == "0"
+    assert axe_serious(page) == []
+
+    composer.fill("That sounds so frustrating. What happened when you called?")
+    second = wait_until(page, lambda: socket.of_type("draft.analyze")[1:])[0]
+    # The answer to the older draft arrives late: dropped. The newer one's replaces the hint.
+    socket.send("draft.hint", draft_id=first["draft_id"], levels={"er": 0, "ip": 0, "ex": 0}, blocker="advice",
+                hint="Stale hint")  # fmt: skip
+    socket.send("draft.hint", draft_id=second["draft_id"], levels={"er": 2, "ip": 1, "ex": 2}, blocker=None, hint=None)
+    wait_until(page, lambda: page.locator("#draft-hint-meter").get_attribute("value") == "5")
+    assert "Stale hint" not in box.inner_text() and "send it when it feels right" in box.inner_text()
+
+    composer.press("Enter")  # sent: the hint goes with the draft
+    box.wait_for(state="hidden")
+
+    # Hints off: no draft leaves the page, and the choice outlives a reload.
+    page.get_by_test_id("draft-hints-on").uncheck()
+    composer.fill("You should just complain louder next time.")
+    page.wait_for_timeout(1200)
+    assert len(socket.of_type("draft.analyze")) == 2
+    page.reload()
+    page.wait_for_selector('[data-testid="connection-status"][data-state="connected"]')
+    assert not page.get_by_test_id("draft-hints-on").is_checked()
+
+
 def test_a_wellbeing_pause_shows_the_resource_card_and_continue_resumes(practice):
     page, socket, _, _ = practice
     submit(page, "Honestly I feel like giving up on everything.")

@@ -11,6 +11,7 @@
  *                indicator itself
  *   composer.js  the textarea, its counter, Enter and Send, and Wrap up with its confirmation
  *   follow.js    keeps the newest message in view above the composer (or offers a "new message" pill)
+ *   hints.js     hints while typing: the unsent draft read after a pause, a quiet meter and one hint
  *   dom.js, text.js  small helpers
  *
  * Plain ES modules, no build step. Every piece of user or model text goes in as text, never markup.
@@ -19,6 +20,7 @@
 import { Composer } from "./composer.js";
 import { readJson } from "./dom.js";
 import { Follower } from "./follow.js";
+import { DraftHints } from "./hints.js";
 import { PendingTurns } from "./pending.js";
 import { PracticeView } from "./render.js";
 import { PracticeSocket } from "./socket.js";
@@ -53,10 +55,22 @@ function start(root) {
     resources: constants.resources,
     onRetry: (turnId) => conversation.retry(turnId),
   });
+  const hints = new DraftHints(
+    { input: el.input, box: el.draftHint, meter: el.draftHintMeter, text: el.draftHintText, toggle: el.draftHintsOn },
+    {
+      constants,
+      send: (message) => socket.send(message),
+      canSend: () => conversation.isOpen() && !conversation.wrappingUp() && conversation.connected(),
+    }
+  );
+  conversation.onDraftHint = (event) => hints.onHint(event);
   const composer = new Composer(el, {
     maxChars: constants.maxTurnChars,
     model: conversation,
-    onSubmit: (text) => conversation.submit(text),
+    onSubmit: (text) => {
+      hints.clear();
+      conversation.submit(text);
+    },
     onWrapUp: () => conversation.wrapUp(),
     onError: (message) => view.error(message),
   });
@@ -95,6 +109,10 @@ function elements() {
     typingText: byId("typing-indicator-text"),
     delayed: byId("analysis-delayed"),
     newMessage: byId("new-message"),
+    draftHint: byId("draft-hint"),
+    draftHintMeter: byId("draft-hint-meter"),
+    draftHintText: byId("draft-hint-text"),
+    draftHintsOn: byId("draft-hints-on"),
     guidanceEmpty: byId("guidance-empty"),
     guidanceBody: byId("guidance-body"),
     guidancePanel: byId("guidance"),

@@ -53,6 +53,7 @@ export class Conversation {
       [on.sessionSummary, (e) => this.onSummary(e)],
       [on.analysisDelayed, () => this.setDelayed(true)],
       [on.analysisResumed, () => this.setDelayed(false)],
+      [on.draftHint, (e) => this.onDraftHint && this.onDraftHint(e)],
       [on.error, (e) => this.onError(e)],
     ]);
   }
