@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/empathycamp
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: run test setup services browser migrate lint worker
+.PHONY: run test setup services browser proxy migrate lint worker
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -58,8 +58,12 @@ browser:
 	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm; }
 	@test -f tests/a11y/node_modules/axe-core/axe.min.js || npm ci --prefix tests/a11y --no-audit --no-fund
 
+# Debian's HAProxy for the scale-out test: two Daphne processes behind one port (websockets pass through).
+proxy:
+	@test -x /usr/sbin/haproxy || { apt-get update -qq && apt-get install -y -qq haproxy; }
+
 # Lint first, so CI (.ci/run) fails on any finding before the suite runs.
-test: setup lint services browser
+test: setup lint services browser proxy
 	DJANGO_SETTINGS_MODULE=empathycamp.settings.test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=empathycamp.settings.test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
