@@ -287,6 +287,33 @@ def test_the_conversation_follows_the_newest_message_unless_the_learner_scrolled
     assert pill.is_hidden()
 
 
+def test_a_reply_sent_all_at_once_comes_after_a_typing_beat_a_few_words_at_a_time(practice):
+    page, socket, _, _ = practice
+    submit(page, "That sounds exhausting.")
+    sent = wait_until(page, lambda: socket.of_type("turn.submit"))[0]
+    socket.send("turn.saved", turn=saved_turn(sent, 61, 1))
+    socket.send("turn.analysis", turn_id=61, analysis=ANALYSIS)
+    reply = "It is. Thank you for noticing, most people just tell me to get some sleep and move on."
+    # The worker's way on an idle machine: the analysis, then the whole reply, in the same instant.
+    socket.send("reply.start", turn_id=62, in_reply_to=61)
+    for word in reply.split(" "):
+        socket.send("reply.token", turn_id=62, token=word + " ")
+    socket.send("reply.done", turn={"id": 62, "index": 2, "role": "persona", "text": reply, "status": "done"})
+    message = page.get_by_test_id("message-persona").last
+    seen = []
+    deadline = time.monotonic() + 6
+    while time.monotonic() < deadline and reply not in seen[-1:]:
+        seen.append(message.locator(".chat-message__text").inner_text())
+        if seen[-1] == "" or len(seen) == 1:
+            assert page.get_by_text("Dana is typing…").is_visible()
+        page.wait_for_timeout(40)
+    assert seen[0] == ""  # a beat first: the persona is typing
+    partial = [text for text in seen if text and text != reply]
+    assert len(set(partial)) >= 3, "the words did not come a few at a time"
+    assert seen[-1] == reply
+    page.get_by_test_id("typing-indicator").wait_for(state="hidden")
+
+
 def test_a_reply_already_loaded_from_the_database_is_not_streamed_twice(practice):
     page, socket, _, _ = practice
     state = json.loads(json.dumps(socket.state))

@@ -4,7 +4,7 @@
  * the persona's opening feelings), finds the elements and wires the modules together:
  *
  *   socket.js    the connection, reconnects, its status line
- *   state.js     the conversation: turns by id, applying each server event
+ *   state.js     the conversation: turns by id, applying each server event (pacing.js paces replies)
  *   pending.js   the turns the server has not acknowledged (sessionStorage), their client ids
  *   render.js    what the page shows: messages.js (analysis.js under each turn), feelings.js,
  *                goals.js, summary.js, and the coaching panel, wellbeing card and typing

@@ -8,6 +8,8 @@
  * resends the pending turns with their client_id, so nothing is lost or doubled.
  */
 
+import { ReplyPacer } from "./pacing.js";
+
 // The server accepts a retry of a turn stuck queued or running for over two minutes (events.py).
 // Measured from when this page first saw the turn, so a wrong clock on the learner's machine
 // cannot offer a retry the server would refuse.
@@ -32,7 +34,10 @@ export class Conversation {
     this.session = session;
     this.startingFeelings = startingFeelings || {};
     this.turns = []; // in conversation order
-    this.streaming = new Set(); // persona turn ids while reply tokens arrive
+    this.streaming = new Set(); // persona turn ids while reply tokens arrive (and are paced out)
+    // Replies shown at a person's pace (pacing.js); reply.done's turn waits here until all is shown.
+    this.pacer = new ReplyPacer({ onText: (id, text) => this.replyShown(id, text), onFinish: (id) => this.replyFinished(id) });
+    this.finals = new Map();
     this.seenAt = new Map(); // turn id -> when this page first saw it waiting (see STUCK_MS)
     this.continueWanted = false;
     // Wrap up asked for: null, then "waiting" for the closing line, "replied" once it is in.
@@ -186,6 +191,8 @@ export class Conversation {
     this.session = data.session || this.session;
     this.turns = (data.turns || []).slice().sort(byIndex);
     this.streaming.clear();
+    this.pacer.clear();
+    this.finals.clear();
     if (this.session.status !== "active") this.wrapping = null;
     // Anything the database already has was saved: it is no longer pending.
     this.pending.forget(this.turns.map((t) => t.client_id));
@@ -215,6 +222,8 @@ export class Conversation {
   /** The socket closed: nothing streams any more, and unsaved turns wait for the next connection. */
   connectionLost() {
     this.streaming.clear();
+    this.pacer.clear(); // the reply comes whole with the next session.state
+    this.finals.clear();
     // If the request got through, the closing line and the summary come with the next state.
     this.wrapping = null;
     this.refresh();
@@ -279,6 +288,7 @@ export class Conversation {
     // A closing line (after Wrap up) answers no particular turn: in_reply_to is null.
     const learner = data.in_reply_to === null || data.in_reply_to === undefined ? null : this.findTurn(data.in_reply_to);
     this.streaming.add(data.turn_id);
+    this.pacer.start(data.turn_id);
     if (!known) {
       // Provisional position just after the turn it answers, or after everything; reply.done
       // brings the real index.
@@ -293,16 +303,38 @@ export class Conversation {
   onReplyToken(data) {
     if (!this.findTurn(data.turn_id)) this.onReplyStart({ turn_id: data.turn_id });
     if (!this.streaming.has(data.turn_id)) return;
-    const turn = this.findTurn(data.turn_id);
-    turn.text = (turn.text || "") + data.token;
+    this.pacer.add(data.turn_id, data.token);
+  }
+
+  /** The pacer shows more of a reply. */
+  replyShown(turnId, text) {
+    const turn = this.findTurn(turnId);
+    if (!turn) return;
+    turn.text = text;
     this.view.replyText(turn);
+  }
+
+  /** A paced reply is all shown and saved: it becomes the turn reply.done said. */
+  replyFinished(turnId) {
+    this.streaming.delete(turnId);
+    const final = this.finals.get(turnId);
+    this.finals.delete(turnId);
+    if (final) this.upsert(final);
+    const turn = this.findTurn(turnId);
+    if (turn) this.view.showTurn(turn);
+    this.refresh();
   }
 
   onReplyDone(data) {
     const turn = data.turn;
     if (!turn) return;
-    this.streaming.delete(turn.id);
     if (this.wrapping) this.wrapping = "replied";
+    if (this.pacer.has(turn.id)) {
+      this.finals.set(turn.id, turn);
+      this.pacer.finish(turn.id, turn.text);
+      return;
+    }
+    this.streaming.delete(turn.id);
     this.upsert(turn);
     this.view.showTurn(this.findTurn(turn.id));
     this.refresh();
