@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, TypeVar, cast
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.db.models import Model
@@ -13,6 +14,7 @@ from django.urls import URLPattern, path
 
 from courses.admin_forms import (
     LabelledInlineFormSet,
+    OrderInListForm,
     PersonaReplyAdminForm,
     PersonaTryForm,
     ScenarioAdminForm,
@@ -99,6 +101,9 @@ class ModuleAdmin(admin.ModelAdmin[Module]):
     list_select_related = ("course",)
     inlines = (ItemInline,)
 
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm[Module]]:
+        return super().get_changelist_form(request, **{"form": OrderInListForm, **kwargs})
+
 
 class ItemAdmin(admin.ModelAdmin[_ItemT]):
     # Typed as any length: the lesson, quiz and scenario admins extend them.
@@ -108,7 +113,11 @@ class ItemAdmin(admin.ModelAdmin[_ItemT]):
     search_fields: ClassVar[tuple[str, ...]] = ("title", "module__title", "module__course__title")
     ordering = ("module__course__title", "module__order", "order", "id")
     list_select_related = ("module__course",)
-    autocomplete_fields = ("module",)
+    # The module is a plain select, not select2's autocomplete: that box has no accessible name
+    # (axe-core: serious), and a camp's modules are few enough to choose from a list.
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm[_ItemT]]:
+        return super().get_changelist_form(request, **{"form": OrderInListForm, **kwargs})
 
 
 @admin.register(Lesson)

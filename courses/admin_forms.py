@@ -388,3 +388,17 @@ class PersonaTryForm(forms.Form):
         field.validators.append(MaxValueValidator(max_turns))
         field.widget.attrs.update({"min": 1, "max": max_turns})
         field.help_text = f"1 is the learner's first message; {max_turns} is the last (a closing reply)."
+
+
+# --- Change lists ----------------------------------------------------------------------------
+
+
+class OrderInListForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A change list's editable "order" box, named for its row ("Order of “What empathy is”"): a
+    table cell's input has no label of its own, and a screen reader would hear eight "edit text"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        title = getattr(self.instance, "title", "")
+        if "order" in self.fields:
+            self.fields["order"].widget.attrs["aria-label"] = f"Order of “{title}”" if title else "Order"

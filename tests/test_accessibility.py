@@ -109,3 +109,45 @@ def test_no_serious_or_critical_accessibility_violation_on_any_page(demo, live_s
         context.close()
         browser.close()
     assert problems == {}, "\n".join(f"{path}: {found}" for path, found in problems.items())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_no_serious_or_critical_accessibility_violation_in_the_authoring_admin(demo, live_server, size):
+    from playwright.sync_api import sync_playwright
+
+    instructor = next(a for a in DEMO_ACCOUNTS if a.username == "instructor")
+    scenario = Scenario.objects.filter(module__course=demo["course"]).order_by("pk").first()
+    course = demo["course"]
+    assert scenario is not None
+    paths = [
+        "/admin/",
+        "/admin/courses/course/",
+        f"/admin/courses/course/{course.pk}/change/",
+        "/admin/courses/module/",
+        "/admin/courses/lesson/",
+        "/admin/courses/quiz/",
+        "/admin/courses/scenario/",
+        f"/admin/courses/scenario/{scenario.pk}/change/",  # conditions, pickers, the Try panel
+        "/admin/courses/scenario/add/",
+        "/admin/courses/personareply/",
+    ]
+    problems: dict[str, list[str]] = {}
+    with sync_playwright() as playwright:
+        browser = chromium_launch(playwright)
+        context = browser.new_context(viewport=SIZES[size])
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        page.goto(live_server.url + "/admin/login/")
+        page.fill("#id_username", instructor.username)
+        page.fill("#id_password", instructor.default_password)
+        page.click("input[type=submit]")
+        page.wait_for_load_state()
+        for path in paths:
+            response = page.goto(live_server.url + path)
+            assert response is not None and response.status == 200, path
+            found = axe_serious(page)
+            if found:
+                problems[path] = found
+        context.close()
+        browser.close()
+    assert problems == {}, "\n".join(f"{path}: {found}" for path, found in problems.items())
