@@ -439,9 +439,14 @@ def figures(fault: str, **values: Any) -> None:
 
 @pytest.fixture
 def loop(live: FaultStack) -> Iterator[Loop]:
-    # Every test starts on a healthy stack: Redis up, the worker's main process running.
-    assert live.redis.ping(), "Redis is down at the start of a test"
-    assert live.worker.alive(), f"the worker is not running\n{live.stack.dump()}"
+    # Every test starts on a healthy stack: Redis up and a warm worker (one test's failure, mid-fault,
+    # must not fail the next ones).
+    if not live.redis.ping():
+        live.redis.start()
+    if not live.worker.alive():
+        offset = len(live.worker.text())
+        live.worker_start()
+        live.warm_wait(offset)
     loop = Loop()
     yield loop
     loop.close()
