@@ -28,7 +28,7 @@ from courses.services.turn_analysis import (
     turns_release,
     turns_stale_requeue,
 )
-from empathycamp import logs, metrics
+from empathycamp import heartbeat, logs, metrics
 from empathycamp.tasking import enqueue
 
 logger = logging.getLogger(__name__)
@@ -170,6 +170,9 @@ def sweep_task() -> int:
     stale = turns_stale_requeue(
         queued_for=timedelta(seconds=settings.PRACTICE_STALE_QUEUED_S),
         running_for=timedelta(seconds=settings.PRACTICE_STALE_RUNNING_S),
+        orphaned_for=timedelta(seconds=settings.PRACTICE_ORPHANED_RUNNING_S),
+        # Embedded mode has no worker processes to outlive: the running limit alone applies there.
+        alive=None if settings.EMBEDDED_MODE else heartbeat.members_alive(),
     )
     for pk in stale:
         enqueue(analyse_turn_task, pk)

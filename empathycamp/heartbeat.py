@@ -87,6 +87,16 @@ def workers_alive(*, now: float | None = None) -> int | None:
         return None
 
 
+def members_alive(*, now: float | None = None) -> set[str] | None:
+    """The worker processes that beat recently ("host:pid"); None when Redis cannot be asked."""
+    now = time.time() if now is None else now
+    try:
+        members = _client().zrangebyscore(KEY, now - alive_window_s(), "+inf")
+    except Exception:  # noqa: BLE001 - unknown is not "none alive": the sweeper then waits
+        return None
+    return {m.decode() if isinstance(m, bytes) else str(m) for m in members}
+
+
 def beat_forever(*, member: str, stop: threading.Event) -> None:
     """The heartbeat loop of a warm worker child (a daemon thread); a failed beat is retried at the
     next interval: Redis restarting must not end the loop."""

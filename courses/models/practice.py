@@ -75,6 +75,10 @@ class Turn(models.Model):
     # again: how a turn left running by a dead worker, or queued with no task, is found.
     claimed_at = models.DateTimeField(null=True, blank=True)
     requeued_at = models.DateTimeField(null=True, blank=True)
+    # Which worker process claimed it ("host:pid", its heartbeat's name): a turn whose claimer no
+    # longer beats is queued again within a minute instead of after the running limit, and only the
+    # claimer may save its analysis.
+    claimed_by = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["session", "index"]

@@ -22,7 +22,7 @@ from courses.models import PracticeSession, Turn
 from courses.practice import events, signals
 from courses.practice.broadcast import Message, events_send_many
 from courses.practice.guidance import Guidance
-from empathycamp import metrics
+from empathycamp import heartbeat, metrics
 from inference.schema import TurnAnalysis
 
 
@@ -30,7 +30,7 @@ def turns_claim(*, turn_id: int, batch_size: int) -> list[int]:
     """Claim the task's own turn (queued → running) and up to batch_size - 1 other queued learner
     turns, oldest first, each by a conditional update; [] when another worker holds the turn."""
     if not Turn.objects.filter(pk=turn_id, status=Turn.Status.QUEUED).update(
-        status=Turn.Status.RUNNING, attempts=F("attempts") + 1, claimed_at=Now()
+        status=Turn.Status.RUNNING, attempts=F("attempts") + 1, claimed_at=Now(), claimed_by=heartbeat.member_name()
     ):
         return []
     return [turn_id] + (turns_claim_queued(batch_size=batch_size - 1) if batch_size > 1 else [])
@@ -48,27 +48,37 @@ def turns_claim_queued(*, batch_size: int) -> list[int]:
         pk
         for pk in candidates
         if Turn.objects.filter(pk=pk, status=Turn.Status.QUEUED).update(
-            status=Turn.Status.RUNNING, attempts=F("attempts") + 1, claimed_at=Now()
+            status=Turn.Status.RUNNING, attempts=F("attempts") + 1, claimed_at=Now(), claimed_by=heartbeat.member_name()
         )
     ]
 
 
-def turns_stale_requeue(*, queued_for: timedelta, running_for: timedelta) -> list[int]:
+def turns_stale_requeue(
+    *,
+    queued_for: timedelta,
+    running_for: timedelta,
+    orphaned_for: timedelta | None = None,
+    alive: set[str] | None = None,
+) -> list[int]:
     """The sweeper's step: put back in the queue the turns a dead worker left running (claimed
-    longer ago than ``running_for``), and return them with the turns queued longer than
-    ``queued_for`` (and not re-queued within it), for the caller to enqueue. Idempotent: every
-    change is a conditional update, and a task for a turn someone else has claimed does nothing."""
+    longer ago than ``running_for``; or, given the worker processes ``alive`` now, claimed longer
+    ago than ``orphaned_for`` by one that is not among them), and return them with the turns queued
+    longer than ``queued_for`` (and not re-queued within it), for the caller to enqueue. Idempotent:
+    every change is a conditional update, and a task for a turn someone else has claimed does nothing."""
     now = timezone.now()
-    stale_running = list(
-        Turn.objects.filter(
-            role=Turn.Role.LEARNER, status=Turn.Status.RUNNING, claimed_at__lt=now - running_for
-        ).values_list("pk", flat=True)
-    )
+    running = Turn.objects.filter(role=Turn.Role.LEARNER, status=Turn.Status.RUNNING)
+    stale = Q(claimed_at__lt=now - running_for)
+    if alive is not None and orphaned_for is not None:
+        # A worker child killed mid-batch stops beating at once: its turns need not wait out the
+        # running limit (210 s), only this grace, long enough for a child that claimed while still
+        # warming up to beat first.
+        stale |= Q(claimed_at__lt=now - orphaned_for) & ~Q(claimed_by="") & ~Q(claimed_by__in=alive)
+    stale_running = list(running.filter(stale).values_list("pk", flat=True))
     released = [
         pk
         for pk in stale_running
-        if Turn.objects.filter(pk=pk, status=Turn.Status.RUNNING, claimed_at__lt=now - running_for).update(
-            status=Turn.Status.QUEUED, requeued_at=now
+        if Turn.objects.filter(stale, pk=pk, status=Turn.Status.RUNNING).update(
+            status=Turn.Status.QUEUED, requeued_at=now, claimed_by=""
         )
     ]
     waiting = Turn.objects.filter(role=Turn.Role.LEARNER, status=Turn.Status.QUEUED, created_at__lt=now - queued_for)
@@ -142,8 +152,11 @@ def turn_analyses_save(*, results: Sequence[TurnResult]) -> list[AnalysisSaved]:
             .filter(pk__in={r.session_id for r in results})
             .order_by("pk")
         }
+        # Still running and still this process's: a turn the sweeper gave to another worker (its
+        # claimer looked dead) is that worker's to save, never saved twice.
+        mine = Q(claimed_by=heartbeat.member_name()) | Q(claimed_by="")  # "": claimed before claimers were named
         running = set(
-            Turn.objects.filter(pk__in=[r.turn_id for r in results], status=Turn.Status.RUNNING).values_list(
+            Turn.objects.filter(mine, pk__in=[r.turn_id for r in results], status=Turn.Status.RUNNING).values_list(
                 "pk", flat=True
             )
         )

@@ -270,6 +270,9 @@ CELERY_EMBEDDED_WORKERS = int(os.environ.get("CELERY_EMBEDDED_WORKERS", "1"))
 PRACTICE_STALE_QUEUED_S = int(os.environ.get("PRACTICE_STALE_QUEUED_S", "60"))
 PRACTICE_STALE_RUNNING_S = int(os.environ.get("PRACTICE_STALE_RUNNING_S", str(CELERY_TASK_TIME_LIMIT + 30)))
 SWEEP_INTERVAL_S = float(os.environ.get("SWEEP_INTERVAL_S", "30"))
+# A turn running this long whose worker process no longer beats (killed mid-batch) is queued again
+# at the next sweep, without waiting out PRACTICE_STALE_RUNNING_S.
+PRACTICE_ORPHANED_RUNNING_S = int(os.environ.get("PRACTICE_ORPHANED_RUNNING_S", "45"))
 CELERY_BEAT_SCHEDULE = {"practice-sweep": {"task": "practice.sweep", "schedule": SWEEP_INTERVAL_S}}
 # A warm worker child records a heartbeat this often (empathycamp/heartbeat.py); with none in the
 # last three intervals the practice page says analysis is delayed and the learner's words are saved.

@@ -57,6 +57,8 @@ STALE_QUEUED_S = 5
 SOFT_TIME_LIMIT_S = 45  # a 200-turn backlog's longest task took 16 s on 2 loaded cores
 TIME_LIMIT_S = 50
 STALE_RUNNING_S = TIME_LIMIT_S + 5
+# A running turn whose claimer no longer beats is queued again after this (PRACTICE_ORPHANED_RUNNING_S).
+ORPHANED_S = 10
 REDIS_OUTAGE_S = 20  # fault 2, as the issue says
 NO_WORKER_S = 20  # fault 4: longer than the heartbeat window (3 × WORKER_HEARTBEAT_S = 15 s), see the test
 CLOSE_TRY_AGAIN = 4503  # empathycamp/layer_outage.py
@@ -180,6 +182,7 @@ def live(
             SWEEP_INTERVAL_S=str(SWEEP_INTERVAL_S),
             PRACTICE_STALE_QUEUED_S=str(STALE_QUEUED_S),
             PRACTICE_STALE_RUNNING_S=str(STALE_RUNNING_S),
+            PRACTICE_ORPHANED_RUNNING_S=str(ORPHANED_S),
             CELERY_TASK_SOFT_TIME_LIMIT=str(SOFT_TIME_LIMIT_S),
             CELERY_TASK_TIME_LIMIT=str(TIME_LIMIT_S),
         )
@@ -478,6 +481,7 @@ def test_worker_child_killed_mid_batch(live: FaultStack, loop: Loop) -> None:
     held = wait_for("a batch in the child's hands", lambda: running_turn_ids(learners), 30, live.stack)
     os.kill(child, signal.SIGKILL)
     killed_at = time.monotonic()
+    killed_wall = time.time()
     held = running_turn_ids(learners)  # what the dead child held (nothing else can claim this fast)
     wait_for(
         "a new pool child",
@@ -507,12 +511,18 @@ def test_worker_child_killed_mid_batch(live: FaultStack, loop: Loop) -> None:
         learner.closes for learner in learners
     ]
     assert not any(learner.of_type("error") for learner in learners)
+    # The dead child's turns went back to the queue because it stopped beating, long before the
+    # running limit: by the orphan rule, not by waiting out PRACTICE_STALE_RUNNING_S.
+    requeued = [t.requeued_at.timestamp() - killed_wall for t in turns_of(learners) if t.pk in held]
+    assert held and all(r is not None for r in requeued)
+    assert max(requeued) < STALE_RUNNING_S - 15, requeued
     figures(
         "1 worker child kill -9",
         sent=sent,
         analysed=len(turns_of(learners)),
         lost=0,
         held_by_dead_child=len(held),
+        requeued_after_s=round(max(requeued), 1),
         recovery_s=round(recovered_s, 1),
     )
 

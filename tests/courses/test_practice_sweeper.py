@@ -87,3 +87,47 @@ def test_beat_runs_the_sweeper(settings):
     schedule = settings.CELERY_BEAT_SCHEDULE["practice-sweep"]
     assert schedule["task"] == tasks.sweep_task.name
     assert schedule["schedule"] <= settings.PRACTICE_STALE_QUEUED_S
+
+
+ORPHANED = timedelta(seconds=45)
+
+
+def test_a_turn_whose_worker_no_longer_beats_is_queued_again_without_waiting_out_the_running_limit(session, alice):
+    from empathycamp import heartbeat
+
+    mine = submit(session, alice, "That sounds so hard.")
+    assert turns_claim(turn_id=mine.pk, batch_size=1) == [mine.pk]
+    assert Turn.objects.get(pk=mine.pk).claimed_by == heartbeat.member_name()
+    dead = submit(session, alice, "I'm here for you.")
+    Turn.objects.filter(pk=dead.pk).update(status=Turn.Status.RUNNING, claimed_by="gone-host:4242")
+    young = submit(session, alice, "What was that like?")
+    Turn.objects.filter(pk=young.pk).update(status=Turn.Status.RUNNING, claimed_by="gone-host:4242")
+    for turn in (mine, dead):
+        age(turn, claimed=ORPHANED + timedelta(seconds=1))
+    age(young, claimed=timedelta(seconds=5))  # a child may claim before its first beat: grace
+
+    alive = {heartbeat.member_name()}
+    found = turns_stale_requeue(queued_for=QUEUED, running_for=RUNNING, orphaned_for=ORPHANED, alive=alive)
+    assert found == [dead.pk]  # the living worker's turn and the young claim are left alone
+    dead.refresh_from_db()
+    assert dead.status == Turn.Status.QUEUED and dead.claimed_by == ""
+    # Redis could not say who is alive (None): only the running limit applies.
+    Turn.objects.filter(pk=dead.pk).update(status=Turn.Status.RUNNING, claimed_by="gone-host:4242")
+    age(dead, claimed=ORPHANED + timedelta(seconds=1))
+    assert turns_stale_requeue(queued_for=QUEUED, running_for=RUNNING, orphaned_for=ORPHANED, alive=None) == []
+
+
+def test_a_worker_whose_turn_was_given_to_another_does_not_save_it_twice(session, alice):
+    from courses.practice.guidance import guidance_compose
+    from courses.services.turn_analysis import TurnResult, turn_analyses_save
+    from tests.factories import analysis_build
+
+    turn = submit(session, alice, "That sounds so hard.")
+    assert turns_claim(turn_id=turn.pk, batch_size=1) == [turn.pk]
+    # The sweeper took this process for dead and another worker claimed the turn meanwhile.
+    Turn.objects.filter(pk=turn.pk).update(claimed_by="other-host:7")
+    analysis = analysis_build(er=1, text=turn.text)
+    guidance = guidance_compose(text=turn.text, analysis=analysis, persona_name="Dana", persona_emotions={})
+    result = TurnResult(turn_id=turn.pk, session_id=session.pk, analysis=analysis, guidance=guidance)
+    assert turn_analyses_save(results=[result]) == []
+    assert Turn.objects.get(pk=turn.pk).analysis is None  # the other worker's to save
