@@ -1,6 +1,7 @@
 """Real processes for the end-to-end tests: daphne, Celery workers and beat, and a Redis server of a
 test's own, each in its own process group with its output in a log file, plus the waits that bound
-every step. Used by tests/courses/test_practice_e2e.py and test_practice_faults.py.
+every step. Used by tests/courses/test_practice_e2e.py, test_practice_faults.py and
+test_practice_scale_out.py.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +82,30 @@ def database_url(settings_dict: dict[str, Any]) -> str:
     host = settings_dict.get("HOST") or "127.0.0.1"
     port = settings_dict.get("PORT") or "5432"
     return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
+
+
+def stack_env(*, connection: Any, redis_url: str, prefix: str, var_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a stack's processes: this test's database and a Redis, a channel-layer
+    prefix of its own (another run on the same Redis never sees its events), offline models."""
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(
+        DATABASE_URL=database_url(connection.settings_dict),
+        REDIS_URL=redis_url,
+        DJANGO_SETTINGS_MODULE="empathycamp.settings.test",
+        CHANNELS_PREFIX=f"{prefix}-{uuid.uuid4().hex[:8]}",
+        VAR_DIR=str(var_dir),
+        PYTHONUNBUFFERED="1",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        **extra,
+    )
+    return env
+
+
+def daphne_start(name: str, port: int, env: dict[str, str], logs: Path) -> Service:
+    """The ASGI server on 127.0.0.1:`port`, as the Procfile runs it."""
+    args = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "empathycamp.asgi:application"]
+    return service_start(name, args, env, logs)
 
 
 def service_start(name: str, args: list[str], env: dict[str, str], logs: Path) -> Service:

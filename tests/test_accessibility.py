@@ -4,7 +4,9 @@ quiz and scenario in it, a conversation with analyses and coaching, a finished o
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -57,64 +59,78 @@ def demo(transactional_db) -> dict[str, Any]:
     return {"account": account, "ongoing": ongoing, "done": done, "course": course}
 
 
-def _log_in(page: Any, url: str, username: str, password: str) -> None:
-    page.goto(url + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+@contextlib.contextmanager
+def _page(size: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = chromium_launch(playwright)
+        try:
+            context = browser.new_context(viewport=SIZES[size])
+            context.set_default_timeout(10_000)
+            yield context.new_page()
+        finally:
+            browser.close()
+
+
+class Audit:
+    """Open pages one after another and keep what axe-core finds on each."""
+
+    def __init__(self, page: Any, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.problems: dict[str, list[str]] = {}
+
+    def log_in(self, path: str, username: str, password: str) -> None:
+        self.page.goto(self.base_url + path)
+        self.page.get_by_label("Username").fill(username)
+        self.page.get_by_label("Password").fill(password)
+        self.page.locator("form [type=submit]").last.click()
+        self.page.wait_for_load_state()
+
+    def check(self, path: str) -> None:
+        response = self.page.goto(self.base_url + path)
+        assert response is not None and response.status == 200, path
+        self.page.wait_for_load_state()
+        found = axe_serious(self.page)
+        if found:
+            self.problems[path] = found
+
+    def report(self) -> str:
+        return "\n".join(f"{path}: {found}" for path, found in self.problems.items())
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_no_serious_or_critical_accessibility_violation_on_any_page(demo, live_server, size):
-    from playwright.sync_api import sync_playwright
-
-    url = live_server.url
     ongoing: PracticeSession = demo["ongoing"]
     done: PracticeSession = demo["done"]
-    problems: dict[str, list[str]] = {}
-    with sync_playwright() as playwright:
-        browser = chromium_launch(playwright)
-        context = browser.new_context(viewport=SIZES[size])
-        context.set_default_timeout(10_000)
-        page = context.new_page()
+    with _page(size) as page:
         # The test server speaks no websocket: the practice page keeps its first paint (the
         # conversation from the database) and says it is connecting.
         page.route_web_socket("**/ws/practice/**", lambda ws: None)
-
-        def check(path: str) -> None:
-            page.goto(url + path)
-            page.wait_for_load_state()
-            found = axe_serious(page)
-            if found:
-                problems[path] = found
-
+        audit = Audit(page, live_server.url)
         for path in ("/", "/accounts/login/", "/accounts/signup/", "/accounts/password_reset/", "/about/"):
-            check(path)
+            audit.check(path)
         account = demo["account"]
-        _log_in(page, url, account.username, account.default_password)
-        check("/courses/")
-        check(f"/courses/{demo['course'].slug}/")
+        audit.log_in("/accounts/login/", account.username, account.default_password)
+        audit.check("/")  # the catalogue, logged in
+        audit.check(f"/courses/{demo['course'].slug}/")
         items = page.eval_on_selector_all(
             "main a[href^='/lessons/'], main a[href^='/quizzes/'], main a[href^='/scenarios/']",
             "links => [...new Set(links.map((a) => a.getAttribute('href')))]",
         )
         assert len(items) >= 5, items  # the demo course's lessons, quizzes and scenarios
         for path in items:
-            check(path)
-        check("/dashboard/")
-        check(f"/practice/{ongoing.pk}/")
+            audit.check(path)
+        audit.check("/dashboard/")
+        audit.check(f"/practice/{ongoing.pk}/")
         page.get_by_test_id("analysis").first.wait_for()  # the drawn analysis is part of what is checked
-        check(f"/practice/{done.pk}/history/")
-        context.close()
-        browser.close()
-    assert problems == {}, "\n".join(f"{path}: {found}" for path, found in problems.items())
+        audit.check(f"/practice/{done.pk}/history/")
+    assert audit.problems == {}, audit.report()
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_no_serious_or_critical_accessibility_violation_in_the_authoring_admin(demo, live_server, size):
-    from playwright.sync_api import sync_playwright
-
     instructor = next(a for a in DEMO_ACCOUNTS if a.username == "instructor")
     scenario = Scenario.objects.filter(module__course=demo["course"]).order_by("pk").first()
     course = demo["course"]
@@ -131,23 +147,9 @@ def test_no_serious_or_critical_accessibility_violation_in_the_authoring_admin(d
         "/admin/courses/scenario/add/",
         "/admin/courses/personareply/",
     ]
-    problems: dict[str, list[str]] = {}
-    with sync_playwright() as playwright:
-        browser = chromium_launch(playwright)
-        context = browser.new_context(viewport=SIZES[size])
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        page.goto(live_server.url + "/admin/login/")
-        page.fill("#id_username", instructor.username)
-        page.fill("#id_password", instructor.default_password)
-        page.click("input[type=submit]")
-        page.wait_for_load_state()
+    with _page(size) as page:
+        audit = Audit(page, live_server.url)
+        audit.log_in("/admin/login/", instructor.username, instructor.default_password)
         for path in paths:
-            response = page.goto(live_server.url + path)
-            assert response is not None and response.status == 200, path
-            found = axe_serious(page)
-            if found:
-                problems[path] = found
-        context.close()
-        browser.close()
-    assert problems == {}, "\n".join(f"{path}: {found}" for path, found in problems.items())
+            audit.check(path)
+    assert audit.problems == {}, audit.report()

@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,10 +25,11 @@ from tests.live_stack import (
     ROOT,
     Stack,
     backends_wait_closed,
-    database_url,
+    daphne_start,
     free_port,
     http_ok,
     service_start,
+    stack_env,
     wait_for,
 )
 
@@ -65,18 +65,7 @@ def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
         pytest.skip("the end-to-end test shares its database with other processes: it needs PostgreSQL (DATABASE_URL)")
     redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(
-        DATABASE_URL=database_url(connection.settings_dict),
-        REDIS_URL=redis_url,
-        DJANGO_SETTINGS_MODULE="empathycamp.settings.test",
-        # Own channel-layer prefix: another run on the same Redis database never sees our events.
-        CHANNELS_PREFIX=f"e2e-{uuid.uuid4().hex[:8]}",
-        VAR_DIR=str(tmp_path / "var"),
-        PYTHONUNBUFFERED="1",
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-    )
+    env = stack_env(connection=connection, redis_url=redis_url, prefix="e2e", var_dir=tmp_path / "var")
     logs = tmp_path / "logs"
     logs.mkdir()
     stack = Stack(url=f"http://127.0.0.1:{port}", env=env)
@@ -102,14 +91,7 @@ def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
                 logs,
             )
         )  # fmt: skip
-        stack.services.append(
-            service_start(
-                "daphne",
-                [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "empathycamp.asgi:application"],
-                env,
-                logs,
-            )
-        )
+        stack.services.append(daphne_start("daphne", port, env, logs))
         yield stack
     finally:
         for service in reversed(stack.services):

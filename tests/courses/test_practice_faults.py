@@ -40,10 +40,11 @@ from tests.live_stack import (
     Service,
     Stack,
     backends_wait_closed,
-    database_url,
+    daphne_start,
     free_port,
     http_ok,
     service_start,
+    stack_env,
     wait_for,
 )
 
@@ -166,16 +167,11 @@ def live(
         redis = RedisServer(logs)
         redis.start()
         port = free_port()
-        env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-        env.update(
-            DATABASE_URL=database_url(connection.settings_dict),
-            REDIS_URL=redis.url,
-            DJANGO_SETTINGS_MODULE="empathycamp.settings.test",
-            CHANNELS_PREFIX=f"faults-{uuid.uuid4().hex[:8]}",
-            VAR_DIR=str(tmp / "var"),
-            PYTHONUNBUFFERED="1",
-            HF_HUB_OFFLINE="1",
-            TRANSFORMERS_OFFLINE="1",
+        env = stack_env(
+            connection=connection,
+            redis_url=redis.url,
+            prefix="faults",
+            var_dir=tmp / "var",
             LOG_FORMAT="plain",
             # Learners here type faster than people: the turn limit is not under test.
             PRACTICE_TURNS_PER_MINUTE="1000",
@@ -201,14 +197,7 @@ def live(
                     logs,
                 )
             )  # fmt: skip
-            stack.services.append(
-                service_start(
-                    "daphne",
-                    [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "empathycamp.asgi:application"],
-                    env,
-                    logs,
-                )
-            )
+            stack.services.append(daphne_start("daphne", port, env, logs))
             wait_for("the server", lambda: http_ok(stack.url + "/healthz"), 60, stack)
             live.warm_wait(0)
             yield live

@@ -36,10 +36,12 @@ from tests.live_stack import (
     Service,
     Stack,
     backends_wait_closed,
+    daphne_start,
     database_url,
     free_port,
     http_ok,
     service_start,
+    stack_env,
     wait_for,
 )
 
@@ -178,16 +180,11 @@ def scale_stack(transactional_db: None, tmp_path: Path) -> Iterator[ScaleStack]:
     redis.start()
     ports = {name: free_port() for name in WEB}
     proxy_port = free_port()
-    env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(
-        DATABASE_URL=database_url(connection.settings_dict),
-        REDIS_URL=redis.url,
-        DJANGO_SETTINGS_MODULE="empathycamp.settings.test",
-        CHANNELS_PREFIX=f"scale-{uuid.uuid4().hex[:8]}",
-        VAR_DIR=str(tmp_path / "var"),
-        PYTHONUNBUFFERED="1",
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
+    env = stack_env(
+        connection=connection,
+        redis_url=redis.url,
+        prefix="scale",
+        var_dir=tmp_path / "var",
         PRACTICE_TURNS_PER_MINUTE="600",
         PRACTICE_BATCH_SIZE=str(BATCH_SIZE),
         DATABASE_POOL_MAX=str(WEB_POOL_MAX),
@@ -216,12 +213,7 @@ def scale_stack(transactional_db: None, tmp_path: Path) -> Iterator[ScaleStack]:
             )  # fmt: skip
         for name in WEB:
             stack.services.append(
-                service_start(
-                    name,
-                    [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(ports[name]), "empathycamp.asgi:application"],
-                    dict(env, DATABASE_APPLICATION_NAME=f"empathycamp-{name}"),
-                    logs,
-                )
+                daphne_start(name, ports[name], dict(env, DATABASE_APPLICATION_NAME=f"empathycamp-{name}"), logs)
             )
         config = tmp_path / "haproxy.cfg"
         config.write_text(HAPROXY_CONFIG.format(port=proxy_port, web_1=ports["web-1"], web_2=ports["web-2"]))
