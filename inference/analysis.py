@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from inference import registry
 from inference.safety import rules_fingerprint, screen_texts
@@ -27,6 +27,10 @@ from inference.schema import (
     SafetyResult,
     TurnAnalysis,
 )
+
+if TYPE_CHECKING:  # the model modules import torch: this module loads them only when first used
+    from inference.empathy import EmpathyPass
+    from inference.encoder import EncodedText
 
 # Far beyond what either model reads (128 / 256 word pieces): cut before tokenising so a pasted
 # novel costs no more than a long message. The flag tells the learner.
@@ -101,15 +105,23 @@ def judge_replies(turns: Sequence[TurnInput], batch_size: int = 64) -> list[Empa
     not needed."""
     if not turns:
         return []
+    texts, contexts, items, scored, empathy = _empathy_pass(turns, batch_size)
+    blockers = registry.empathy_scorer().blockers(texts, contexts, items, scored.blocker_probs, batch_size=batch_size)
+    _agree(empathy, blockers)
+    return [{"empathy": empathy[i], "blockers": blockers[i]} for i in range(len(turns))]
+
+
+def _empathy_pass(
+    turns: Sequence[TurnInput], batch_size: int
+) -> tuple[list[str], list[str], list[EncodedText], EmpathyPass, list[EmpathyReading]]:
+    """One batched pass of the empathy scorer over (context, reply) pairs: the texts as read, the
+    encoded items, the raw scores and the levels with their rationales."""
     texts = [_cut(_as_text(turn.text))[0] for turn in turns]
     contexts = [_cut(_as_text(turn.context))[0] for turn in turns]
     scorer = registry.empathy_scorer()
     items = scorer.encode(contexts, texts)
     scored = scorer.score(items, batch_size=batch_size)
-    empathy = scorer.results(texts, items, scored.log_probs, scored.tags)
-    blockers = scorer.blockers(texts, contexts, items, scored.blocker_probs, batch_size=batch_size)
-    _agree(empathy, blockers)
-    return [{"empathy": empathy[i], "blockers": blockers[i]} for i in range(len(turns))]
+    return texts, contexts, items, scored, scorer.results(texts, items, scored.log_probs, scored.tags)
 
 
 class DraftReading(TypedDict):
@@ -126,12 +138,8 @@ def read_drafts(turns: Sequence[TurnInput], batch_size: int = 64) -> list[DraftR
     feeling the learner has just named ("that sounds so lonely") is worse than no hint."""
     if not turns:
         return []
-    texts = [_cut(_as_text(turn.text))[0] for turn in turns]
-    contexts = [_cut(_as_text(turn.context))[0] for turn in turns]
+    texts, _, _, scored, empathy = _empathy_pass(turns, batch_size)
     scorer = registry.empathy_scorer()
-    items = scorer.encode(contexts, texts)
-    scored = scorer.score(items, batch_size=batch_size)
-    empathy = scorer.results(texts, items, scored.log_probs, scored.tags)
     named = scorer.named_blockers(scored.blocker_probs, texts)
     readings: list[DraftReading] = []
     for reading, found in zip(empathy, named, strict=True):
