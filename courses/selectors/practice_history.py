@@ -59,12 +59,10 @@ def _top_feelings(emotions: Mapping[str, Any] | None, count: int) -> list[tuple[
 # --- The dashboard and the scenario page ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SessionRow:
-    """One of the learner's sessions as the dashboard lists it."""
+class _OfSession:
+    """What a row or a page says of its session's scenario and state."""
 
     session: PracticeSession
-    learner_turns: int
 
     @property
     def scenario(self) -> Scenario:
@@ -77,6 +75,14 @@ class SessionRow:
     @property
     def is_finished(self) -> bool:
         return self.session.status not in UNFINISHED
+
+
+@dataclass(frozen=True)
+class SessionRow(_OfSession):
+    """One of the learner's sessions as the dashboard lists it."""
+
+    session: PracticeSession
+    learner_turns: int
 
     @property
     def status_label(self) -> str:
@@ -173,25 +179,13 @@ class FeelingPoint:
 
 
 @dataclass(frozen=True)
-class PracticeHistory:
+class PracticeHistory(_OfSession):
     session: PracticeSession
     turns: list[HistoryTurn]
     learner_turns: int
     summary: SummaryView | None
     summary_mechanisms: list[SummaryMechanism]
     feelings: list[FeelingPoint]  # how the persona felt over the session, from the summary
-
-    @property
-    def scenario(self) -> Scenario:
-        return self.session.scenario
-
-    @property
-    def course(self) -> Course:
-        return self.session.scenario.module.course
-
-    @property
-    def is_finished(self) -> bool:
-        return self.session.status not in UNFINISHED
 
 
 def _history_turn(turn: Turn) -> HistoryTurn:
