@@ -84,3 +84,50 @@ def test_mixed_chinese_and_english_text_gets_both_lists():
 def test_chinese_text_is_not_called_foreign():
     assert "neither" not in screen_text("今天天气很好")["reason"]
     assert "neither" in screen_text("Сегодня хорошая погода, правда")["reason"]
+
+
+# The second batch of the written list (2026-12-07): phrasings the first list missed.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "真希望今晚睡下去就不要再醒过来",  # not waking, with "再"
+        "说真的，活得好累，我不想撑了",  # tired of being alive
+        "死掉的话大概就解脱了吧",  # death as relief
+        "我在想怎么离开这个世界",
+        "今年应该是我最后一个生日了",
+        "在网上查了那种药吃多少会致命，我手上有",  # a lethal dose
+        "昨天买了一捆绳子，藏在床底",  # means
+        "日子已经挑好了，就月底",  # timing
+        "以后不会再麻烦大家了，谢谢你们",  # a farewell
+        "以後再也照顧不了我的狗了，請幫我找個好人家",
+    ],
+)
+def test_new_crisis_phrasings_in_chinese_are_caught(text):
+    assert level(text) == "crisis", screen_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "已经半年没有割自己了，但这几天又很想",  # urges back after a stop: not a denial
+        "好几天都没出门，饭也懒得吃",
+        "其实没有人在乎我",
+        "睡前的药越吃越多",
+    ],
+)
+def test_new_concern_phrasings_in_chinese_are_flagged(text):
+    assert level(text) in {"concern", "crisis"}, screen_text(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "宝贝，想死你了！",  # "I missed you so much"
+        "想死你們啦，週末見",
+        "以前自残过，早就不会了",  # past, and over
+        "我买了跳绳，准备每天跳一千下",  # a skipping rope
+        "我就动手做了个蛋糕",  # "就动手" as getting on with something
+    ],
+)
+def test_new_chinese_hard_negatives_are_not_flagged(text):
+    assert level(text) == "none", screen_text(text)
