@@ -59,6 +59,10 @@ def page(live_server):
         finally:
             context.close()
             browser.close()
+            # The ORM calls made while Playwright's loop ran used a connection of their own: close it
+            # here, in that context, or it outlives the test (and `embedded` ends it under Django's
+            # feet, for the next browser test to find dead).
+            connections.close_all()
 
 
 def _log_in(page, live_server, next_url: str) -> None:
