@@ -23,10 +23,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from courses.practice import broadcast, events, hints
+from courses.practice.drafts import Draft, draft_queue
 from courses.practice.events import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, MAX_JSON_DEPTH
 from courses.selectors.practice import SessionNotFound, practice_session_for_learner, practice_state, turn_serialise
 from courses.services.practice import PracticeRefused, session_continue, session_wrap_up, turn_retry, turn_submit
-from courses.tasks import draft_read_task
+from courses.tasks import drafts_read_task
 from empathycamp import heartbeat, logs, metrics
 from empathycamp.tasking import enqueue_draft
 
@@ -212,8 +213,15 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
 
     async def _draft_send(self, draft_id: str, text: str) -> None:
         self.draft_in_flight = (draft_id, time.monotonic())
-        args = (str(self.session_id), draft_id, self.persona_last, text, self.persona_name)
-        await asyncio.to_thread(enqueue_draft, draft_read_task, *args)
+        draft = Draft(
+            session_id=str(self.session_id),
+            draft_id=draft_id,
+            context=self.persona_last,
+            text=text,
+            persona_name=self.persona_name,
+            queued_at=time.time(),
+        )
+        await asyncio.to_thread(_draft_queue_and_wake, draft)
 
     async def turn_retry(self, content: dict[str, Any]) -> None:
         turn_id = content.get("turn_id")
@@ -297,6 +305,11 @@ class RefusedConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         await self.accept()
         await self.close(code=CLOSE_NOT_FOUND)
+
+
+def _draft_queue_and_wake(draft: Draft) -> None:
+    draft_queue(draft)
+    enqueue_draft(drafts_read_task)
 
 
 def _nesting(text: str) -> int:

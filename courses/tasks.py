@@ -183,14 +183,14 @@ def sweep_task() -> int:
 
 
 @shared_task(name="drafts.read", ignore_result=True, acks_late=False)
-def draft_read_task(session_id: str, draft_id: str, context: str, text: str, persona_name: str) -> None:
-    """A hint while typing: the empathy scorer alone on an unsent draft, answered to the session's
-    pages as draft.hint. On queue "drafts", apart from turns. Not retried and not acked late: a
-    draft is worth nothing a few seconds on, and a lost one is simply never answered."""
+def drafts_read_task() -> None:
+    """Hints while typing: every draft waiting (courses/practice/drafts.py) read by the empathy scorer
+    alone, in batches, and answered to its session's pages as draft.hint. On queue "drafts", apart
+    from turns; one is sent per draft, and one finding nothing left to read ends at once. Not
+    retried and not acked late: a draft is worth nothing a few seconds on, and a lost one is simply
+    never answered."""
     try:
-        drafts.draft_read(
-            session_id=uuid.UUID(session_id), draft_id=draft_id, context=context, text=text, persona_name=persona_name
-        )
+        drafts.drafts_read()
     except Exception as error:  # noqa: BLE001 - whatever failed, the page just gets no hint this time
         # Its type only: an exception's message or traceback could quote the draft.
         logger.warning("A draft could not be read: %s", type(error).__name__)

@@ -16,14 +16,14 @@ import os
 import socket
 import threading
 import time
-from typing import Any
 
 from django.conf import settings
+
+from empathycamp import kv
 
 logger = logging.getLogger(__name__)
 
 KEY = "empathycamp:inference-workers"
-CHECK_TIMEOUT_S = 1.0
 
 
 def beat_interval_s() -> float:
@@ -35,28 +35,6 @@ def alive_window_s() -> float:
     return 3 * beat_interval_s()
 
 
-_client_lock = threading.Lock()
-_shared: Any = None
-
-
-def _client() -> Any:
-    """One client per process, its pool shared by every socket's check (redis-py's pool is
-    thread-safe and notices a fork): asking on every turn must not open a connection each time."""
-    global _shared
-    with _client_lock:
-        if _shared is None:
-            import redis
-
-            _shared = redis.Redis.from_url(
-                settings.REDIS_URL,
-                socket_timeout=CHECK_TIMEOUT_S,
-                socket_connect_timeout=CHECK_TIMEOUT_S,
-                health_check_interval=int(settings.REDIS_HEALTH_CHECK_S),
-                max_connections=int(settings.HEARTBEAT_REDIS_MAX_CONNECTIONS),
-            )
-        return _shared
-
-
 def member_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -64,7 +42,7 @@ def member_name() -> str:
 def worker_beat(*, member: str, now: float | None = None) -> None:
     """Record that `member` (a warm worker child) is alive now, and forget members long gone."""
     now = time.time() if now is None else now
-    pipe = _client().pipeline()
+    pipe = kv.client().pipeline()
     pipe.zadd(KEY, {member: now})
     pipe.zremrangebyscore(KEY, "-inf", now - 10 * alive_window_s())
     pipe.execute()
@@ -72,7 +50,7 @@ def worker_beat(*, member: str, now: float | None = None) -> None:
 
 def worker_gone(*, member: str) -> None:
     """A child that shuts down cleanly says so, so the page need not wait for its beats to age."""
-    _client().zrem(KEY, member)
+    kv.client().zrem(KEY, member)
 
 
 def workers_alive(*, now: float | None = None) -> int | None:
@@ -82,7 +60,7 @@ def workers_alive(*, now: float | None = None) -> int | None:
         return 1
     now = time.time() if now is None else now
     try:
-        return int(_client().zcount(KEY, now - alive_window_s(), "+inf"))
+        return int(kv.client().zcount(KEY, now - alive_window_s(), "+inf"))
     except Exception:  # noqa: BLE001 - a down or slow Redis: unknown, and the turn path says so itself
         return None
 
@@ -91,7 +69,7 @@ def members_alive(*, now: float | None = None) -> set[str] | None:
     """The worker processes that beat recently ("host:pid"); None when Redis cannot be asked."""
     now = time.time() if now is None else now
     try:
-        members = _client().zrangebyscore(KEY, now - alive_window_s(), "+inf")
+        members = kv.client().zrangebyscore(KEY, now - alive_window_s(), "+inf")
     except Exception:  # noqa: BLE001 - unknown is not "none alive": the sweeper then waits
         return None
     return {m.decode() if isinstance(m, bytes) else str(m) for m in members}

@@ -67,9 +67,9 @@ _draft_executor: ThreadPoolExecutor | None = None
 
 
 def enqueue_draft(task: Any, *args: Any) -> Future[None] | None:
-    """Send a hint-while-typing task to queue "drafts", with its arguments redacted from Celery's own
-    records (a draft is never logged); in embedded mode, to a thread of its own, so that drafts never
-    wait behind turns (nor turns behind drafts)."""
+    """Send a hint-while-typing task to queue "drafts" (its arguments, if any, redacted from Celery's
+    own records); in embedded mode, to a thread of its own, so that drafts never wait behind turns
+    (nor turns behind drafts)."""
     global _draft_executor
     if settings.EMBEDDED_MODE:
         with _executor_lock:

@@ -284,8 +284,8 @@ DRAFTS_PER_MINUTE = int(os.environ.get("DRAFTS_PER_MINUTE", "40"))
 INFERENCE_WARM_AT_START = os.environ.get("INFERENCE_WARM_AT_START", "0") == "1"
 # How often an open practice socket with a turn waiting asks whether a worker is alive.
 ANALYSIS_WATCH_S = float(os.environ.get("ANALYSIS_WATCH_S", "3"))
-# The heartbeat's own Redis pool per process (every open socket's check shares it).
-HEARTBEAT_REDIS_MAX_CONNECTIONS = int(os.environ.get("HEARTBEAT_REDIS_MAX_CONNECTIONS", "20"))
+# The project's own Redis pool per process (empathycamp/kv.py: heartbeats, drafts waiting to be read).
+APP_REDIS_MAX_CONNECTIONS = int(os.environ.get("APP_REDIS_MAX_CONNECTIONS", "20"))
 
 # Practice transcripts are deleted this many days after their last activity by
 # `manage.py purge_transcripts` (run it daily, e.g. from cron).

@@ -16,7 +16,7 @@ from channels.testing import WebsocketCommunicator
 from courses.services import practice as practice_services
 from courses.services.enrollments import enrollment_create
 from courses.services.practice import practice_session_start
-from empathycamp import heartbeat
+from empathycamp import heartbeat, kv
 from empathycamp.asgi import application
 from tests.db import connections_since_end, database_now
 from tests.factories import course_bundle_create
@@ -33,10 +33,10 @@ def broker_mode(settings, monkeypatch):
     settings.ANALYSIS_WATCH_S = 0.2
     queued: list[int] = []
     monkeypatch.setattr(practice_services, "enqueue", lambda task, *args: queued.append(args[0]))
-    heartbeat._client().delete(heartbeat.KEY)  # no worker in this world
+    kv.client().delete(heartbeat.KEY)  # no worker in this world
     started = database_now()
     yield queued
-    heartbeat._client().delete(heartbeat.KEY)
+    kv.client().delete(heartbeat.KEY)
     connections_since_end(started)
 
 

@@ -101,3 +101,34 @@ def test_a_malformed_draft_is_refused_with_an_error_and_the_socket_stays(client,
         await ws.disconnect()
 
     run(scenario_run)
+
+
+def test_waiting_drafts_are_read_together_each_hint_to_its_session_and_a_stale_one_dropped(settings, monkeypatch):
+    import time
+
+    from courses.practice import drafts
+
+    settings.EMBEDDED_MODE = True
+    sent: list[tuple] = []
+    monkeypatch.setattr(drafts, "events_send_many", lambda messages: sent.extend(messages))
+    passes: list[int] = []
+    read = drafts.models.read_drafts
+    monkeypatch.setattr(drafts.models, "read_drafts", lambda turns: passes.append(len(turns)) or read(turns))
+    first, second = uuid.uuid4(), uuid.uuid4()
+    now = time.time()
+
+    def queue(session, draft_id, text, age=0.0):
+        drafts.draft_queue(drafts.Draft(str(session), draft_id, "I had a rough week.", text, "Dana Reyes", now - age))
+
+    queue(first, "a", ADVICE)
+    queue(second, "b", "That sounds exhausting. What has the week been like?")
+    queue(first, "old", ADVICE, age=drafts.STALE_S + 1)  # its learner typed on long ago
+    queue(second, "c", "I can't go on, I want to end my life.")  # the safety rules: no reading
+    assert drafts.drafts_read() == 3
+    assert passes == [2]  # one model pass for the two drafts it read
+    by_id = {event["draft_id"]: (session, event) for session, event in sent}
+    assert set(by_id) == {"a", "b", "c"}
+    assert by_id["a"][0] == first and by_id["a"][1]["blocker"] == "advice"
+    assert by_id["b"][0] == second and by_id["b"][1]["levels"] is not None
+    assert by_id["c"][1]["levels"] is None
+    assert drafts.drafts_read() == 0  # nothing left waiting

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from empathycamp import health, heartbeat
+from empathycamp import health, heartbeat, kv
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def test_readyz_in_embedded_mode_checks_the_database(client, settings):
 def test_readyz_with_redis_and_no_worker_is_not_ready_and_says_why(client, settings):
     settings.EMBEDDED_MODE = False
     # No worker in this world (an end-to-end test's worker, killed, may have left its last beats).
-    heartbeat._client().delete(heartbeat.KEY)
+    kv.client().delete(heartbeat.KEY)
     response = client.get("/readyz")
     body = response.json()
     assert response.status_code == 503
