@@ -90,25 +90,25 @@ class RiskClassifier(ServedModel):
         return encode_texts(self.tokenizer, texts, self.max_len)
 
     def probabilities(self, items: Sequence[EncodedText], batch_size: int = 64) -> tuple[np.ndarray, list[np.ndarray]]:
-        """P(none, concern, crisis) per item, and per token what it adds to the risk logit.
+        """P(none, concern, crisis) per item, and per token what it adds to two logit differences.
 
         With mean pooling and a linear head each logit is an exact sum over tokens (w . h_t / T),
         so the words behind a flag cost one small matmul, as the emotion detector's highlights do.
-        The risk direction is (concern + crisis) / 2 - none.
+        Column 0 is the risk direction, (concern + crisis) / 2 - none, for a concern; column 1 the
+        crisis direction, crisis - none, for a crisis (a crisis read at a low P(crisis) threshold
+        may have no word that pushes the averaged direction up, and would name no words).
         """
         probs = np.zeros((len(items), len(LEVELS)), dtype=np.float32)
-        tokens: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(items)
+        tokens: list[np.ndarray] = [np.zeros((0, 2), dtype=np.float32)] * len(items)
         weight = self.model.head.weight
-        direction = (weight[1] + weight[2]) / 2 - weight[0]
+        directions = torch.stack([(weight[1] + weight[2]) / 2 - weight[0], weight[2] - weight[0]], dim=1)
         with torch.inference_mode():
             for batch_index in length_sorted_batches([len(item) for item in items], batch_size):
                 batch = collate([items[i] for i in batch_index], self.tokenizer.pad_token_id, self.device, PAD_MULTIPLE)
                 hidden, pooled = self.model.encode(batch)
                 probs[batch_index] = torch.softmax(self.model.head(pooled).float(), dim=-1).cpu().numpy()
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                contrib = (
-                    (hidden @ direction.to(hidden.dtype)).unsqueeze(-1) * mask / mask.sum(1, keepdim=True)
-                ).squeeze(-1)
+                contrib = (hidden @ directions.to(hidden.dtype)) * mask / mask.sum(1, keepdim=True)
                 contrib_np = contrib.float().cpu().numpy()
                 for row, i in enumerate(batch_index):
                     tokens[i] = contrib_np[row, : len(items[i])]
@@ -144,7 +144,9 @@ class RiskClassifier(ServedModel):
                     "probs": {"none": round(p_none, 4), "concern": round(p_concern, 4), "crisis": round(p_crisis, 4)},
                     "harmless": p_none >= self.harmless_threshold,
                     "certain": p_none >= self.certain_threshold,
-                    "words": _top_words(text, items[i], tokens[i]) if level != "none" else [],
+                    "words": _top_words(text, items[i], tokens[i][:, 1 if level == "crisis" else 0])
+                    if level != "none"
+                    else [],
                 }
             )
         return out

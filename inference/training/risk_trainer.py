@@ -42,7 +42,9 @@ from inference.encoder import (
     embedding_fingerprint,
     encode_texts,
     length_sorted_batches,
+    load_artefact_weights,
     load_tokenizer,
+    read_artefact_config,
     resolve_base_path,
     save_artefact,
 )
@@ -91,6 +93,9 @@ class RiskTrainConfig:
     device: str = "auto"
     base_model_path: str | None = None
     epitome_dir: str | None = None
+    # A risk artefact to start from instead of the base encoder (training goes on from its weights,
+    # with this run's data and schedule; its layers must match ``layers``). None: the base encoder.
+    init_artefact: str | None = None
 
 
 @dataclass(frozen=True)
@@ -309,7 +314,16 @@ def train_risk(out_dir: Path, cfg: RiskTrainConfig, log: Log = print, data_dir: 
     tune_items = encode_texts(tokenizer, tune_replies, cfg.inference_max_len)
     tune_rules = [rules_verdict(t) for t in tune_replies]
 
-    model = build_risk_model(base_path, layers=cfg.layers).to(device)
+    model = build_risk_model(base_path, layers=cfg.layers)
+    if cfg.init_artefact:
+        init_config = read_artefact_config(Path(cfg.init_artefact))
+        if init_config.get("layers") != cfg.layers:
+            raise ValueError(f"{cfg.init_artefact} has {init_config.get('layers')} layers, not {cfg.layers}")
+        load_artefact_weights(model, Path(cfg.init_artefact), init_config)
+        log(
+            f"starting from {cfg.init_artefact} (its training: {init_config.get('training', {}).get('hyper_parameters')})"
+        )
+    model = model.to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps = cfg.epochs * ((len(train) + cfg.batch_size - 1) // cfg.batch_size)
