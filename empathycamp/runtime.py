@@ -22,15 +22,15 @@ _configured = False
 _lock = threading.Lock()
 
 
-def inference_configure() -> None:
-    """Configure the model registry from settings.INFERENCE, once per process. The worker does it
-    at start; in embedded mode the first task does it."""
+def inference_configure(**overrides: Any) -> None:
+    """Configure the model registry from settings.INFERENCE (and `overrides` of it), once per process.
+    The worker does it at start; in embedded mode the first task does it."""
     global _configured
     with _lock:
         if _configured:
             return
         values: Mapping[str, Any] = settings.INFERENCE  # device, threads, quantize, base_model_path, dtype
-        registry.configure(registry.InferenceConfig(**values))
+        registry.configure(registry.InferenceConfig(**{**values, **overrides}))
         _configured = True
 
 

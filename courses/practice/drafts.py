@@ -108,7 +108,9 @@ def _hints_for(drafts: list[Draft]) -> list[Message]:
 
 def drafts_warm() -> None:
     """Load the empathy scorer and read one draft, so the first learner's hint waits for no load (a
-    drafts worker loads nothing else)."""
-    runtime.inference_configure()
+    drafts worker loads nothing else). One torch thread: a draft is one short text, and a second
+    thread would only contend for the cores with the inference worker's (measured 12 ms a draft on
+    one thread)."""
+    runtime.inference_configure(threads=1)
     models.read_drafts([models.TurnInput(text="That sounds hard. What happened?", context="I had a rough day.")])
     logger.info("Draft scorer warm")
