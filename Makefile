@@ -37,7 +37,7 @@ run: migrate
 	fi
 
 worker: setup
-	$(VENV)/bin/celery -A empathycamp worker -Q inference -l info --concurrency 1
+	$(VENV)/bin/celery -A empathycamp worker -Q inference -l info --concurrency 2
 
 # Lint and types: ruff's findings and format, and mypy (its files and settings are in pyproject.toml).
 lint: setup

@@ -305,7 +305,10 @@ PRACTICE_TOKEN_DELAY_MS = int(os.environ.get("PRACTICE_TOKEN_DELAY_MS", "0"))
 # Read by empathycamp.runtime into inference.registry.InferenceConfig (typed there).
 INFERENCE: dict[str, Any] = {
     "device": os.environ.get("INFERENCE_DEVICE", "auto"),  # auto | cpu | cuda
-    "threads": int(os.environ.get("INFERENCE_THREADS", "2")),
+    # One torch thread per process: on 2 cores two single-threaded worker children (the Procfile's
+    # --concurrency 2) answered 50 paced learners with a p95 of 316-335 ms, one two-threaded child
+    # 457-896 ms (README, "Load test").
+    "threads": int(os.environ.get("INFERENCE_THREADS", "1")),
     "quantize": env_bool("INFERENCE_QUANTIZE", False),
     "base_model_path": os.environ.get("INFERENCE_BASE_MODEL_PATH") or None,
     "dtype": os.environ.get("INFERENCE_DTYPE", "auto"),  # auto (bf16 on CUDA or AMX) | float32 | bfloat16
