@@ -28,7 +28,7 @@ migrate: setup
 
 run: migrate
 	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \
-		echo "Mode: PostgreSQL + Redis, Celery worker on queue 'inference' beside the ASGI server"; \
+		echo "Mode: PostgreSQL + Redis, Celery workers on queues 'inference' and 'drafts' and beat beside the ASGI server"; \
 		$(PY) -m empathycamp.tools.supervise -f Procfile; \
 	else \
 		echo "Mode: embedded (SQLite under var/, in-memory channel layer, tasks in a background thread)"; \
