@@ -444,6 +444,18 @@ def loop(live: FaultStack) -> Iterator[Loop]:
     loop.close()
 
 
+def send_rounds(loop: Loop, learners: list[Learner], *, rounds: int) -> int:
+    """Each learner sends a turn, `rounds` times over, each a different line; returns how many were sent."""
+
+    async def send_all() -> None:
+        for round_ in range(rounds):
+            for i, learner in enumerate(learners):
+                await learner.send(lines(1, offset=round_ * len(learners) + i)[0])
+
+    loop.run(send_all(), 20)
+    return rounds * len(learners)
+
+
 def running_turn_ids(learners: list[Learner]) -> list[int]:
     return [t.pk for t in turns_of(learners) if t.status == "running"]
 
@@ -460,13 +472,7 @@ def test_worker_child_killed_mid_batch(live: FaultStack, loop: Loop) -> None:
     offset = len(live.worker.text())
     [child] = live.worker_children()
 
-    async def send_all() -> None:
-        for round_ in range(3):
-            for i, learner in enumerate(learners):
-                await learner.send(lines(1, offset=round_ * 6 + i)[0])
-
-    loop.run(send_all(), 20)
-    sent = 18
+    sent = send_rounds(loop, learners, rounds=3)
     held = wait_for("a batch in the child's hands", lambda: running_turn_ids(learners), 30, live.stack)
     os.kill(child, signal.SIGKILL)
     killed_at = time.monotonic()
@@ -540,13 +546,7 @@ def test_redis_outage_with_unacked_messages(live: FaultStack, loop: Loop) -> Non
     assert loop.run(connect_all(learners), 40) == 0
     offset = len(live.worker.text())
 
-    async def send_all() -> None:
-        for round_ in range(3):
-            for i, learner in enumerate(learners):
-                await learner.send(lines(1, offset=round_ * 6 + i)[0])
-
-    loop.run(send_all(), 20)
-    sent = 18
+    sent = send_rounds(loop, learners, rounds=3)
     wait_for("a batch in the worker's hands", lambda: running_turn_ids(learners), 30, live.stack)
     live.redis.stop()
     stopped_at = time.monotonic()
