@@ -66,17 +66,17 @@ def embedded_background(job: Callable[[], None]) -> Future[None]:
 _draft_executor: ThreadPoolExecutor | None = None
 
 
-def enqueue_draft(task: Any, *args: Any) -> Future[None] | None:
-    """Send a hint-while-typing task to queue "drafts" (its arguments, if any, redacted from Celery's
-    own records); in embedded mode, to a thread of its own, so that drafts never wait behind turns
+def enqueue_draft(task: Any) -> Future[None] | None:
+    """Send a hint-while-typing task (it takes no arguments: the drafts wait in their own list) to
+    queue "drafts"; in embedded mode, to a thread of its own, so that drafts never wait behind turns
     (nor turns behind drafts)."""
     global _draft_executor
     if settings.EMBEDDED_MODE:
         with _executor_lock:
             if _draft_executor is None:
                 _draft_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedded-drafts")
-        return _draft_executor.submit(contextvars.copy_context().run, _run_embedded, task, args, {})
-    task.apply_async(args=args, queue=DRAFTS_QUEUE, argsrepr="(draft)")
+        return _draft_executor.submit(contextvars.copy_context().run, _run_embedded, task, (), {})
+    task.apply_async(queue=DRAFTS_QUEUE)
     return None
 
 
