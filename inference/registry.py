@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from inference.emotion import EmotionDetector
     from inference.empathy import EmpathyScorer
+    from inference.generation import GeneratorConfig, PersonaGenerator
     from inference.risk import RiskClassifier
     from inference.similarity import SentenceEncoder
 
@@ -172,6 +173,35 @@ def sentence_encoder() -> SentenceEncoder:
     return _sentence_encoder.get()
 
 
+# The generative persona's language model has a configuration of its own (settings PERSONA_*): a
+# process that only analyses turns never loads it, and changing it drops only it.
+_generator_config: GeneratorConfig | None = None
+
+
+def _load_generator() -> PersonaGenerator:
+    from inference.generation import GeneratorConfig, PersonaGenerator
+
+    config = _generator_config or GeneratorConfig()
+    return PersonaGenerator.load(replace(config, device=_config.device))
+
+
+_generator = _Slot("generator", _load_generator)
+
+
+def configure_generator(config: GeneratorConfig) -> None:
+    """Set the generative persona's model configuration; a generator loaded under another is dropped."""
+    global _generator_config
+    with _lock:
+        if config != _generator_config:
+            _generator.model = None
+        _generator_config = config
+
+
+def persona_generator() -> PersonaGenerator:
+    """This process's generative persona model (loaded, or converted from its GGUF, on the first call)."""
+    return _generator.get()
+
+
 def loaded() -> list[str]:
     """The names of the models this process holds now."""
-    return sorted(slot.name for slot in _SLOTS if slot.model is not None)
+    return sorted(slot.name for slot in (*_SLOTS, _generator) if slot.model is not None)

