@@ -36,6 +36,7 @@ from courses.models import (
     ScenarioGoal,
 )
 from courses.practice.authoring import scenario_warnings
+from courses.selectors.generation import generation_report
 from courses.views.authoring import persona_try_result_view, persona_try_view
 
 _ItemT = TypeVar("_ItemT", bound=Item)
@@ -206,13 +207,23 @@ class ScenarioAdmin(ItemAdmin[Scenario]):
         "opening_line",
         "starting_emotions",
         ("max_turns", "engine"),
+        "generated_replies",
     )
+    readonly_fields = ("generated_replies",)
     inlines = (ScenarioGoalInline, PersonaReplyInline)
     form = ScenarioAdminForm
 
     class Media:
         css = {"all": ("css/admin/authoring.css",)}
         js = ("js/admin/persona_try.js",)
+
+    @admin.display(description="Generated replies")
+    def generated_replies(self, obj: Scenario) -> str:
+        """How the generative persona's replies ended lately: said as generated, or the authored line
+        said instead and why (unsafe, out of character, repetition...)."""
+        if obj.pk is None or obj.engine != Scenario.Engine.GENERATIVE:
+            return "Only a generative scenario's replies are generated."
+        return generation_report(scenario=obj).summary()
 
     def get_urls(self) -> list[URLPattern]:
         # Not wrapped in admin_view: the views answer a script with 403 rather than a log-in page.

@@ -25,7 +25,13 @@ from django.core.exceptions import PermissionDenied
 from courses.practice import broadcast, events, hints
 from courses.practice.drafts import Draft, draft_queue
 from courses.practice.events import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, MAX_JSON_DEPTH
-from courses.selectors.practice import SessionNotFound, practice_session_for_learner, practice_state, turn_serialise
+from courses.selectors.practice import (
+    SessionNotFound,
+    practice_session_for_learner,
+    practice_state,
+    streaming_turn_reread,
+    turn_serialise,
+)
 from courses.services.practice import PracticeRefused, session_continue, session_wrap_up, turn_retry, turn_submit
 from courses.tasks import drafts_read_task
 from empathycamp import heartbeat, logs, metrics
@@ -100,6 +106,13 @@ class PracticeConsumer(AsyncJsonWebsocketConsumer):
         broadcast.loop_bind()
         self.group = events.group_name(self.session_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        # A reply streaming now: its text is read again once this socket is in the group, so the
+        # tokens sent between the first read and joining are in it; the later ones carry offsets
+        # and the page skips what it has.
+        state["turns"] = [
+            await _db(streaming_turn_reread)(turn=turn) if turn["status"] == "streaming" else turn
+            for turn in state["turns"]
+        ]
         await self.accept()
         metrics.WEBSOCKETS_OPEN.inc()
         await self.send_json(events.session_state(state))

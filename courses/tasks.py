@@ -18,8 +18,9 @@ from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from courses.practice import drafts, pipeline, trial
+from courses.practice import drafts, persona_stream, pipeline, trial
 from courses.services.persona_replies import ReplyOutcome
+from courses.services.persona_stream import persona_streams_stale
 from courses.services.turn_analysis import (
     AnalysisSaved,
     turns_claim,
@@ -29,7 +30,7 @@ from courses.services.turn_analysis import (
     turns_stale_requeue,
 )
 from empathycamp import heartbeat, logs, metrics
-from empathycamp.tasking import enqueue
+from empathycamp.tasking import enqueue, enqueue_generation
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def _batch_run(claimed: list[int]) -> None:
     outcomes = _replies_write(saved)
     replied = time.perf_counter()
     pipeline.replies_send(outcomes)
+    _generations_enqueue(outcomes)
     # One line per batch: the load test report reads batch sizes and times from here.
     logger.info(
         "practice batch: %d turns analysed and saved in %.0f ms, replies chosen and saved in %.0f ms, "
@@ -137,6 +139,26 @@ def _replies_write(saved: list[AnalysisSaved]) -> list[ReplyOutcome]:
             )
             time.sleep(_backoff(attempt))
     return []
+
+
+def _generations_enqueue(outcomes: list[ReplyOutcome]) -> None:
+    # A persona turn saved streaming already holds its authored line: with the broker down it stays
+    # that way, and the sweeper finishes it with that line.
+    for pk in pipeline.generations_due(outcomes):
+        try:
+            enqueue_generation(persona_reply_task, pk)
+        except Exception:  # noqa: BLE001 - the sweeper's to finish
+            logger.warning("Generation of persona turn %s not queued; the sweeper will say its authored line", pk)
+
+
+@shared_task(name="generation.persona_reply", ignore_result=True, acks_late=True)
+def persona_reply_task(turn_id: int) -> int:
+    """Write a generative persona's reply with the language model and stream it as each sentence
+    passes the checks, then save it (the authored line when none passes). On queue "generation".
+    Not retried: a failure says the authored line at once, and a message redelivered after a
+    worker died finds the turn claimed and leaves it to the sweeper. Returns the tokens generated."""
+    result = persona_stream.persona_reply_stream(turn_id, claimer=heartbeat.member_name())
+    return result.tokens if result is not None else 0
 
 
 @shared_task(bind=True, name="practice.wrap_up", max_retries=MAX_RETRIES, acks_late=True)
@@ -166,7 +188,8 @@ def session_wrap_up_task(self: Task[[str], int], session_id: str) -> int:
 def sweep_task() -> int:
     """Run by Celery beat every SWEEP_INTERVAL_S (the Procfile starts beat with the worker): turns a
     dead worker left running, and turns queued with no task (a message lost with a broker restart),
-    get a fresh task. Returns how many were queued again."""
+    get a fresh task; a generated persona reply still streaming past PERSONA_STREAM_STALE_S gets its
+    authored line. Returns how many were queued again."""
     stale = turns_stale_requeue(
         queued_for=timedelta(seconds=settings.PRACTICE_STALE_QUEUED_S),
         running_for=timedelta(seconds=settings.PRACTICE_STALE_RUNNING_S),
@@ -177,6 +200,9 @@ def sweep_task() -> int:
     for pk in stale:
         enqueue(analyse_turn_task, pk)
     metrics.SWEEPER_REQUEUES.inc(len(stale))
+    for pk in persona_streams_stale(older_than=timedelta(seconds=settings.PERSONA_STREAM_STALE_S)):
+        if persona_stream.persona_reply_abandon(pk):
+            logger.warning("Persona turn %s was still streaming: its authored line was said", pk)
     if stale:
         logger.warning("Sweeper queued %d stale turns again", len(stale))
     return len(stale)

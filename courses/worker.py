@@ -16,8 +16,8 @@ from django.db import connections
 from courses.practice.drafts import drafts_warm
 from courses.practice.pipeline import scripts_warm
 from empathycamp import heartbeat
-from empathycamp.runtime import inference_warm
-from empathycamp.tasking import DRAFTS_QUEUE
+from empathycamp.runtime import generator_warm, inference_warm
+from empathycamp.tasking import DRAFTS_QUEUE, GENERATION_QUEUE
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,12 @@ _queues: frozenset[str] = frozenset()
 
 def _drafts_only() -> bool:
     return _queues == {DRAFTS_QUEUE}
+
+
+def _generation_only() -> bool:
+    # The generative persona's worker (Procfile's "generation"): its language model and the screen
+    # its lines pass; no analysis models. It is no inference worker either.
+    return _queues == {GENERATION_QUEUE}
 
 
 # This process's heartbeat: started once its models are warm, stopped when it shuts down.
@@ -60,6 +66,14 @@ def _heartbeat_end() -> None:
 
 
 def _warm_or_log() -> None:
+    if _generation_only():
+        try:
+            generator_warm()
+        except Exception:
+            logger.exception("Persona generator warm-up failed; it will load on first use")
+        finally:
+            connections.close_all()
+        return
     if _drafts_only():
         try:
             drafts_warm()

@@ -74,6 +74,17 @@ PERSONA_FALLBACKS = Counter(
     "Persona replies that fell back because nothing authored (or generated) fitted, by engine and reason.",
     ["engine", "reason"],
 )
+PERSONA_GENERATIONS = Counter(
+    "empathycamp_persona_generations_total",
+    "Generated persona replies that ended, by outcome: generated (every sentence passed), trimmed (the "
+    "sentences before one that failed a check), fallback (the authored line was said instead).",
+    ["outcome"],
+)
+PERSONA_FIRST_TOKEN = Histogram(
+    "empathycamp_persona_first_token_seconds",
+    "Seconds from a generation task starting a reply to the model's first token.",
+    buckets=LATENCY_BUCKETS,
+)
 SWEEPER_REQUEUES = Counter(
     "empathycamp_sweeper_requeues_total",
     "Learner turns the sweeper queued again (a dead worker's, or a lost task message's).",
@@ -95,6 +106,7 @@ PRACTICE_REFUSALS = Counter(
     ["code"],
 )
 
+GENERATION_OUTCOMES = ("generated", "trimmed", "fallback")
 OUTCOME_ANALYSED = "analysed"
 OUTCOME_FAILED = "failed"
 SAFETY_LEVELS = frozenset({"concern", "crisis"})
@@ -102,6 +114,8 @@ SAFETY_SOURCES = frozenset({"rules", "model"})
 # Every series of a fixed label set exists from the start at 0, so a rate() over it never sees it appear.
 for _outcome in (OUTCOME_ANALYSED, OUTCOME_FAILED):
     TURNS_ANALYSED.labels(outcome=_outcome)
+for _generation in GENERATION_OUTCOMES:
+    PERSONA_GENERATIONS.labels(outcome=_generation)
 for _level in sorted(SAFETY_LEVELS):
     for _source in sorted(SAFETY_SOURCES):
         SAFETY_FLAGS.labels(level=_level, source=_source)

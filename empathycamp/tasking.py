@@ -20,6 +20,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 DRAFTS_QUEUE = "drafts"
+GENERATION_QUEUE = "generation"
 
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
@@ -77,6 +78,22 @@ def enqueue_draft(task: Any) -> Future[None] | None:
                 _draft_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedded-drafts")
         return _draft_executor.submit(contextvars.copy_context().run, _run_embedded, task, (), {})
     task.apply_async(queue=DRAFTS_QUEUE)
+    return None
+
+
+_generation_executor: ThreadPoolExecutor | None = None
+
+
+def enqueue_generation(task: Any, *args: Any) -> Future[None] | None:
+    """Send a generative persona's reply task to queue "generation"; in embedded mode, to a thread
+    of its own, so a reply being written never holds up the next turn's analysis."""
+    global _generation_executor
+    if settings.EMBEDDED_MODE:
+        with _executor_lock:
+            if _generation_executor is None:
+                _generation_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedded-generation")
+        return _generation_executor.submit(contextvars.copy_context().run, _run_embedded, task, args, {})
+    task.apply_async(args=args, queue=GENERATION_QUEUE)
     return None
 
 

@@ -180,8 +180,10 @@ class Scenario(Item):
         CHALLENGING = 3, "Challenging"
 
     class Engine(models.TextChoices):
-        # Seam for the generative persona of a later release; chosen per scenario.
+        # Chosen per scenario (courses/practice/engine.py): the authored replies as they are, or a
+        # language model's words guided by the authored reply that fits (closing lines stay authored).
         SCRIPTED = "scripted", "Scripted (authored replies)"
+        GENERATIVE = "generative", "Generative (grounded in the authored replies)"
 
     persona_name = models.CharField(max_length=100)
     persona_bio = models.TextField(help_text="Who they are, in two or three sentences.")

@@ -49,6 +49,9 @@ class Turn(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Analysing"
+        # A generated persona reply on its way: its text so far is kept in Redis
+        # (courses/practice/streams.py); `text` holds the authored fallback until it is done.
+        STREAMING = "streaming", "Streaming"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
@@ -57,7 +60,7 @@ class Turn(models.Model):
     role = models.CharField(max_length=8, choices=Role.choices)
     client_id = models.UUIDField(null=True, blank=True, help_text="Client-generated id of a learner turn")
     text = models.TextField()
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DONE, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DONE, db_index=True)
     failure_reason = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     analysis = models.JSONField(null=True, blank=True, help_text="Emotion, empathy and safety analysis")
@@ -69,6 +72,9 @@ class Turn(models.Model):
     in_reply_to = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="persona_reply"
     )
+    # A persona turn's engine, and for a generated one the model version, whether it fell back to
+    # the authored line and why (courses/practice/persona_stream.py). Null on turns saved before it.
+    generation = models.JSONField(null=True, blank=True, help_text="Engine, model version, fallback")
     created_at = models.DateTimeField(auto_now_add=True)
     analysed_at = models.DateTimeField(null=True, blank=True)
     # When a worker last claimed the turn (queued → running), and when the sweeper last queued it

@@ -1,8 +1,10 @@
 """Persona engines: given the analysis of a learner turn, what does the persona say next?
 
 `engine_for(scenario)` picks the engine named by `Scenario.engine`. The scripted engine here
-chooses among the instructor's authored replies; a generative engine of a later release
-registers itself in ENGINES beside it and the task never changes.
+chooses among the instructor's authored replies; the grounded generative engine beside it chooses
+the same way, then marks the choice to be written by the language model, with the authored line
+as its guidance and its fallback (the words are generated later, by a task of their own:
+`courses/practice/persona_stream.py`).
 
 The engine is pure: it receives the replies, the analysis and a `similarity` function
 (the encoder's, on a worker) and touches neither the database nor a model itself.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from courses.models import PersonaReply, Scenario
@@ -42,6 +44,10 @@ class ReplyChoice:
     reply: PersonaReply | None  # None for a generated or fallback line
     emotion_shift: dict[str, float]
     ends_session: bool
+    engine: str = "scripted"  # the Scenario.Engine that chose it
+    # True: a language model writes the words, guided by `text` (the authored line), which is also
+    # what is said if the generated words fail a check. The persona turn streams until then.
+    generate: bool = False
 
 
 class PersonaEngine(Protocol):
@@ -252,7 +258,28 @@ class ScriptedEngine:
         )
 
 
-ENGINES: dict[str, PersonaEngine] = {Scenario.Engine.SCRIPTED: ScriptedEngine()}
+class GroundedEngine:
+    """The generative persona, grounded: the scripted engine's choice is the guidance and the
+    fallback of a generated line. Closing lines stay authored (they end the session with its summary,
+    and may only mention what was said); a scenario with no authored line at all says "…" as the
+    scripted engine does, since there is nothing to ground the model in."""
+
+    def __init__(self, scripted: ScriptedEngine) -> None:
+        self.scripted = scripted
+
+    def choose_reply(
+        self, *, scenario: Scenario, replies: Sequence[PersonaReply], facts: TurnFacts, similarity: Similarity | None
+    ) -> ReplyChoice:
+        choice = self.scripted.choose_reply(scenario=scenario, replies=replies, facts=facts, similarity=similarity)
+        generate = not choice.ends_session and choice.reply is not None
+        return replace(choice, engine=Scenario.Engine.GENERATIVE, generate=generate)
+
+
+_SCRIPTED = ScriptedEngine()
+ENGINES: dict[str, PersonaEngine] = {
+    Scenario.Engine.SCRIPTED: _SCRIPTED,
+    Scenario.Engine.GENERATIVE: GroundedEngine(_SCRIPTED),
+}
 
 
 def engine_for(scenario: Scenario) -> PersonaEngine:

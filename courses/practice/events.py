@@ -20,7 +20,9 @@ Browser → server messages (`ClientMessage`):
 Order for one learner turn: turn.saved (to every tab, before the analysis is scheduled), then from the
 worker turn.status running (claimed), turn.analysis, guidance, persona.state, and unless the session
 paused or had already ended reply.start, reply.token…, reply.done, then session.summary if this turn
-ended the session. A resend of a stored client_id gets turn.saved again (to that socket only).
+ended the session. In a generative scenario the analysis worker sends reply.start for a persona turn
+saved "streaming", and the generation worker sends its reply.token events (with offsets) as each
+sentence passes the checks, then reply.done with the saved turn. A resend of a stored client_id gets turn.saved again (to that socket only).
 
 While a learner's turn waits and no inference worker is alive (empathycamp/heartbeat.py), the
 socket is sent analysis.delayed (the page says the words are saved and feedback will follow), and
@@ -117,7 +119,8 @@ def socket_path(session_id: object) -> str:
 # --- Shapes (courses/selectors/practice.py builds them from the database) --------------------
 
 TurnRole = Literal["learner", "persona"]
-TurnStatusName = Literal["queued", "running", "done", "failed"]
+# "streaming": a generated persona reply on its way (its text so far is the turn's text).
+TurnStatusName = Literal["queued", "running", "streaming", "done", "failed"]
 SessionStatus = Literal["active", "paused", "closing", "completed"]
 Emotions = dict[str, float]  # GoEmotions label → 0..1
 
@@ -294,11 +297,14 @@ class ReplyStartEvent(TypedDict):
 
 
 class ReplyTokenEvent(TypedDict):
-    """Append `token` as it is: one word and its space, or a few words when the worker is busy."""
+    """Append `token` as it is: one word and its space, or a few words when the worker is busy.
+    A generated reply's tokens carry `offset`, where the token starts in the reply's text: a page
+    that reconnected mid-stream has the text so far from session.state and skips what it has."""
 
     type: Literal["reply.token"]
     turn_id: int
     token: str
+    offset: NotRequired[int]
 
 
 class ReplyDoneEvent(TypedDict):
@@ -430,8 +436,11 @@ def reply_start(*, turn_id: int, in_reply_to: int | None) -> ReplyStartEvent:
     return {"type": "reply.start", "turn_id": turn_id, "in_reply_to": in_reply_to}
 
 
-def reply_token(*, turn_id: int, token: str) -> ReplyTokenEvent:
-    return {"type": "reply.token", "turn_id": turn_id, "token": token}
+def reply_token(*, turn_id: int, token: str, offset: int | None = None) -> ReplyTokenEvent:
+    event: ReplyTokenEvent = {"type": "reply.token", "turn_id": turn_id, "token": token}
+    if offset is not None:
+        event["offset"] = offset
+    return event
 
 
 def reply_done(turn: TurnView) -> ReplyDoneEvent:

@@ -2,8 +2,9 @@
 choose what the persona says to each turn and save that; then stream the replies to the pages.
 
 Only the analysis task calls this. Each step saves before it sends, and sends only what it saved.
-The reply step is separate from the analysis on purpose: a generative persona, later, takes its
-place as a task of its own, while the analysis stays as it is.
+The reply step is separate from the analysis on purpose: in a generative scenario the reply chosen
+here is saved streaming, with the authored line as its fallback, and a task of its own on queue
+"generation" writes and streams its words (courses/practice/persona_stream.py).
 """
 
 from __future__ import annotations
@@ -375,7 +376,8 @@ def replies_send(outcomes: Sequence[ReplyOutcome]) -> None:
     starts: list[Message] = [
         (sid, events.reply_start(turn_id=reply.pk, in_reply_to=turn_id)) for sid, turn_id, reply in streams
     ]
-    words = [(sid, reply, _tokens(reply.text)) for sid, _, reply in streams]
+    # A generated reply only starts here: the generation worker streams its words and says done.
+    words = [(sid, reply, _tokens(reply.text)) for sid, _, reply in streams if not _generating(reply)]
     pause = min(settings.PRACTICE_TOKEN_DELAY_MS, 15) / 1000
     if words and pause and Turn.objects.filter(status=Turn.Status.QUEUED).exists():
         pause = 0.0
@@ -392,7 +394,7 @@ def replies_send(outcomes: Sequence[ReplyOutcome]) -> None:
         steps.append((step, pause if position < rounds - 1 else 0.0))
     last: list[Message] = []
     for outcome in outcomes:
-        if outcome.persona_turn is not None:
+        if outcome.persona_turn is not None and not _generating(outcome.persona_turn):
             last.append((outcome.session_id, events.reply_done(turn_serialise(outcome.persona_turn))))
         if outcome.summary is not None:
             summary = render.summary_render(outcome.summary)
@@ -401,6 +403,15 @@ def replies_send(outcomes: Sequence[ReplyOutcome]) -> None:
             )
     steps.append((last, 0.0))
     _send_steps(steps)
+
+
+def _generating(turn: Turn) -> bool:
+    return turn.status == Turn.Status.STREAMING
+
+
+def generations_due(outcomes: Sequence[ReplyOutcome]) -> list[int]:
+    """The persona turns of `outcomes` saved streaming: each one's words are for a generation task."""
+    return [o.persona_turn.pk for o in outcomes if o.persona_turn is not None and _generating(o.persona_turn)]
 
 
 _STATUSES: dict[str, events.SessionStatus] = {

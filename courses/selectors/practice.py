@@ -28,6 +28,7 @@ from courses.practice.events import (
     analysis_view,
 )
 from courses.practice.render import guidance_render, summary_render
+from courses.practice.streams import stream_text
 from courses.selectors.courses import item_get_for_user, user_can_preview
 from courses.selectors.progress import enrollment_get
 from inference.schema import Mechanism, TurnAnalysis
@@ -71,7 +72,9 @@ def turn_serialise(turn: Turn) -> TurnView:
         index=turn.index,
         role=cast(TurnRole, turn.role),
         client_id=str(turn.client_id) if turn.client_id else None,
-        text=turn.text,
+        # A reply still streaming shows what was sent of it so far; its stored text is the authored
+        # fallback, which no page sees unless the generation falls back to it.
+        text=stream_text(turn.pk) if turn.status == Turn.Status.STREAMING else turn.text,
         status=cast(TurnStatusName, turn.status),
         failure_reason=turn.failure_reason or None,
         persona_state=turn.persona_state,
@@ -86,6 +89,16 @@ def turn_serialise(turn: Turn) -> TurnView:
         top = ((turn.analysis or {}).get("emotion") or {}).get("top") or []
         view["emotions"] = {str(label): round(float(prob), 3) for label, prob in top}
     return view
+
+
+def streaming_turn_reread(*, turn: TurnView) -> TurnView:
+    """A reply that was streaming when `turn` was read, as it is now: its partial text, or the saved
+    turn if it finished meanwhile (a socket that joined its group late missed that reply.done)."""
+    text = stream_text(turn["id"])
+    if text:
+        return {**turn, "text": text}
+    saved = Turn.objects.filter(pk=turn["id"]).first()
+    return turn_serialise(saved) if saved is not None else turn
 
 
 def session_serialise(session: PracticeSession, *, learner_turns: int) -> SessionView:

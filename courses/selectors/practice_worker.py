@@ -12,6 +12,7 @@ from datetime import datetime
 
 from courses.models import Course, PersonaReply, PracticeSession, Scenario, ScenarioGoal, Turn
 from courses.practice.summary import GoalSpec
+from inference.generation import PersonaPrompt, Speaker
 
 
 @dataclass(frozen=True)
@@ -134,3 +135,55 @@ def conversations(*, session_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Conver
     for turn in Turn.objects.filter(session_id__in=sessions).order_by("session_id", "index"):
         turns[turn.session_id].append(turn)
     return {pk: Conversation(session=session, turns=turns[pk]) for pk, session in sessions.items()}
+
+
+@dataclass(frozen=True)
+class ReplyToGenerate:
+    """A streaming persona turn and what its language model is told (`prompt`), with the persona's
+    earlier lines (a generated sentence may not repeat them) and the authored line it stands in for."""
+
+    turn_id: int
+    session_id: uuid.UUID
+    persona_name: str
+    prompt: PersonaPrompt
+    earlier: list[str]
+    authored: str
+
+
+def reply_to_generate(*, turn_id: int) -> ReplyToGenerate | None:
+    """The streaming persona turn `turn_id` with its scenario's card, the persona's feelings after the
+    learner's turn, and the conversation up to the learner turn it answers (two queries); None when
+    it is no longer streaming."""
+    turn = (
+        Turn.objects.filter(pk=turn_id, role=Turn.Role.PERSONA, status=Turn.Status.STREAMING)
+        .select_related("session__scenario")
+        .first()
+    )
+    if turn is None:
+        return None
+    scenario = turn.session.scenario
+    answered = turn.in_reply_to_id
+    before = list(Turn.objects.filter(session_id=turn.session_id, index__lt=turn.index).order_by("index"))
+    history: list[tuple[Speaker, str]] = []
+    for row in before:
+        if row.role == Turn.Role.PERSONA:
+            history.append(("persona", row.text))
+        elif row.status == Turn.Status.DONE:
+            history.append(("learner", row.text))
+        if row.pk == answered:
+            break  # a turn the learner sent meanwhile is answered by a reply of its own
+    return ReplyToGenerate(
+        turn_id=turn.pk,
+        session_id=turn.session_id,
+        persona_name=scenario.persona_name,
+        prompt=PersonaPrompt(
+            persona_name=scenario.persona_name,
+            persona_bio=scenario.persona_bio,
+            situation=scenario.situation,
+            feelings={str(k): float(v) for k, v in (turn.persona_state or {}).items()},
+            history=history,
+            guidance=turn.text,
+        ),
+        earlier=[text for speaker, text in history if speaker == "persona"],
+        authored=turn.text,
+    )

@@ -116,8 +116,10 @@ def persona_replies_save(*, plans: Sequence[ReplyPlan]) -> list[ReplyOutcome]:
                     index=turns[-1].index + 1,  # read under the session lock
                     role=Turn.Role.PERSONA,
                     text=plan.choice.text,
-                    status=Turn.Status.DONE,
+                    # A generated reply streams first; its authored line waits here as the fallback.
+                    status=Turn.Status.STREAMING if plan.choice.generate else Turn.Status.DONE,
                     reply=plan.choice.reply,
+                    generation=_generation_record(plan.choice),
                     in_reply_to=turn,
                     persona_state=state,
                     analysis={"emotion": dict(plan.reading)} if plan.reading else None,
@@ -173,6 +175,14 @@ def persona_replies_save(*, plans: Sequence[ReplyPlan]) -> list[ReplyOutcome]:
                 score=session.score or 0.0,
             )
     return outcomes
+
+
+def _generation_record(choice: ReplyChoice) -> dict[str, object]:
+    """What the persona turn records of its engine; a generated one's model, fallback and reason
+    are filled in when its stream ends (persona_stream_finish)."""
+    if not choice.generate:
+        return {"engine": choice.engine}
+    return {"engine": choice.engine, "model": None, "fell_back": None, "reason": None}
 
 
 def _feelings_after(*, before: Emotions, analysis: TurnAnalysis | None, plan: ReplyPlan) -> Emotions:

