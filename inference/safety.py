@@ -6,8 +6,9 @@ cheaply, without loading a model. The learned risk classifier (``inference.risk`
 worker beside the emotion model; its reading of each text comes in as ``risks`` and is combined
 here with the rules: the rules keep precision on the phrasings they know, the classifier brings
 recall on the ones they do not (and may set aside a rule's finding it is sure is harmless, see
-``_combine``). Chinese text goes through the written list of ``inference.safety_zh`` (the
-classifier's encoder cannot read it). The English rules are data in ``inference.safety_rules``; this
+``_combine``); guards (``inference.safety_guards``) set aside its flags on text that is plainly an
+idiom, a past that is over, a denial or someone else's worry. Chinese text goes through the written
+list of ``inference.safety_zh`` (the classifier's encoder cannot read it). The English rules are data in ``inference.safety_rules``; this
 module only normalises text, runs the rules sentence by sentence, applies the context checks
 (negation, past and recovered, jokes, films and news) and, when the emotion model's output is
 given, lets strong negative emotion lift the writer's own weak distress cues to ``concern``.
@@ -36,7 +37,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Literal
 
-from inference import safety_rules
+from inference import safety_guards, safety_rules
 from inference.safety_rules import RULES, Rule
 from inference.safety_triggers import ENGLISH_FUNCTION_WORDS as _ENGLISH_FUNCTION_WORDS
 from inference.safety_triggers import literal_alternation, rule_triggers
@@ -80,6 +81,7 @@ _REASON_NONE = "No safety concerns found."
 _REASON_EMPTY = "There is no text to screen."
 _REASON_THIRD_PARTY = "The message is about someone else who may be at risk; a gentle check-in may help."
 _REASON_SET_ASIDE = "No safety concerns found (a phrase that can signal risk reads here as everyday speech)."
+_REASON_GUARDED = "No safety concerns found (words that can signal risk read here as an idiom, a past that is over, a denial or someone else's worry)."
 _REASON_EMOTION = "Strong sadness or fear comes with signs of distress; a gentle check-in may help."
 _NOTE_PAST = " It is described as in the past."
 _NOTE_JOKE = " It may be said in jest, but it is worth a gentle check."
@@ -273,7 +275,7 @@ def _screen(
             level, category, evidence = zh_level, zh_category, zh_evidence
             reason = _REASONS.get((level, category or "distress"), _REASON_FALLBACK.get(level, _REASON_NONE))
     elif risk is not None:
-        level, category, reason, evidence = _combine(level, category, reason, evidence, findings, risk)
+        level, category, reason, evidence = _combine(level, category, reason, evidence, findings, risk, normalised)
 
     if level == "none" and not chinese and _looks_not_english(normalised):
         reason += _NOTE_NOT_ENGLISH
@@ -560,9 +562,15 @@ def _combine(
     evidence: list[SafetyEvidence],
     findings: list[Finding],
     risk: RiskReading,
+    normalised: str = "",
 ) -> tuple[SafetyLevel, SafetyCategory | None, str, list[SafetyEvidence]]:
     """The rules' verdict and the classifier's, as one (``combined_level`` decides the level)."""
     model_level = risk["level"]
+    if _RANK[model_level] > _RANK[level] and safety_guards.guard(normalised) is not None:
+        # The classifier would raise the level of a text that is plainly an idiom, a past the writer
+        # says is over, a denial or someone else's risk (``inference.safety_guards``): its flag is set
+        # aside and the rules' verdict stands.
+        return level, category, (_REASON_GUARDED if level == "none" else reason), evidence
     # Near certain the text is harmless, the classifier may set aside any rule finding (recovery
     # stories told in the past tense the rules do not parse, idioms they do not know).
     weak = _weak(level, findings) or bool(risk.get("certain"))
@@ -613,6 +621,15 @@ def rules_verdict(text: object) -> tuple[SafetyLevel, bool]:
     findings = find(normalise(prepared), already_normalised=True)
     level, _, _ = _decide(findings, None)
     return level, _weak(level, findings)
+
+
+def guarded(text: object) -> bool:
+    """Whether a guard (``inference.safety_guards``) would set aside a flag by which the classifier
+    raises the rules' level on ``text``: what the risk trainer tunes the thresholds with, as served."""
+    prepared, _, _ = _prepare(text)
+    if not prepared.strip() or han_count(prepared) >= _HAN_MIN:
+        return False
+    return safety_guards.guard(normalise(prepared)) is not None
 
 
 # The screen's version ---------------------------------------------------------------------------
@@ -672,6 +689,7 @@ def rules_fingerprint() -> str:
             _REASON_THIRD_PARTY,
             _REASON_EMOTION,
             _REASON_SET_ASIDE,
+            _REASON_GUARDED,
             _NOTE_PAST,
             _NOTE_JOKE,
             _NOTE_TRUNCATED,
@@ -690,6 +708,7 @@ def rules_fingerprint() -> str:
             json.dumps(settings, ensure_ascii=False, sort_keys=True),
             json.dumps(reasons, ensure_ascii=False, sort_keys=True),
             json.dumps(patterns_for_fingerprint(), ensure_ascii=False),
+            json.dumps(safety_guards.patterns_for_fingerprint(), ensure_ascii=False),
             json.dumps({"han_min": _HAN_MIN}),
         ]
     )

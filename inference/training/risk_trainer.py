@@ -13,7 +13,9 @@ learned that a short, lower-case chat line is a crisis ("thanks for the session 
 crisis on dev): the team's "none" lines are mostly hard cases, and plain everyday text was rare.
 
 Each epoch the dev split is read and the three thresholds (crisis, flag, harmless) are tuned for
-the screen as served, rules and classifier together (``inference.safety.combined_level``): the
+the screen as served, rules and classifier together (``inference.safety.combined_level``, and the
+guards of ``inference.safety_guards`` that set aside the classifier's flags on plain idioms, pasts
+that are over, denials and someone else's worry): the
 fewest false alarms on "none" lines that keep crisis recall and concern recall at their targets
 (where no setting reaches them, the smallest shortfall). The epoch with the best tuned result is
 kept. ``python manage.py train_safety`` runs it.
@@ -49,7 +51,7 @@ from inference.encoder import (
     save_artefact,
 )
 from inference.risk import LEVELS, RiskModel, build_risk_model
-from inference.safety import combined_level, rules_verdict
+from inference.safety import combined_level, guarded, rules_verdict
 from inference.schema import SafetyLevel
 from inference.training.common import pick_device, set_seed, state_copy
 from inference.versions import fingerprint
@@ -208,12 +210,24 @@ def screen_figures(gold: Sequence[SafetyLevel], predicted: Sequence[SafetyLevel]
     }
 
 
-def _served_level(p: np.ndarray, rule: tuple[SafetyLevel, bool], t: dict[str, float]) -> SafetyLevel:
+# A dev row as the rules read it: their level, whether it is weak, and whether a guard would set aside
+# a flag by which the classifier raises the rules' level (``inference.safety_guards``).
+RulesReading = tuple[SafetyLevel, bool, bool]
+
+
+def rules_reading(text: str) -> RulesReading:
+    return (*rules_verdict(text), guarded(text))
+
+
+def _served_level(p: np.ndarray, rule: RulesReading, t: dict[str, float]) -> SafetyLevel:
     """The screen's level for one dev row under thresholds ``t`` (as ``inference.safety`` serves it)."""
-    rule_level, weak = rule
+    rule_level, weak, guard = rule
+    model_level = _model_level(p, t["crisis"], t["flag"])
+    if guard and _RANK[model_level] > _RANK[rule_level]:
+        return rule_level  # the classifier would raise it, and a guard sets that flag aside
     if rule_level != "none" and p[0] >= t["certain"]:
         weak = True  # the classifier is near certain the text is harmless: any rule finding may go
-    return combined_level(rule_level, weak, _model_level(p, t["crisis"], t["flag"]), bool(p[0] >= t["harmless"]))
+    return combined_level(rule_level, weak, model_level, bool(p[0] >= t["harmless"]))
 
 
 def _model_level(p: np.ndarray, crisis: float, flag: float) -> SafetyLevel:
@@ -250,9 +264,9 @@ def targets_of(cfg: RiskTrainConfig) -> dict[str, float]:
 def tune_thresholds(
     probs: np.ndarray,
     gold: Sequence[SafetyLevel],
-    rules: Sequence[tuple[SafetyLevel, bool]],
+    rules: Sequence[RulesReading],
     targets: dict[str, float],
-    roleplay: tuple[np.ndarray, Sequence[tuple[SafetyLevel, bool]]] | None = None,
+    roleplay: tuple[np.ndarray, Sequence[RulesReading]] | None = None,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """The thresholds that bring the served screen closest to the targets on these rows
     (``shortfall``; ties: fewer false alarms, then the higher thresholds), and the figures they give.
@@ -309,10 +323,10 @@ def train_risk(out_dir: Path, cfg: RiskTrainConfig, log: Log = print, data_dir: 
     counts = np.bincount(labels.numpy(), minlength=len(LEVELS))
     class_weight = torch.tensor(len(train) / (len(LEVELS) * np.maximum(counts, 1)), dtype=torch.float32, device=device)
     dev_gold = [e.label for e in dev]
-    dev_rules = [rules_verdict(e.text) for e in dev]
+    dev_rules = [rules_reading(e.text) for e in dev]
     tune_replies = roleplay_replies("tune")
     tune_items = encode_texts(tokenizer, tune_replies, cfg.inference_max_len)
-    tune_rules = [rules_verdict(t) for t in tune_replies]
+    tune_rules = [rules_reading(t) for t in tune_replies]
 
     model = build_risk_model(base_path, layers=cfg.layers)
     if cfg.init_artefact:

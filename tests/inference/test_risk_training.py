@@ -35,7 +35,7 @@ def test_thresholds_separate_what_the_probabilities_separate():
     # A classifier that ranks perfectly: crisis rows have high P(crisis), none rows high P(none).
     gold = ["crisis"] * 10 + ["concern"] * 10 + ["none"] * 20
     probs = np.array([[0.05, 0.15, 0.8]] * 10 + [[0.2, 0.7, 0.1]] * 10 + [[0.9, 0.08, 0.02]] * 20)
-    rules = [("none", False)] * len(gold)
+    rules = [("none", False, False)] * len(gold)
     chosen, figures = tune_thresholds(probs, gold, rules, TARGETS)
     assert figures == {"crisis_recall": 1.0, "concern_recall": 1.0, "false_alarm_rate": 0.0}
     assert chosen["crisis"] <= 0.8 and chosen["flag"] <= 0.8
@@ -44,7 +44,17 @@ def test_thresholds_separate_what_the_probabilities_separate():
 def test_a_rule_false_alarm_is_set_aside_only_where_the_classifier_is_sure():
     gold = ["none", "crisis"]
     probs = np.array([[0.995, 0.004, 0.001], [0.6, 0.1, 0.3]])
-    rules = [("crisis", False), ("crisis", False)]  # the rules fire on both, strongly
+    rules = [("crisis", False, False), ("crisis", False, False)]  # the rules fire on both, strongly
     chosen, figures = tune_thresholds(probs, gold, rules, TARGETS)
     assert figures["false_alarm_rate"] == 0.0 and figures["crisis_recall"] == 1.0
     assert 0.6 < chosen["certain"] <= 0.995
+
+
+def test_a_guarded_row_is_not_flagged_by_the_classifier_alone():
+    # Two none rows the classifier reads as crisis: one a guard sets aside (an idiom), one it does not.
+    gold = ["none", "none", "crisis"]
+    probs = np.array([[0.05, 0.05, 0.9], [0.05, 0.05, 0.9], [0.05, 0.05, 0.9]])
+    rules = [("none", False, True), ("none", False, False), ("none", False, False)]
+    _, figures = tune_thresholds(probs, gold, rules, TARGETS)
+    assert figures["crisis_recall"] == 1.0
+    assert figures["false_alarm_rate"] == 0.5  # the guarded row is left alone, the other flagged

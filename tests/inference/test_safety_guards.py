@@ -1,0 +1,86 @@
+"""Guards on the risk classifier's flags (``inference.safety_guards``): text that is plainly an idiom, a
+past the writer says is over, a denial or someone else's worry sets aside a flag by which the classifier
+would raise the rules' level, and never a finding of the rules. Lines in the tests' own words, none copied from the data."""
+
+from __future__ import annotations
+
+import pytest
+
+from inference.safety import guarded, normalise, screen_text
+from inference.safety_guards import guard
+from inference.schema import RiskReading
+
+
+def reading(level: str) -> RiskReading:
+    """A classifier reading that flags the text, as a confidently wrong classifier would."""
+    probs = (
+        {"none": 0.02, "concern": 0.08, "crisis": 0.9}
+        if level == "crisis"
+        else {"none": 0.1, "concern": 0.85, "crisis": 0.05}
+    )
+    return {"level": level, "probs": probs, "harmless": False, "certain": False, "words": ["word"]}  # type: ignore[typeddict-item]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("this printer is killing me, third jam today", "idiom"),
+        ("the plot twist scared me to death", "idiom"),
+        ("i'd kill for a nap right now", "idiom"),
+        ("dead on my feet after the wedding", "idiom"),
+        ("my sister is going to kill me, i lost her charger", "idiom"),
+        ("i cut my hair myself and regret it", "idiom"),
+        ("ten years ago i was self harming. i've been clean since and i'm doing well", "past_recovered"),
+        ("i used to think about dying a lot at uni, these days i'm in a good place", "past_recovered"),
+        ("i'm not suicidal, just worn out from the move", "denial"),
+        ("no thoughts of harming myself, just a rubbish week", "denial"),
+        ("my friend keeps saying she wants to die, how do i help her?", "third_person"),
+        ("my dad has stopped eating and i'm worried, what should i say to him", "third_person"),
+    ],
+)
+def test_each_kind_of_guard_reads_its_text(text, kind):
+    assert guard(normalise(text)) == kind
+    result = screen_text(text, risk=reading("crisis"))
+    # The classifier's crisis is set aside; what the rules found on their own stands (a past or a
+    # friend's risk is a concern to them).
+    assert result["level"] == screen_text(text)["level"] != "crisis", result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Idioms meant literally, a denial taken back, a past that is back, one's own risk beside a friend's.
+        "everyone says exams are killing them, i'd honestly be glad if this one did",
+        "work is killing me, i can't eat or sleep anymore",
+        "i'm not suicidal, i just want to stop existing",
+        "i told them i'm not suicidal but i lied, i have a plan",
+        "years ago i tried to end it, i've been well, but lately the thoughts are back",
+        "i used to self harm and i'm doing well but i cut again tonight",
+        "my friend said she wants to die and i want to die too",
+        "been saving my mum's sleeping pills for weeks",
+        "left a letter for my brother on the table. he'll find it in the morning",
+        "he's outside the door and he says he'll kill me",
+        "i want to crawl into a hole and never come out, i've got the tablets ready",
+    ],
+)
+def test_no_guard_reads_a_look_alike_risk_as_harmless(text):
+    assert guard(normalise(text)) is None
+    assert screen_text(text, risk=reading("crisis"))["level"] == "crisis"
+
+
+def test_a_guard_never_sets_aside_what_the_rules_found():
+    # The rules read a present wish to die in it; the past marker elsewhere does not matter.
+    text = "i used to be fine and i'm doing well at work, but i want to kill myself"
+    assert screen_text(text)["level"] == "crisis"
+    assert screen_text(text, risk=reading("crisis"))["level"] == "crisis"
+
+
+def test_guards_read_only_chat_length_text():
+    long_post = "I'm not suicidal, just tired. " + "The week was long and the trains were late. " * 10
+    assert guard(normalise(long_post)) is None
+
+
+def test_the_trainer_sees_the_guards_as_the_screen_serves_them():
+    assert guarded("the suspense is killing me, just tell me")
+    assert not guarded("i've got the pills counted out for tonight")
+    assert not guarded("这次考试要了我的命")  # Chinese: the guards are English only
