@@ -183,7 +183,14 @@ def _dialogues(path: Path) -> list[Dialogue]:
         except json.JSONDecodeError as exc:
             raise CorpusError(f"{where}: not JSON ({exc.msg})") from exc
         turns = tuple(_turn(t, f"{where} turn {i}") for i, t in enumerate(raw.get("turns", [])))
-        out.append(Dialogue(id=str(raw.get("id", "")), scenario=str(raw.get("scenario", "")), ending=str(raw.get("ending", "")), turns=turns))
+        out.append(
+            Dialogue(
+                id=str(raw.get("id", "")),
+                scenario=str(raw.get("scenario", "")),
+                ending=str(raw.get("ending", "")),
+                turns=turns,
+            )
+        )
     return out
 
 
