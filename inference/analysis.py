@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
-from inference import registry
+from inference import registry, safety_zh_model
 from inference.safety import rules_fingerprint, screen_texts
 from inference.safety_zh import han_count
 from inference.schema import (
@@ -184,10 +184,13 @@ def screen_generated(texts: Sequence[str], batch_size: int = 64) -> list[SafetyR
 
 
 def _risk_readings(texts: Sequence[str], batch_size: int = 64) -> list[RiskReading | None]:
-    """The risk classifier's reading of each text; none for Chinese text, which it cannot read
-    (the screen's Chinese list covers it) and which it is spared running on."""
+    """The risk classifier's reading of each text; for Chinese text, which its encoder cannot read,
+    the Chinese n-gram classifier's (``inference.safety_zh_model``, beside the Chinese list)."""
     readable = [i for i, text in enumerate(texts) if han_count(text) < 2]
     readings: list[RiskReading | None] = [None] * len(texts)
+    chinese = [i for i, text in enumerate(texts) if han_count(text) >= 2]
+    for i, zh_reading in zip(chinese, safety_zh_model.read([texts[i] for i in chinese]), strict=True):
+        readings[i] = zh_reading
     if readable:
         for i, reading in zip(
             readable, registry.risk_classifier().read([texts[i] for i in readable], batch_size=batch_size), strict=True

@@ -8,7 +8,8 @@ here with the rules: the rules keep precision on the phrasings they know, the cl
 recall on the ones they do not (and may set aside a rule's finding it is sure is harmless, see
 ``_combine``); guards (``inference.safety_guards``) set aside its flags on text that is plainly an
 idiom, a past that is over, a denial or someone else's worry. Chinese text goes through the written
-list of ``inference.safety_zh`` (the classifier's encoder cannot read it). The English rules are data in ``inference.safety_rules``; this
+list of ``inference.safety_zh`` (the classifier's encoder cannot read it), with the character n-gram
+classifier of ``inference.safety_zh_model`` beside it (its reading comes in as ``risks`` too). The English rules are data in ``inference.safety_rules``; this
 module only normalises text, runs the rules sentence by sentence, applies the context checks
 (negation, past and recovered, jokes, films and news) and, when the emotion model's output is
 given, lets strong negative emotion lift the writer's own weak distress cues to ``concern``.
@@ -37,7 +38,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Literal
 
-from inference import safety_guards, safety_rules
+from inference import safety_guards, safety_rules, safety_zh_model
 from inference.safety_rules import RULES, Rule
 from inference.safety_triggers import ENGLISH_FUNCTION_WORDS as _ENGLISH_FUNCTION_WORDS
 from inference.safety_triggers import literal_alternation, rule_triggers
@@ -274,6 +275,14 @@ def _screen(
         if _RANK[zh_level] > _RANK[level]:
             level, category, evidence = zh_level, zh_category, zh_evidence
             reason = _REASONS.get((level, category or "distress"), _REASON_FALLBACK.get(level, _REASON_NONE))
+        if risk is not None and _RANK[risk["level"]] > _RANK[level]:
+            # The Chinese n-gram classifier (``inference.safety_zh_model``) may raise the list's level,
+            # never lower it: the list has no classifier beside it that can read its idioms better.
+            level = risk["level"]
+            if category is None or (level == "crisis" and category == "distress"):
+                category = "suicide" if level == "crisis" else "distress"
+            evidence = [SafetyEvidence(by="model", words=w) for w in risk.get("words", [])[:3]] + evidence
+            reason = _REASONS.get((level, category), _REASON_FALLBACK[level])
     elif risk is not None:
         level, category, reason, evidence = _combine(level, category, reason, evidence, findings, risk, normalised)
 
@@ -623,6 +632,11 @@ def rules_verdict(text: object) -> tuple[SafetyLevel, bool]:
     return level, _weak(level, findings)
 
 
+def _zh_classifier_version() -> str | None:
+    model = safety_zh_model.classifier()
+    return model.version if model is not None else None
+
+
 def guarded(text: object) -> bool:
     """Whether a guard (``inference.safety_guards``) would set aside a flag by which the classifier
     raises the rules' level on ``text``: what the risk trainer tunes the thresholds with, as served."""
@@ -709,6 +723,7 @@ def rules_fingerprint() -> str:
             json.dumps(reasons, ensure_ascii=False, sort_keys=True),
             json.dumps(patterns_for_fingerprint(), ensure_ascii=False),
             json.dumps(safety_guards.patterns_for_fingerprint(), ensure_ascii=False),
+            json.dumps({"zh_classifier": _zh_classifier_version()}),
             json.dumps({"han_min": _HAN_MIN}),
         ]
     )

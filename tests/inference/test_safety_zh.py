@@ -131,3 +131,63 @@ def test_new_concern_phrasings_in_chinese_are_flagged(text):
 )
 def test_new_chinese_hard_negatives_are_not_flagged(text):
     assert level(text) == "none", screen_text(text)
+
+
+# The Chinese n-gram classifier beside the list (``inference.safety_zh_model``): it may raise the list's
+# level, never lower it.
+
+
+def served_zh(text: str) -> dict:
+    from inference import safety_zh_model
+
+    return screen_text(text, risk=safety_zh_model.read([text])[0])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "活着好没意思，想早点离开",  # tired of living, wanting to leave early: no phrase of the list
+        "不想再醒来了，就这样吧",
+    ],
+)
+def test_the_chinese_classifier_brings_in_crisis_the_list_misses_or_underrates(text):
+    result = served_zh(text)
+    assert result["level"] == "crisis", result
+    assert any(e["by"] == "model" for e in result["evidence"]) or screen_text(text)["level"] == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["看完这部剧哭死我了", "今天考试考砸了，好郁闷，晚上吃顿好的", "这周加班加到吐血，周末要睡到自然醒"],
+)
+def test_the_chinese_classifier_leaves_everyday_lines_alone(text):
+    assert served_zh(text)["level"] == "none"
+
+
+def test_the_chinese_classifier_never_lowers_the_list():
+    from inference import safety_zh_model
+
+    text = "遗书写好了，放在抽屉里"
+    reading = safety_zh_model.read([text])[0]
+    assert reading is not None
+    calm = {**reading, "level": "none", "words": []}
+    assert screen_text(text, risk=calm)["level"] == "crisis"  # type: ignore[arg-type]
+
+
+def test_the_served_chinese_reader_gives_what_it_was_trained_to():
+    """The artefact's pure-Python reader against the dev figures its trainer recorded."""
+    import csv
+    import json
+    from pathlib import Path
+
+    from inference import safety_zh_model
+    from inference.training.risk_trainer import screen_figures
+
+    config = json.loads(safety_zh_model.ARTEFACT.read_text(encoding="utf-8"))
+    data = Path(safety_zh_model.__file__).resolve().parent / "data" / "safety" / "written.csv"
+    with data.open(newline="", encoding="utf-8") as handle:
+        dev = [r for r in csv.DictReader(handle) if r["lang"].startswith("zh") and r["split"] == "dev"]
+    predicted = [served_zh(r["text"])["level"] for r in dev]
+    figures = screen_figures([r["label"] for r in dev], predicted)
+    for key in ("crisis_recall", "concern_recall", "false_alarm_rate"):
+        assert figures[key] == pytest.approx(config["evaluation"][key], abs=1e-4), key
