@@ -70,6 +70,10 @@ class PersonaPrompt:
     guidance: str
 
 
+# System messages whose keys and values a generator keeps (a few per scenario being practised).
+PREFIX_CACHE_SIZE: Final = 64
+# Sampling looks at the likeliest this many tokens only (top-p then cuts within them).
+TOP_K: Final = 50
 # Past this many turns the conversation's start is dropped from the prompt (the card stays).
 HISTORY_TURNS: Final = 8
 # Feelings weaker than this are not worth naming.
@@ -77,35 +81,40 @@ FEELING_FLOOR: Final = 0.2
 
 
 def _strength(value: float) -> str:
-    return "strongly" if value >= 0.6 else "somewhat" if value >= 0.35 else "a little"
+    return "strong" if value >= 0.6 else "some" if value >= 0.35 else "a little"
 
 
 def prompt_messages(prompt: PersonaPrompt) -> list[dict[str, str]]:
-    """The chat messages for the model's template: a system message with the card, the feelings
-    and the guidance, then the conversation with the learner as "user" and the persona as
-    "assistant" (the role the model speaks in)."""
+    """The chat messages for the model's template: a system message with the persona's card (the
+    same for every turn of a scenario, so its keys and values are computed once: `_prefill`), the
+    conversation with the learner as "user" and the persona as "assistant" (the role the model
+    speaks in), then a short system note for this turn: the persona's feelings now and the authored
+    line that fits, as guidance, last, where a small model heeds it most."""
     name = prompt.persona_name.strip() or "the person"
+    card = [
+        f"You are {name}, a real person, not an assistant. {prompt.persona_bio.strip()}",
+        f"Your situation: {prompt.situation.strip()}" if prompt.situation.strip() else "",
+        (
+            f"You are talking to someone about it. Reply as {name}, in the first person, in one to three "
+            "short sentences. Answer any question you are asked. Never give advice, never offer help, "
+            "never say you are an AI."
+        ),
+    ]
+    messages = [{"role": "system", "content": "\n".join(line for line in card if line)}]
+    for speaker, text in list(prompt.history)[-HISTORY_TURNS:]:
+        messages.append({"role": "user" if speaker == "learner" else "assistant", "content": text.strip()})
     feelings = sorted(
         ((label, value) for label, value in prompt.feelings.items() if value >= FEELING_FLOOR),
         key=lambda item: -item[1],
     )[:3]
-    lines = [
-        f"You are {name}, a real person, not an assistant. {prompt.persona_bio.strip()}",
-        f"Your situation: {prompt.situation.strip()}" if prompt.situation.strip() else "",
-        (
-            "Right now you feel " + ", ".join(f"{_strength(v)} {label}" for label, v in feelings) + "."
-            if feelings
-            else ""
-        ),
-        f'What you would say next is close to: "{prompt.guidance.strip()}"' if prompt.guidance.strip() else "",
-        (
-            f"Answer the last message as {name}, in the first person, in one to three short sentences. "
-            "Answer any question you are asked. Never give advice, never offer help, never say you are an AI."
-        ),
+    note = [
+        f"{name} feels " + ", ".join(f"{label} ({_strength(v)})" for label, v in feelings) + "." if feelings else "",
+        f'In your own words, {name} says something close to: "{prompt.guidance.strip()}"'
+        if prompt.guidance.strip()
+        else "",
     ]
-    messages = [{"role": "system", "content": "\n".join(line for line in lines if line)}]
-    for speaker, text in list(prompt.history)[-HISTORY_TURNS:]:
-        messages.append({"role": "user" if speaker == "learner" else "assistant", "content": text.strip()})
+    if any(note):
+        messages.append({"role": "system", "content": " ".join(line for line in note if line)})
     return messages
 
 
@@ -211,6 +220,8 @@ class PersonaGenerator:
         elif isinstance(generation_eos, list):
             eos.update(int(t) for t in generation_eos)
         self.stop_ids = frozenset(eos)
+        # The system message's keys and values, by its text (see _prefill).
+        self._prefixes: dict[str, tuple[torch.Tensor, Any]] = {}
 
     @classmethod
     def load(cls, config: GeneratorConfig) -> PersonaGenerator:
@@ -284,7 +295,7 @@ class PersonaGenerator:
         generated: list[int] = []
         shown = ""
         with torch.inference_mode():
-            out = self.model(input_ids=input_ids, use_cache=True, logits_to_keep=1)
+            out = self._prefill(prompt, input_ids)
             past = out.past_key_values
             logits = out.logits[0, -1, :].float()
             for _ in range(limit):
@@ -306,6 +317,33 @@ class PersonaGenerator:
                 past = out.past_key_values
                 logits = out.logits[0, -1, :].float()
 
+    def _prefill(self, prompt: PersonaPrompt, input_ids: torch.Tensor) -> Any:
+        """The model's pass over the prompt. The system message (the card, the feelings, the
+        guidance) is most of a prompt; its keys and values are kept per text (the last
+        PREFIX_CACHE_SIZE) and only the conversation after it is run, when the template renders
+        the system message as a prefix of the whole prompt."""
+        import copy
+
+        key = prompt_messages(prompt)[0]["content"]
+        cached = self._prefixes.get(key)
+        if cached is None:
+            encoded = self.tokenizer.apply_chat_template(
+                prompt_messages(prompt)[:1], add_generation_prompt=False, return_tensors="pt", return_dict=True
+            )
+            prefix_ids = encoded["input_ids"].to(self.device)
+            past = self.model(input_ids=prefix_ids, use_cache=True, logits_to_keep=1).past_key_values
+            cached = (prefix_ids[0], past)
+            if len(self._prefixes) >= PREFIX_CACHE_SIZE:
+                self._prefixes.pop(next(iter(self._prefixes)))
+            self._prefixes[key] = cached
+        prefix_ids, past = cached
+        length = prefix_ids.shape[0]
+        if length >= input_ids.shape[1] or not input_ids[0, :length].equal(prefix_ids):
+            return self.model(input_ids=input_ids, use_cache=True, logits_to_keep=1)
+        return self.model(
+            input_ids=input_ids[:, length:], past_key_values=copy.deepcopy(past), use_cache=True, logits_to_keep=1
+        )
+
     def _pick(self, logits: torch.Tensor, penalised: set[int], generator: torch.Generator) -> int:
         import torch
 
@@ -319,14 +357,15 @@ class PersonaGenerator:
             )
         if config.temperature <= 0:
             return int(torch.argmax(logits))
-        probs = torch.softmax(logits / config.temperature, dim=-1).cpu()
+        # Top-p over the TOP_K likeliest tokens: sorting all 49,152 of SmolLM2's vocabulary cost
+        # ~8 ms a token on one core, as much as a tenth of the model's own pass.
+        top, order = torch.topk(logits, min(TOP_K, logits.shape[-1]))
+        probs = torch.softmax(top.float().cpu() / config.temperature, dim=-1)
         if config.top_p < 1.0:
-            sorted_probs, order = torch.sort(probs, descending=True)
-            keep = torch.cumsum(sorted_probs, dim=-1) - sorted_probs < config.top_p
-            sorted_probs = sorted_probs * keep
-            choice = torch.multinomial(sorted_probs / sorted_probs.sum(), 1, generator=generator)
-            return int(order[choice])
-        return int(torch.multinomial(probs, 1, generator=generator))
+            keep = torch.cumsum(probs, dim=-1) - probs < config.top_p
+            probs = probs * keep
+        choice = torch.multinomial(probs / probs.sum(), 1, generator=generator)
+        return int(order[int(choice)])
 
 
 def plain_generate(
@@ -361,6 +400,7 @@ def plain_generate(
             do_sample=config.temperature > 0,
             temperature=config.temperature if config.temperature > 0 else None,
             top_p=config.top_p if config.temperature > 0 else None,
+            top_k=TOP_K if config.temperature > 0 else None,
             repetition_penalty=config.repetition_penalty,
             eos_token_id=sorted(generator.stop_ids),
             pad_token_id=generator.tokenizer.eos_token_id,
