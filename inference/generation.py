@@ -70,8 +70,9 @@ class PersonaPrompt:
     guidance: str
 
 
-# System messages whose keys and values a generator keeps (a few per scenario being practised).
-PREFIX_CACHE_SIZE: Final = 64
+# Prompt tokens whose keys and values a generator keeps for the next turns: SmolLM2 holds ~46 KB a
+# token in float32, so 4,096 tokens are ~190 MB (a dozen conversations and their cards).
+PREFIX_CACHE_TOKENS: Final = 4096
 # Sampling looks at the likeliest this many tokens only (top-p then cuts within them).
 TOP_K: Final = 50
 # Past this many turns the conversation's start is dropped from the prompt (the card stays).
@@ -198,6 +199,47 @@ def _device(name: str) -> torch.device:
     return torch.device(name)
 
 
+class PrefixCache:
+    """Keys and values of prompt starts (token ids -> the model's cache after them), the least
+    recently used dropped past `budget` tokens. A card's entry is shared by every session of its
+    scenario; a conversation's entry replaces the shorter one of the same conversation it extends."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.entries: list[tuple[torch.Tensor, Any, bool]] = []  # (ids, past, shared), oldest first
+
+    def longest(self, ids: torch.Tensor) -> tuple[torch.Tensor, Any] | None:
+        """The kept entry with the longest ids that start `ids` (most recently used from now on)."""
+        best: int | None = None
+        for index, (kept, _, _) in enumerate(self.entries):
+            size = kept.shape[0]
+            longer = best is None or size > self.entries[best][0].shape[0]
+            if longer and size <= ids.shape[0] and ids[:size].equal(kept):
+                best = index
+        if best is None:
+            return None
+        entry = self.entries.pop(best)
+        self.entries.append(entry)
+        return entry[0], entry[1]
+
+    def keep(self, ids: torch.Tensor, past: Any, *, shared: bool) -> None:
+        if not shared:
+            self.entries = [
+                (kept, value, is_shared)
+                for kept, value, is_shared in self.entries
+                if is_shared or not (kept.shape[0] <= ids.shape[0] and ids[: kept.shape[0]].equal(kept))
+            ]
+        self.entries.append((ids, past, shared))
+        while sum(kept.shape[0] for kept, _, _ in self.entries) > self.budget and len(self.entries) > 1:
+            self.entries.pop(0)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
 class PersonaGenerator:
     """A causal LM and its tokenizer, ready to stream persona replies."""
 
@@ -220,8 +262,7 @@ class PersonaGenerator:
         elif isinstance(generation_eos, list):
             eos.update(int(t) for t in generation_eos)
         self.stop_ids = frozenset(eos)
-        # The system message's keys and values, by its text (see _prefill).
-        self._prefixes: dict[str, tuple[torch.Tensor, Any]] = {}
+        self._prefixes = PrefixCache(PREFIX_CACHE_TOKENS)
 
     @classmethod
     def load(cls, config: GeneratorConfig) -> PersonaGenerator:
@@ -318,31 +359,37 @@ class PersonaGenerator:
                 logits = out.logits[0, -1, :].float()
 
     def _prefill(self, prompt: PersonaPrompt, input_ids: torch.Tensor) -> Any:
-        """The model's pass over the prompt. The system message (the card, the feelings, the
-        guidance) is most of a prompt; its keys and values are kept per text (the last
-        PREFIX_CACHE_SIZE) and only the conversation after it is run, when the template renders
-        the system message as a prefix of the whole prompt."""
+        """The model's pass over the prompt, reusing kept keys and values. Everything before this
+        turn's note (the card and the conversation) is the start of the next turn's prompt too, so
+        its keys and values are kept (`PrefixCache`) and the next turn runs only what was said
+        since, and its note; a new session of a scenario starts from its card's."""
         import copy
 
-        key = prompt_messages(prompt)[0]["content"]
-        cached = self._prefixes.get(key)
-        if cached is None:
-            encoded = self.tokenizer.apply_chat_template(
-                prompt_messages(prompt)[:1], add_generation_prompt=False, return_tensors="pt", return_dict=True
-            )
-            prefix_ids = encoded["input_ids"].to(self.device)
-            past = self.model(input_ids=prefix_ids, use_cache=True, logits_to_keep=1).past_key_values
-            cached = (prefix_ids[0], past)
-            if len(self._prefixes) >= PREFIX_CACHE_SIZE:
-                self._prefixes.pop(next(iter(self._prefixes)))
-            self._prefixes[key] = cached
-        prefix_ids, past = cached
-        length = prefix_ids.shape[0]
-        if length >= input_ids.shape[1] or not input_ids[0, :length].equal(prefix_ids):
-            return self.model(input_ids=input_ids, use_cache=True, logits_to_keep=1)
-        return self.model(
-            input_ids=input_ids[:, length:], past_key_values=copy.deepcopy(past), use_cache=True, logits_to_keep=1
+        messages = prompt_messages(prompt)
+        stable = messages[:-1] if len(messages) > 1 and messages[-1]["role"] == "system" else messages
+        stable_ids = self._template_ids(stable)
+        length = stable_ids.shape[0]
+        if length >= input_ids.shape[1] or not input_ids[0, :length].equal(stable_ids):
+            return self.model(input_ids=input_ids, use_cache=True, logits_to_keep=1)  # not a prefix here
+        card_ids = self._template_ids(messages[:1])
+        if self._prefixes.longest(card_ids) is None and 0 < card_ids.shape[0] <= length:
+            card = self.model(input_ids=card_ids[None], use_cache=True, logits_to_keep=1).past_key_values
+            self._prefixes.keep(card_ids, card, shared=True)
+        found = self._prefixes.longest(stable_ids)
+        start, past = (0, None) if found is None else (found[0].shape[0], copy.deepcopy(found[1]))
+        if start < length:
+            past = self.model(
+                input_ids=stable_ids[start:][None], past_key_values=past, use_cache=True, logits_to_keep=1
+            ).past_key_values
+            self._prefixes.keep(stable_ids, copy.deepcopy(past), shared=False)
+        return self.model(input_ids=input_ids[:, length:], past_key_values=past, use_cache=True, logits_to_keep=1)
+
+    def _template_ids(self, messages: list[dict[str, str]]) -> torch.Tensor:
+        encoded = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=False, return_tensors="pt", return_dict=True
         )
+        ids: torch.Tensor = encoded["input_ids"][0].to(self.device)
+        return ids
 
     def _pick(self, logits: torch.Tensor, penalised: set[int], generator: torch.Generator) -> int:
         import torch

@@ -14,8 +14,8 @@ END = "<|im_end|>"
 # The prompt's words are unknown to the tokenizer (<unk>); only the generation prompt's marker
 # decides the first word.
 CHAT_TEMPLATE = (
-    "{% for message in messages %}{{ message['content'] }} {% endfor %}"
-    "{% if add_generation_prompt %}" + START + "{% endif %}"
+    "{% for message in messages %} {{ message['content'] }}{% endfor %}"
+    "{% if add_generation_prompt %} " + START + "{% endif %}"
 )
 
 

@@ -49,12 +49,18 @@ def test_should_stop_ends_the_stream_after_the_token_it_was_asked_at(tiny):
     assert len(pieces) == 1
 
 
-def test_the_card_is_run_once_and_a_reused_prefix_gives_the_same_reply(tiny):
+def test_the_card_and_the_conversation_so_far_are_run_once_and_reused_to_the_same_reply(tiny):
     tiny._prefixes.clear()
     first = "".join(p.text for p in tiny.stream(PROMPT))
-    assert len(tiny._prefixes) == 1
+    assert len(tiny._prefixes) == 2  # the card (for any session) and this conversation so far
     again = "".join(p.text for p in tiny.stream(PROMPT))
-    assert again == first and len(tiny._prefixes) == 1
+    assert again == first and len(tiny._prefixes) == 2
+    later = PersonaPrompt(
+        **{**PROMPT.__dict__, "history": [*PROMPT.history, ("persona", first), ("learner", "When was it?")]}
+    )
+    assert "".join(p.text for p in tiny.stream(later)) == first
+    # The longer conversation replaced the shorter one; the card stays for other sessions.
+    assert len(tiny._prefixes) == 2
 
 
 def test_the_version_names_the_model_and_changes_with_its_weights(tmp_path):
