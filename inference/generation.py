@@ -297,6 +297,10 @@ class PersonaGenerator:
         version = f"{name}@{fingerprint([*identity, f'dtype {dtype}'])}"
         return cls(model, tokenizer, version=version, config=config)
 
+    def prefixes_forget(self) -> None:
+        """Drop every kept prompt start (a benchmark's passes start equal)."""
+        self._prefixes.clear()
+
     @property
     def device(self) -> torch.device:
         device: torch.device = next(self.model.parameters()).device
@@ -416,10 +420,11 @@ class PersonaGenerator:
 
 
 def plain_generate(
-    generator: PersonaGenerator, prompt: PersonaPrompt, *, max_new_tokens: int, seed: int = 0
+    generator: PersonaGenerator, prompt: PersonaPrompt, *, max_new_tokens: int, seed: int = 0, exact: bool = False
 ) -> tuple[str, int, float]:
     """transformers' own `generate` on the same model and prompt, fp32 sampling with the same
-    settings: (text, new tokens, seconds to the first token). For `bench_generation` only."""
+    settings: (text, new tokens, seconds to the first token); `exact`: exactly `max_new_tokens`.
+    For `bench_generation` only."""
     import torch
     from transformers import TextStreamer
 
@@ -444,6 +449,7 @@ def plain_generate(
             input_ids,
             attention_mask=torch.ones_like(input_ids),
             max_new_tokens=max_new_tokens,
+            min_new_tokens=max_new_tokens if exact else None,
             do_sample=config.temperature > 0,
             temperature=config.temperature if config.temperature > 0 else None,
             top_p=config.top_p if config.temperature > 0 else None,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from inference.generation import PersonaGenerator, PersonaPrompt, Speaker, plain_generate
 from inference.persona_corpus import Corpus
@@ -65,6 +65,7 @@ class PathFigures:
     tokens: int
     seconds: float
     first_token_ms: list[float]
+    lengths: list[int] = field(default_factory=list)  # new tokens per prompt
 
     @property
     def tokens_per_s(self) -> float:
@@ -85,7 +86,7 @@ def project_path(
     generator: PersonaGenerator, prompts: list[BenchPrompt], *, max_new_tokens: int, log: Callable[[str], None]
 ) -> PathFigures:
     """The project's streaming path on each prompt, to the end of the turn or `max_new_tokens`."""
-    tokens, seconds, firsts = 0, 0.0, []
+    tokens, seconds, firsts, lengths = 0, 0.0, [], []
     for number, item in enumerate(prompts):
         started = time.perf_counter()
         first: float | None = None
@@ -96,19 +97,22 @@ def project_path(
             count = piece.tokens
         seconds += time.perf_counter() - started
         tokens += count
+        lengths.append(max(1, count))
         firsts.append((first or 0.0) * 1000)
         log(f"  stream   {item.scenario:<28} {count:>3} tokens, first after {(first or 0) * 1000:.0f} ms")
-    return PathFigures(tokens=tokens, seconds=seconds, first_token_ms=firsts)
+    return PathFigures(tokens=tokens, seconds=seconds, first_token_ms=firsts, lengths=lengths)
 
 
 def plain_path(
-    generator: PersonaGenerator, prompts: list[BenchPrompt], *, max_new_tokens: int, log: Callable[[str], None]
+    generator: PersonaGenerator, prompts: list[BenchPrompt], *, lengths: list[int], log: Callable[[str], None]
 ) -> PathFigures:
-    """transformers' `generate` (float32, same sampling) on each prompt."""
+    """transformers' `generate` (float32, same sampling) on each prompt, for exactly as many new tokens
+    as the project's path made for it (`lengths`): its repetition penalty also weighs the prompt's
+    end-of-turn tokens, so left alone it seldom stops, and equal lengths keep the rates comparable."""
     tokens, seconds, firsts = 0, 0.0, []
-    for number, item in enumerate(prompts):
+    for number, (item, length) in enumerate(zip(prompts, lengths, strict=True)):
         started = time.perf_counter()
-        _, count, first = plain_generate(generator, item.prompt, max_new_tokens=max_new_tokens, seed=number)
+        _, count, first = plain_generate(generator, item.prompt, max_new_tokens=length, seed=number, exact=True)
         seconds += time.perf_counter() - started
         tokens += count
         firsts.append(first * 1000)

@@ -51,16 +51,29 @@ def normalised(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text.lower().replace("’", "'")).split())
 
 
+# A sentence this short ("Oh.", "Thank you, love.") says nothing about who is speaking.
+SHORT_WORDS: Final = 3
+
+
+def substantive(sentence: str) -> bool:
+    """Whether the sentence is long enough to show who speaks (more than SHORT_WORDS words)."""
+    return len(sentence.split()) > SHORT_WORDS
+
+
 def out_of_character(sentence: str, *, first: bool, persona_name: str = "") -> bool:
     """Whether the sentence breaks the persona: an assistant's phrase, a speaker label or template
-    token, the persona named in the third person; the reply's first sentence must also speak in
-    the first person (later ones may be short: "It was a present.")."""
+    token, the persona named in the third person or as a label; the reply's first substantive
+    sentence (`first`) must also speak in the first person (later ones may not: "It was a present.")."""
     if ASSISTANT_PHRASES.search(sentence) or _ROLE_LEAK.search(sentence):
         return True
     name = persona_name.split()[0] if persona_name.strip() else ""
-    if name and re.search(rf"\b{re.escape(name)}\s+(?:is|was|feels|felt|says|said|thinks)\b", sentence, re.IGNORECASE):
+    if name and re.search(
+        rf"^\s*{re.escape(name)}\s*:|\b{re.escape(name)}\s+(?:is|was|feels|felt|says|said|thinks)\b",
+        sentence,
+        re.IGNORECASE,
+    ):
         return True
-    return first and not _FIRST_PERSON.search(sentence)
+    return first and substantive(sentence) and not _FIRST_PERSON.search(sentence)
 
 
 def repeats(sentence: str, earlier: Iterable[str]) -> bool:

@@ -12,7 +12,7 @@ failed a check is shown, saved or logged.
 - the first sentence fails, nothing is generated, the stream is cancelled or the model fails:
   the authored line is the reply (counted, and recorded on the turn with the reason);
 - a later sentence fails: the reply is the sentences before it (whole sentences, never half);
-- at most MAX_SENTENCES sentences.
+- at most MAX_SENTENCES sentences, and a line break ends the reply.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from courses.selectors.practice_worker import ReplyToGenerate, reply_to_generate
 from courses.services.persona_stream import persona_stream_claim, persona_stream_finish
 from empathycamp import metrics
 from inference.generation import GeneratedPiece, PersonaPrompt
-from inference.persona_checks import MAX_SENTENCES, FallbackReason, SentenceSplitter, sentence_verdict
+from inference.persona_checks import MAX_SENTENCES, FallbackReason, SentenceSplitter, sentence_verdict, substantive
 from inference.schema import EmotionReading
 
 logger = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ def reply_generate(
         safety = screen([sentence.strip()])[0]
         return sentence_verdict(
             sentence,
-            first=not passed,
+            first=not any(substantive(said) for said in passed),
             persona_name=reply.persona_name,
             earlier=[*reply.earlier, *passed],
             safety_level=signals.safety_level({"safety": safety}),
@@ -163,14 +163,16 @@ def reply_generate(
         tokens = piece.tokens
         if first is None:
             first = time.perf_counter() - started
-        pieces.add(piece.text)
-        for sentence in splitter.feed(piece.text):
+        # A line break ends the reply: past it a small model starts another speaker's turn.
+        text = piece.text.partition("\n")[0]
+        pieces.add(text)
+        for sentence in splitter.feed(text):
             failed = judge(sentence)
             if failed is not None:
                 break
             passed.append(sentence)
             emit(pieces.take(len(sentence)))
-        if failed is not None or len(passed) >= MAX_SENTENCES or stopped:
+        if failed is not None or len(passed) >= MAX_SENTENCES or stopped or "\n" in piece.text:
             break
     if stopped or (not failed and cancelled()):
         return ended(None, "cancelled")

@@ -85,6 +85,9 @@ def test_sentences_are_given_back_as_they_complete():
         ("I waited all morning.", True, False),
         ("It was a present.", False, False),  # later sentences need no "I"
         ("It was a present.", True, True),  # the first must be in the first person
+        ("Oh.", True, False),  # unless too short to tell who speaks
+        ("Thank you, love.", True, False),
+        ("Maya: I waited.", True, True),  # her name as a speaker's label
         ("How can I help you today?", True, True),
         ("I'm here to help.", True, True),
         ("As an AI, I have no parcel.", True, True),

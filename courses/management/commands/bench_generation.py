@@ -62,13 +62,17 @@ class Command(BaseCommand):
         # One short pass of each first: the first call of a path pays for allocations.
         list(generator.stream(prompts[0].prompt, max_new_tokens=4))
         project_path(generator, prompts[:1], max_new_tokens=4, log=lambda line: None)
-        plain_path(generator, prompts[:1], max_new_tokens=4, log=lambda line: None)
+        plain_path(generator, prompts[:1], lengths=[4], log=lambda line: None)
 
+        # Nothing kept from the warm-up: the project's path reuses only what an earlier prompt of the
+        # run left, as a worker reuses a scenario's card and a conversation's earlier turns.
+        generator.prefixes_forget()
         log("The project's path (PersonaGenerator.stream):")
         project = project_path(generator, prompts, max_new_tokens=limit, log=log)
         log("Plain fp32 generate (transformers):")
-        plain = plain_path(generator, prompts, max_new_tokens=limit, log=log)
+        plain = plain_path(generator, prompts, lengths=project.lengths, log=log)
 
+        generator.prefixes_forget()
         log("Served (each sentence through the safety screen, the in-character and the repetition checks):")
         reasons: Counter[str] = Counter()
         outcomes: Counter[str] = Counter()
