@@ -14,6 +14,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.db import connections
+from django.urls import reverse
 
 from courses.models import PersonaReply, Scenario, Turn
 from courses.practice import persona_stream, streams
@@ -354,3 +355,18 @@ def test_a_page_that_reconnects_mid_stream_gets_the_text_so_far_then_the_rest(
     assert text == line
     assert later[-1]["turn"]["text"] == line and later[-1]["turn"]["status"] == "done"
     connections_since_end(started)
+
+
+def test_instructors_see_how_the_scenarios_generated_replies_ended(
+    client, charlie, session, alice, says, sent, generations, monkeypatch
+):
+    says("How can I help you today?")
+    persona = _streaming_reply(session, alice, monkeypatch, generations)
+    persona_reply_task.apply(args=[persona.pk]).get()
+    client.force_login(charlie)
+    page = client.get(reverse("admin:courses_scenario_change", args=[session.scenario_id]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Generated replies" in text
+    assert "1 generated replies in the last 30 days" in text and "out of character 1" in text
+    assert "How can I help" not in text  # what failed a check is never stored nor shown
