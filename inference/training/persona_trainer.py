@@ -391,6 +391,10 @@ def _write(model: Any, out_dir: Path, record: dict[str, Any]) -> None:
         # peft writes a README.md of its own; the model card replaces it.
         (staging / "README.md").unlink(missing_ok=True)
         (staging / "MODEL_CARD.md").write_text(model_card(record), encoding="utf-8")
+        # mkdtemp's folder is private; the adapter is read by the workers like any artefact.
+        staging.chmod(0o755)
+        for path in staging.iterdir():
+            path.chmod(0o644)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         staging.rename(out_dir)
