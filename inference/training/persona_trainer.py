@@ -439,7 +439,7 @@ def model_card(record: dict[str, Any]) -> str:
         f"- AdamW, lr {hp['learning_rate']} (warm-up {hp['warmup_steps']} steps, linear decay over the run), "
         f"{hp['accumulate']} examples per step, seed {hp['seed']}, float32 weights"
         + (" under bf16 autocast." if tr["bf16_autocast"] else "."),
-        f"- Ran {tr['examples_seen']} examples ({tr['epoch_fraction']:.0%} of an epoch over train"
+        f"- Ran {tr['examples_seen']} examples ({tr['epoch_fraction']:.1%} of an epoch over train"
         + (f", {tr['epochs_run']} epochs" if tr["epochs_run"] > 1 else "")
         + f"), {tr['optimiser_steps']} optimiser steps, {tr['train_minutes']} min at {tr['seconds_per_example']} s/example"
         + (" (stopped by its time budget)" if tr["stopped_by_time_budget"] else "")
