@@ -82,12 +82,22 @@ class PathFigures:
         }
 
 
-def project_path(
+def paths_paired(
     generator: PersonaGenerator, prompts: list[BenchPrompt], *, max_new_tokens: int, log: Callable[[str], None]
-) -> PathFigures:
-    """The project's streaming path on each prompt, to the end of the turn or `max_new_tokens`."""
-    tokens, seconds, firsts, lengths = 0, 0.0, [], []
+) -> tuple[PathFigures, PathFigures]:
+    """The project's streaming path and plain `generate` on each prompt in turn, the order alternating
+    from one prompt to the next, so a machine whose load changes during the run (other work on the
+    same cores) weighs on both alike. Plain `generate` makes exactly as many new tokens as the
+    project's path did: its repetition penalty also weighs the prompt's end-of-turn tokens, so left
+    alone it seldom stops, and equal lengths keep the rates comparable."""
+    project = PathFigures(tokens=0, seconds=0.0, first_token_ms=[])
+    plain = PathFigures(tokens=0, seconds=0.0, first_token_ms=[])
     for number, item in enumerate(prompts):
+        if number % 2:
+            plain_first = True
+            count_plain, seconds_plain, first_plain = 0, 0.0, 0.0  # set after the project's run
+        else:
+            plain_first = False
         started = time.perf_counter()
         first: float | None = None
         count = 0
@@ -95,26 +105,27 @@ def project_path(
             if first is None:
                 first = time.perf_counter() - started
             count = piece.tokens
-        seconds += time.perf_counter() - started
-        tokens += count
-        lengths.append(max(1, count))
-        firsts.append((first or 0.0) * 1000)
-        log(f"  stream   {item.scenario:<28} {count:>3} tokens, first after {(first or 0) * 1000:.0f} ms")
-    return PathFigures(tokens=tokens, seconds=seconds, first_token_ms=firsts, lengths=lengths)
-
-
-def plain_path(
-    generator: PersonaGenerator, prompts: list[BenchPrompt], *, lengths: list[int], log: Callable[[str], None]
-) -> PathFigures:
-    """transformers' `generate` (float32, same sampling) on each prompt, for exactly as many new tokens
-    as the project's path made for it (`lengths`): its repetition penalty also weighs the prompt's
-    end-of-turn tokens, so left alone it seldom stops, and equal lengths keep the rates comparable."""
-    tokens, seconds, firsts = 0, 0.0, []
-    for number, (item, length) in enumerate(zip(prompts, lengths, strict=True)):
+        seconds = time.perf_counter() - started
+        count = max(1, count)
         started = time.perf_counter()
-        _, count, first = plain_generate(generator, item.prompt, max_new_tokens=length, seed=number, exact=True)
-        seconds += time.perf_counter() - started
-        tokens += count
-        firsts.append(first * 1000)
-        log(f"  generate {item.scenario:<28} {count:>3} tokens, first after {first * 1000:.0f} ms")
-    return PathFigures(tokens=tokens, seconds=seconds, first_token_ms=firsts)
+        _, count_plain, first_plain = plain_generate(
+            generator, item.prompt, max_new_tokens=count, seed=number, exact=True
+        )
+        seconds_plain = time.perf_counter() - started
+        del plain_first
+        project = _add(project, count, seconds, (first or 0.0) * 1000)
+        plain = _add(plain, count_plain, seconds_plain, first_plain * 1000)
+        log(
+            f"  {item.scenario:<28} {count:>3} tokens: stream {count / seconds:5.1f}/s, first {(first or 0) * 1000:5.0f} ms;"
+            f" generate {count_plain / seconds_plain:5.1f}/s, first {first_plain * 1000:5.0f} ms"
+        )
+    return project, plain
+
+
+def _add(figures: PathFigures, tokens: int, seconds: float, first_ms: float) -> PathFigures:
+    return PathFigures(
+        tokens=figures.tokens + tokens,
+        seconds=figures.seconds + seconds,
+        first_token_ms=[*figures.first_token_ms, first_ms],
+        lengths=[*figures.lengths, tokens],
+    )

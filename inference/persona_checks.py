@@ -37,7 +37,15 @@ _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're
 # about "the user" or "the customer" as an outsider would.
 _ROLE_LEAK = re.compile(
     r"<\|[^|]*\|>|\b(?:user|assistant|system|learner|persona)\s*:|\bthe (?:user|learner)\b|"
-    r"\b(?:as|i am) (?:a|an|your) (?:assistant|chatbot|ai)\b",
+    r"\b(?:as|i am) (?:a|an|your) (?:assistant|chatbot|ai)\b|"
+    # A sentence that ends on a colon introduces something: a speaker, an example, a list.
+    r":\s*$",
+    re.IGNORECASE,
+)
+# What the base model says as an assistant beyond the corpus's phrases (seen in bench_generation).
+_ASSISTANT_MORE = re.compile(
+    r"\bhere(?:'s| is| are) (?:an?|the|some) (?:example|list|summary|way|tips?)\b|\blet me (?:try to )?explain\b|"
+    r"\bthis sentence\b|\bi can (?:help|assist|improve|offer)\b",
     re.IGNORECASE,
 )
 _NON_WORD = re.compile(r"[^a-z0-9' ]+")
@@ -64,15 +72,17 @@ def out_of_character(sentence: str, *, first: bool, persona_name: str = "") -> b
     """Whether the sentence breaks the persona: an assistant's phrase, a speaker label or template
     token, the persona named in the third person or as a label; the reply's first substantive
     sentence (`first`) must also speak in the first person (later ones may not: "It was a present.")."""
-    if ASSISTANT_PHRASES.search(sentence) or _ROLE_LEAK.search(sentence):
+    if ASSISTANT_PHRASES.search(sentence) or _ASSISTANT_MORE.search(sentence) or _ROLE_LEAK.search(sentence):
         return True
-    name = persona_name.split()[0] if persona_name.strip() else ""
-    if name and re.search(
-        rf"^\s*{re.escape(name)}\s*:|\b{re.escape(name)}\s+(?:is|was|feels|felt|says|said|thinks)\b",
-        sentence,
-        re.IGNORECASE,
-    ):
-        return True
+    names = [re.escape(part) for part in (persona_name.strip(), *persona_name.split()[:1]) if part]
+    if names:
+        name = "(?:" + "|".join(names) + ")"
+        if re.search(
+            rf"^\W*{name}\s*:|\b{name}\s+(?:is|was|feels|felt|says|said|thinks|replies|answers)\b",
+            sentence,
+            re.IGNORECASE,
+        ):
+            return True
     return first and substantive(sentence) and not _FIRST_PERSON.search(sentence)
 
 

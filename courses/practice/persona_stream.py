@@ -118,9 +118,12 @@ def reply_generate(
     cancelled: Callable[[], bool],
     tokens_per_event: int = 3,
     max_new_tokens: int | None = None,
+    rejected: Callable[[str, FallbackReason], None] | None = None,
 ) -> GeneratedReply:
     """Generate the reply, checking each sentence as it completes and handing the tokens of each one
-    that passes to `emit` (a list of event texts). Pure of the database and the channel layer."""
+    that passes to `emit` (a list of event texts). Pure of the database and the channel layer.
+    `rejected` hears the sentence that failed and why: for bench_generation on the corpus's prompts
+    only; the served path passes none, so a failed sentence is never kept or logged."""
     started = time.perf_counter()
     first: float | None = None
     tokens = 0
@@ -147,13 +150,16 @@ def reply_generate(
 
     def judge(sentence: str) -> FallbackReason | None:
         safety = screen([sentence.strip()])[0]
-        return sentence_verdict(
+        reason = sentence_verdict(
             sentence,
             first=not any(substantive(said) for said in passed),
             persona_name=reply.persona_name,
             earlier=[*reply.earlier, *passed],
             safety_level=signals.safety_level({"safety": safety}),
         ).reason
+        if reason is not None and rejected is not None:
+            rejected(sentence, reason)
+        return reason
 
     failed: FallbackReason | None = None
     stream = generator.stream(

@@ -88,6 +88,9 @@ def test_sentences_are_given_back_as_they_complete():
         ("Oh.", True, False),  # unless too short to tell who speaks
         ("Thank you, love.", True, False),
         ("Maya: I waited.", True, True),  # her name as a speaker's label
+        ("Maya Chen says: I waited.", False, True),
+        ("I told them this:", True, True),  # a colon at the end introduces a label or a list
+        ("Here is an example of how I can improve this sentence.", True, True),
         ("How can I help you today?", True, True),
         ("I'm here to help.", True, True),
         ("As an AI, I have no parcel.", True, True),

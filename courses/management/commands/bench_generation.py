@@ -36,7 +36,7 @@ class Command(BaseCommand):
         from courses.selectors.practice_worker import ReplyToGenerate
         from empathycamp import runtime
         from inference import analysis, registry
-        from inference.generation_bench import bench_prompts, plain_path, project_path
+        from inference.generation_bench import bench_prompts, paths_paired
         from inference.persona_corpus import CorpusError, load_corpus
 
         overrides = {k: options[k] for k in ("threads", "device") if options[k] is not None}
@@ -59,18 +59,13 @@ class Command(BaseCommand):
             f"{torch.get_num_threads()} threads, loaded in {loaded_s:.1f} s; {len(prompts)} prompts, "
             f"at most {limit} new tokens"
         )
-        # One short pass of each first: the first call of a path pays for allocations.
-        list(generator.stream(prompts[0].prompt, max_new_tokens=4))
-        project_path(generator, prompts[:1], max_new_tokens=4, log=lambda line: None)
-        plain_path(generator, prompts[:1], lengths=[4], log=lambda line: None)
-
+        # One short pass first: the first call of a path pays for allocations.
+        paths_paired(generator, prompts[:1], max_new_tokens=4, log=lambda line: None)
         # Nothing kept from the warm-up: the project's path reuses only what an earlier prompt of the
         # run left, as a worker reuses a scenario's card and a conversation's earlier turns.
         generator.prefixes_forget()
-        log("The project's path (PersonaGenerator.stream):")
-        project = project_path(generator, prompts, max_new_tokens=limit, log=log)
-        log("Plain fp32 generate (transformers):")
-        plain = plain_path(generator, prompts, lengths=project.lengths, log=log)
+        log("The project's path (PersonaGenerator.stream), then plain fp32 generate (transformers), on each prompt:")
+        project, plain = paths_paired(generator, prompts, max_new_tokens=limit, log=log)
 
         generator.prefixes_forget()
         log("Served (each sentence through the safety screen, the in-character and the repetition checks):")
@@ -81,6 +76,7 @@ class Command(BaseCommand):
         for number, item in enumerate(prompts):
             began = time.perf_counter()
             sent_at: list[float] = []
+            failed: list[str] = []
             result = reply_generate(
                 ReplyToGenerate(
                     turn_id=number,
@@ -96,6 +92,7 @@ class Command(BaseCommand):
                 cancelled=lambda: False,
                 tokens_per_event=settings.PERSONA_TOKENS_PER_EVENT,
                 max_new_tokens=limit,
+                rejected=_noted(failed),
             )
             outcomes[result.outcome] += 1
             if result.reason:
@@ -104,9 +101,17 @@ class Command(BaseCommand):
                 first_sent_ms.append(sent_at[0] * 1000)
             said = result.text if result.text is not None else item.prompt.guidance
             samples.append(
-                {"scenario": item.scenario, "outcome": result.outcome, "reason": result.reason, "said": said}
+                {
+                    "scenario": item.scenario,
+                    "outcome": result.outcome,
+                    "reason": result.reason,
+                    "said": said,
+                    "not_said": failed,
+                }
             )
             log(f"  {item.scenario:<28} {result.outcome:<9} {result.reason or '':<17} {said[:70]!r}")
+            for line in failed:
+                log(f"      not said, {line}")
 
         figures: dict[str, Any] = {
             "model": generator.version,
@@ -142,3 +147,12 @@ def _first_sent(began: float, sent_at: list[float]) -> Callable[[list[str]], Non
         sent_at.append(time.perf_counter() - began)
 
     return emit
+
+
+def _noted(failed: list[str]) -> Callable[[str, str], None]:
+    """Notes each sentence a check turned down (the corpus's prompts only: the bench may print them)."""
+
+    def note(sentence: str, reason: str) -> None:
+        failed.append(f"{reason}: {sentence.strip()[:80]!r}")
+
+    return note
