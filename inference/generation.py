@@ -108,9 +108,11 @@ def prompt_messages(prompt: PersonaPrompt) -> list[dict[str, str]]:
         ((label, value) for label, value in prompt.feelings.items() if value >= FEELING_FLOOR),
         key=lambda item: -item[1],
     )[:3]
+    # Second person, as the card: worded "Maya says: ...", the note had the model write a script
+    # ("Maya Chen says: ...") or edit the line as a text ("Here is an improved version").
     note = [
-        f"{name} feels " + ", ".join(f"{label} ({_strength(v)})" for label, v in feelings) + "." if feelings else "",
-        f'In your own words, {name} says something close to: "{prompt.guidance.strip()}"'
+        "You feel " + ", ".join(f"{label} ({_strength(v)})" for label, v in feelings) + "." if feelings else "",
+        f'What you say next means much the same as this, in your own words: "{prompt.guidance.strip()}"'
         if prompt.guidance.strip()
         else "",
     ]

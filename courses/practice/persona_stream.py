@@ -18,6 +18,7 @@ failed a check is shown, saved or logged.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -82,6 +83,35 @@ class GeneratedReply:
         return "fallback" if self.fell_back else "trimmed" if self.reason else "generated"
 
 
+# A reply may open with a speaker's label ("Helen Morris:", "Ben says:") and a quote, as a script
+# would: the label is dropped before anything is checked or sent. It is looked for this far in.
+LABEL_WINDOW = 40
+_LABEL = re.compile(r"^\s*[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}(?:\s+(?:says|said|replies))?\s*:\s*[\"“']?")
+
+
+class _LabelDrop:
+    """Holds back a reply's first characters until it is clear whether they are a speaker's label,
+    then passes the text on without it."""
+
+    def __init__(self) -> None:
+        self.held: str | None = ""  # None once decided
+
+    def feed(self, text: str) -> str:
+        if self.held is None:
+            return text
+        self.held += text
+        if len(self.held) < LABEL_WINDOW and (
+            ":" not in self.held or not self.held.partition(":")[2].strip(" \"“'")  # the quote after it too
+        ):
+            return ""
+        return self.close()
+
+    def close(self) -> str:
+        held, self.held = self.held or "", None
+        match = _LABEL.match(held)
+        return held[match.end() :].lstrip() if match and match.end() <= LABEL_WINDOW else held
+
+
 class _Pieces:
     """The model's decoded pieces not sent yet, handed out a sentence at a time, a few per event."""
 
@@ -129,6 +159,7 @@ def reply_generate(
     tokens = 0
     splitter = SentenceSplitter()
     pieces = _Pieces(tokens_per_event)
+    label = _LabelDrop()
     passed: list[str] = []
     stopped = False
 
@@ -170,7 +201,9 @@ def reply_generate(
         if first is None:
             first = time.perf_counter() - started
         # A line break ends the reply: past it a small model starts another speaker's turn.
-        text = piece.text.partition("\n")[0]
+        text = label.feed(piece.text.partition("\n")[0])
+        if "\n" in piece.text:
+            text += label.close()
         pieces.add(text)
         for sentence in splitter.feed(text):
             failed = judge(sentence)
@@ -183,11 +216,16 @@ def reply_generate(
     if stopped or (not failed and cancelled()):
         return ended(None, "cancelled")
     if failed is None and len(passed) < MAX_SENTENCES:
-        for sentence in splitter.close():
+        rest = label.close()
+        pieces.add(rest)
+        for sentence in [*splitter.feed(rest), *splitter.close()]:
+            if len(passed) >= MAX_SENTENCES:
+                break
             failed = judge(sentence)
-            if failed is None:
-                passed.append(sentence)
-                emit(pieces.take(len(sentence)))
+            if failed is not None:
+                break
+            passed.append(sentence)
+            emit(pieces.take(len(sentence)))
     if not passed:
         return ended(None, failed or "empty")
     return ended("".join(passed).strip(), failed)

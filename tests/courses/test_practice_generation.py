@@ -370,3 +370,15 @@ def test_instructors_see_how_the_scenarios_generated_replies_ended(
     assert "Generated replies" in text
     assert "1 generated replies in the last 30 days" in text and "out of character 1" in text
     assert "How can I help" not in text  # what failed a check is never stored nor shown
+
+
+def test_a_speakers_label_at_the_start_is_dropped_before_anything_is_checked_or_sent(
+    session, alice, says, sent, generations, monkeypatch
+):
+    says('Maya Chen says: "I waited all morning.')
+    persona = _streaming_reply(session, alice, monkeypatch, generations)
+    sent.clear()
+    persona_reply_task.apply(args=[persona.pk]).get()
+    assert "".join(e["token"] for e in sent if e["type"] == "reply.token") == "I waited all morning."
+    persona.refresh_from_db()
+    assert persona.text == "I waited all morning." and persona.generation["fell_back"] is False
