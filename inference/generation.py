@@ -109,12 +109,10 @@ def prompt_messages(prompt: PersonaPrompt) -> list[dict[str, str]]:
         key=lambda item: -item[1],
     )[:3]
     # Second person, as the card: worded "Maya says: ...", the note had the model write a script
-    # ("Maya Chen says: ...") or edit the line as a text ("Here is an improved version").
+    # ("Maya Chen says: ..."); worded "in your own words", it rephrased the line as an editor would.
     note = [
         "You feel " + ", ".join(f"{label} ({_strength(v)})" for label, v in feelings) + "." if feelings else "",
-        f'What you say next means much the same as this, in your own words: "{prompt.guidance.strip()}"'
-        if prompt.guidance.strip()
-        else "",
+        f'You would answer with something like: "{prompt.guidance.strip()}"' if prompt.guidance.strip() else "",
     ]
     if any(note):
         messages.append({"role": "system", "content": " ".join(line for line in note if line)})

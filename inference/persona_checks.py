@@ -45,7 +45,8 @@ _ROLE_LEAK = re.compile(
 # What the base model says as an assistant beyond the corpus's phrases (seen in bench_generation).
 _ASSISTANT_MORE = re.compile(
     r"\bhere(?:'s| is| are) (?:an?|the|some) (?:example|list|summary|way|tips?)\b|\blet me (?:try to )?explain\b|"
-    r"\bthis sentence\b|\bi can (?:help|assist|improve|offer)\b",
+    r"\bi can (?:help|assist|improve|offer)\b|\b(?:rephrase|paraphrase|reword)\b|"
+    r"\b(?:this|that|the|your) (?:sentence|translation|paragraph|phrase)\b",
     re.IGNORECASE,
 )
 _NON_WORD = re.compile(r"[^a-z0-9' ]+")

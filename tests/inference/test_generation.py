@@ -91,6 +91,8 @@ def test_sentences_are_given_back_as_they_complete():
         ("Maya Chen says: I waited.", False, True),
         ("I told them this:", True, True),  # a colon at the end introduces a label or a list
         ("Here is an example of how I can improve this sentence.", True, True),
+        ("I'll rephrase that for you.", True, True),  # an editor, not the persona
+        ("I just love that sentence!", False, True),
         ("How can I help you today?", True, True),
         ("I'm here to help.", True, True),
         ("As an AI, I have no parcel.", True, True),
