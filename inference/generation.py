@@ -11,8 +11,9 @@ downloaded.
 
 `PersonaGenerator.stream` is the project's generation path: one forward pass over the prompt, then
 one token at a time from the KV cache, each decoded piece handed over as soon as it exists, so the
-caller can check, stream or stop after any token. `plain_generate` is transformers' own
-`generate`, kept for `bench_generation` to compare against.
+caller can check, stream or stop after any token; it keeps the keys and values of prompt starts
+(`inference/prefix_cache.py`) for the next turn. `bench_generation` compares it with transformers'
+own `generate` (`inference/generation_bench.py`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from inference.prefix_cache import PrefixCache
 from inference.versions import file_sha256, fingerprint
 
 if TYPE_CHECKING:
@@ -197,47 +199,6 @@ def _device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
-
-
-class PrefixCache:
-    """Keys and values of prompt starts (token ids -> the model's cache after them), the least
-    recently used dropped past `budget` tokens. A card's entry is shared by every session of its
-    scenario; a conversation's entry replaces the shorter one of the same conversation it extends."""
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self.entries: list[tuple[torch.Tensor, Any, bool]] = []  # (ids, past, shared), oldest first
-
-    def longest(self, ids: torch.Tensor) -> tuple[torch.Tensor, Any] | None:
-        """The kept entry with the longest ids that start `ids` (most recently used from now on)."""
-        best: int | None = None
-        for index, (kept, _, _) in enumerate(self.entries):
-            size = kept.shape[0]
-            longer = best is None or size > self.entries[best][0].shape[0]
-            if longer and size <= ids.shape[0] and ids[:size].equal(kept):
-                best = index
-        if best is None:
-            return None
-        entry = self.entries.pop(best)
-        self.entries.append(entry)
-        return entry[0], entry[1]
-
-    def keep(self, ids: torch.Tensor, past: Any, *, shared: bool) -> None:
-        if not shared:
-            self.entries = [
-                (kept, value, is_shared)
-                for kept, value, is_shared in self.entries
-                if is_shared or not (kept.shape[0] <= ids.shape[0] and ids[: kept.shape[0]].equal(kept))
-            ]
-        self.entries.append((ids, past, shared))
-        while sum(kept.shape[0] for kept, _, _ in self.entries) > self.budget and len(self.entries) > 1:
-            self.entries.pop(0)
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def clear(self) -> None:
-        self.entries.clear()
 
 
 class PersonaGenerator:
@@ -417,48 +378,3 @@ class PersonaGenerator:
             probs = probs * keep
         choice = torch.multinomial(probs / probs.sum(), 1, generator=generator)
         return int(order[int(choice)])
-
-
-def plain_generate(
-    generator: PersonaGenerator, prompt: PersonaPrompt, *, max_new_tokens: int, seed: int = 0, exact: bool = False
-) -> tuple[str, int, float]:
-    """transformers' own `generate` on the same model and prompt, fp32 sampling with the same
-    settings: (text, new tokens, seconds to the first token); `exact`: exactly `max_new_tokens`.
-    For `bench_generation` only."""
-    import torch
-    from transformers import TextStreamer
-
-    config = generator.config
-    input_ids = generator.encode(prompt)
-    first: list[float] = []
-    started = time.perf_counter()
-
-    class _FirstToken(TextStreamer):
-        def put(self, value: Any) -> None:
-            # The streamer gets the prompt first, then each new token.
-            if getattr(self, "_seen_prompt", False) and not first:
-                first.append(time.perf_counter() - started)
-            self._seen_prompt = True
-
-        def end(self) -> None:
-            pass
-
-    torch.manual_seed(seed)
-    with torch.inference_mode():
-        out = generator.model.generate(
-            input_ids,
-            attention_mask=torch.ones_like(input_ids),
-            max_new_tokens=max_new_tokens,
-            min_new_tokens=max_new_tokens if exact else None,
-            do_sample=config.temperature > 0,
-            temperature=config.temperature if config.temperature > 0 else None,
-            top_p=config.top_p if config.temperature > 0 else None,
-            top_k=TOP_K if config.temperature > 0 else None,
-            repetition_penalty=config.repetition_penalty,
-            eos_token_id=sorted(generator.stop_ids),
-            pad_token_id=generator.tokenizer.eos_token_id,
-            streamer=_FirstToken(generator.tokenizer),
-        )
-    new = out[0, input_ids.shape[1] :]
-    text = str(generator.tokenizer.decode(new, skip_special_tokens=True))
-    return text, int(new.shape[0]), first[0] if first else time.perf_counter() - started

@@ -14,8 +14,9 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from inference.generation import PersonaGenerator, PersonaPrompt, Speaker, plain_generate
+from inference.generation import TOP_K, PersonaGenerator, PersonaPrompt, Speaker
 from inference.persona_corpus import Corpus
 
 
@@ -129,3 +130,48 @@ def _add(figures: PathFigures, tokens: int, seconds: float, first_ms: float) -> 
         first_token_ms=[*figures.first_token_ms, first_ms],
         lengths=[*figures.lengths, tokens],
     )
+
+
+def plain_generate(
+    generator: PersonaGenerator, prompt: PersonaPrompt, *, max_new_tokens: int, seed: int = 0, exact: bool = False
+) -> tuple[str, int, float]:
+    """transformers' own `generate` on the same model and prompt, fp32 sampling with the same
+    settings: (text, new tokens, seconds to the first token); `exact`: exactly `max_new_tokens`.
+    For `bench_generation` only."""
+    import torch
+    from transformers import TextStreamer
+
+    config = generator.config
+    input_ids = generator.encode(prompt)
+    first: list[float] = []
+    started = time.perf_counter()
+
+    class _FirstToken(TextStreamer):
+        def put(self, value: Any) -> None:
+            # The streamer gets the prompt first, then each new token.
+            if getattr(self, "_seen_prompt", False) and not first:
+                first.append(time.perf_counter() - started)
+            self._seen_prompt = True
+
+        def end(self) -> None:
+            pass
+
+    torch.manual_seed(seed)
+    with torch.inference_mode():
+        out = generator.model.generate(
+            input_ids,
+            attention_mask=torch.ones_like(input_ids),
+            max_new_tokens=max_new_tokens,
+            min_new_tokens=max_new_tokens if exact else None,
+            do_sample=config.temperature > 0,
+            temperature=config.temperature if config.temperature > 0 else None,
+            top_p=config.top_p if config.temperature > 0 else None,
+            top_k=TOP_K if config.temperature > 0 else None,
+            repetition_penalty=config.repetition_penalty,
+            eos_token_id=sorted(generator.stop_ids),
+            pad_token_id=generator.tokenizer.eos_token_id,
+            streamer=_FirstToken(generator.tokenizer),
+        )
+    new = out[0, input_ids.shape[1] :]
+    text = str(generator.tokenizer.decode(new, skip_special_tokens=True))
+    return text, int(new.shape[0]), first[0] if first else time.perf_counter() - started
