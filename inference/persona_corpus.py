@@ -227,10 +227,11 @@ def problems(corpus: Corpus) -> list[str]:
         if d.id in seen_ids:
             found.append(f"{where}: the id is used twice")
         seen_ids.add(d.id)
-        card = corpus.cards.get(d.scenario)
-        if card is None:
+        known = corpus.cards.get(d.scenario)
+        if known is None:
             found.append(f"{where}: no card for scenario {d.scenario!r}")
             continue
+        card = known
         if d.ending not in ENDINGS:
             found.append(f"{where}: ending {d.ending!r} is not one of {sorted(ENDINGS)}")
         if not d.turns or d.turns[0].role != "persona" or d.turns[0].text != card.opening_line:
