@@ -42,9 +42,10 @@ LEVELS = 3
 
 
 class EmpathyLogits(NamedTuple):
-    levels: torch.Tensor  # (batch, mechanisms, levels)
+    levels: torch.Tensor  # (batch, mechanisms, levels): EPITOME's convention
     tags: torch.Tensor  # (batch, tokens, mechanisms)
     blockers: torch.Tensor | None  # (batch, blocker classes); None without a blocker head
+    coaching_levels: torch.Tensor | None = None  # (batch, mechanisms, levels): the guide's; None without
 
 
 class EmpathyModel(nn.Module):
@@ -54,9 +55,14 @@ class EmpathyModel(nn.Module):
     The level and blocker heads read the mean of all tokens next to the mean of the response
     tokens, so the response is not drowned by a long post; the tagger scores every response token
     for each mechanism and is trained on the EPITOME rationales alongside the levels.
+
+    With ``coaching_levels`` a second set of level heads learns the role-play corpus while the
+    first keeps learning EPITOME. The two label the same mechanisms by different conventions (the
+    guide counts "that sounds hard" as an interpretation; EPITOME's annotators of Reddit replies
+    mostly do not), and one set of heads fitted to both was worse on each than either alone.
     """
 
-    def __init__(self, encoder: nn.Module, dropout: float = 0.1, blockers: int = 0):
+    def __init__(self, encoder: nn.Module, dropout: float = 0.1, blockers: int = 0, coaching_levels: bool = False):
         super().__init__()
         hidden = encoder_config(encoder).hidden_size
         self.encoder = encoder
@@ -64,6 +70,7 @@ class EmpathyModel(nn.Module):
         self.levels = nn.Linear(2 * hidden, len(EMPATHY_MECHANISMS) * LEVELS)
         self.tagger = nn.Linear(hidden, len(EMPATHY_MECHANISMS))
         self.blocker_head = nn.Linear(2 * hidden, blockers) if blockers else None
+        self.coaching_levels = nn.Linear(2 * hidden, len(EMPATHY_MECHANISMS) * LEVELS) if coaching_levels else None
 
     def forward(self, batch: dict[str, torch.Tensor]) -> EmpathyLogits:
         hidden = self.encoder(**batch).last_hidden_state
@@ -73,13 +80,20 @@ class EmpathyModel(nn.Module):
         level_logits = self.levels(pooled).view(-1, len(EMPATHY_MECHANISMS), LEVELS)
         tag_logits = self.tagger(self.dropout(hidden))
         blocker_logits = self.blocker_head(pooled) if self.blocker_head is not None else None
-        return EmpathyLogits(level_logits, tag_logits, blocker_logits)
+        coaching_logits = (
+            self.coaching_levels(pooled).view(-1, len(EMPATHY_MECHANISMS), LEVELS)
+            if self.coaching_levels is not None
+            else None
+        )
+        return EmpathyLogits(level_logits, tag_logits, blocker_logits, coaching_logits)
 
 
-def build_empathy_model(base_path: Path, dropout: float = 0.1, blockers: int = 0) -> EmpathyModel:
+def build_empathy_model(
+    base_path: Path, dropout: float = 0.1, blockers: int = 0, coaching_levels: bool = False
+) -> EmpathyModel:
     encoder = load_base_encoder(base_path)
     freeze_embeddings(encoder)
-    return EmpathyModel(encoder, dropout=dropout, blockers=blockers)
+    return EmpathyModel(encoder, dropout=dropout, blockers=blockers, coaching_levels=coaching_levels)
 
 
 def level_probs(log_probs: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
@@ -217,9 +231,10 @@ def empty_empathy_result() -> EmpathyReading:
 class EmpathyPass:
     """What one batched forward pass gives for each item."""
 
-    log_probs: np.ndarray  # (n, mechanisms, 3) level log-probabilities before the tuned offsets
+    log_probs: np.ndarray  # (n, mechanisms, 3) level log-probabilities of the served heads
     tags: list[np.ndarray]  # per item, (tokens, mechanisms) tag probabilities
     blocker_probs: np.ndarray | None  # (n, blocker classes); None without a blocker head
+    epitome_log_probs: np.ndarray  # (n, mechanisms, 3) of the EPITOME heads (log_probs without coaching heads)
 
 
 class EmpathyScorer(ServedModel):
@@ -228,6 +243,8 @@ class EmpathyScorer(ServedModel):
     An artefact's config may carry ``level_thresholds`` (t_1, t_2 per mechanism: the shown level is
     the confident one, see ``confident_levels``) and, with a blocker head, ``blockers`` (its classes)
     and ``blocker_threshold``. Without them levels are the argmax after offsets and no blocker is named.
+    With ``coaching_levels`` (true) the levels served are the coaching heads'; the EPITOME heads stay
+    readable for ``evaluate_empathy``, as the argmax after ``epitome_level_bias``.
     """
 
     model: EmpathyModel
@@ -254,10 +271,17 @@ class EmpathyScorer(ServedModel):
                 raise ArtefactError(f"level_thresholds must give [t_1, t_2] per mechanism, got {thresholds!r}")
         self.blocker_classes = blocker_classes(config)
         self.blocker_threshold = float(config.get("blocker_threshold", 0.5))
+        self.has_coaching_levels = bool(config.get("coaching_levels", False))
+        epitome_bias = config.get("epitome_level_bias") or {}
+        self.epitome_bias = np.array(
+            [epitome_bias.get(m, [0.0, 0.0, 0.0]) for m in EMPATHY_MECHANISMS], dtype=np.float32
+        )
 
     @classmethod
     def build(cls, encoder: nn.Module, config: dict[str, Any]) -> EmpathyModel:
-        return EmpathyModel(encoder, blockers=len(blocker_classes(config)))
+        return EmpathyModel(
+            encoder, blockers=len(blocker_classes(config)), coaching_levels=bool(config.get("coaching_levels", False))
+        )
 
     def encode(self, contexts: Sequence[str], texts: Sequence[str]) -> list[EncodedText]:
         return encode_pairs(self.tokenizer, contexts, texts, self.max_len)
@@ -267,19 +291,22 @@ class EmpathyScorer(ServedModel):
     ) -> EmpathyPass:
         """Every head's output for ``items``, in one batched pass."""
         log_probs = np.zeros((len(items), len(EMPATHY_MECHANISMS), LEVELS), dtype=np.float32)
+        epitome_log_probs = log_probs if not self.has_coaching_levels else np.zeros_like(log_probs)
         tags: list[np.ndarray] = [np.zeros((0, len(EMPATHY_MECHANISMS)))] * len(items)
         blocker_probs = np.zeros((len(items), len(self.blocker_classes)), dtype=np.float32)
         with torch.inference_mode():
             for batch_index in length_sorted_batches([len(item) for item in items], batch_size):
                 batch = collate([items[i] for i in batch_index], self.tokenizer.pad_token_id, self.device, pad_multiple)
                 logits = self.model(batch)
-                log_probs[batch_index] = torch.log_softmax(logits.levels.float(), -1).cpu().numpy()
+                epitome_log_probs[batch_index] = torch.log_softmax(logits.levels.float(), -1).cpu().numpy()
+                if logits.coaching_levels is not None:
+                    log_probs[batch_index] = torch.log_softmax(logits.coaching_levels.float(), -1).cpu().numpy()
                 tag_probs = torch.sigmoid(logits.tags.float()).cpu().numpy()
                 for row, i in enumerate(batch_index):
                     tags[i] = tag_probs[row, : len(items[i])]
                 if logits.blockers is not None:
                     blocker_probs[batch_index] = torch.softmax(logits.blockers.float(), -1).cpu().numpy()
-        return EmpathyPass(log_probs, tags, blocker_probs if self.blocker_classes else None)
+        return EmpathyPass(log_probs, tags, blocker_probs if self.blocker_classes else None, epitome_log_probs)
 
     def forward_encoded(
         self, items: Sequence[EncodedText], batch_size: int = 64, pad_multiple: int = PAD_MULTIPLE
@@ -295,6 +322,14 @@ class EmpathyScorer(ServedModel):
         if self.level_thresholds is None:
             return probs.argmax(-1), probs
         return confident_levels(probs, self.level_thresholds), probs
+
+    def epitome_levels(self, epitome_log_probs: np.ndarray) -> np.ndarray:
+        """Levels by EPITOME's convention, for ``evaluate_empathy``: the EPITOME heads' argmax after
+        their offsets (the served levels themselves where the artefact has no coaching heads)."""
+        if not self.has_coaching_levels:
+            return self.levels(epitome_log_probs)[0]
+        shown: np.ndarray = level_probs(epitome_log_probs, self.epitome_bias).argmax(-1)
+        return shown
 
     def results(
         self, texts: Sequence[str], items: Sequence[EncodedText], log_probs: np.ndarray, tags: Sequence[np.ndarray]

@@ -35,12 +35,20 @@ def evaluate_emotion(path: Path, detector: EmotionDetector, batch_size: int = 12
 
 
 def evaluate_empathy(path: Path, scorer: EmpathyScorer, batch_size: int = 64) -> dict[str, Any]:
-    """Accuracy and macro-F1 of each mechanism's level (with the model's tuned offsets)."""
+    """Accuracy and macro-F1 of each mechanism's level by EPITOME's convention (with the model's
+    tuned offsets). An artefact with coaching heads is scored on its EPITOME heads, and the levels
+    its coaching heads would show a learner are reported beside them (``served_macro_f1``)."""
     examples = read_epitome(Path(path))
     items = scorer.encode([e.seeker_post for e in examples], [e.response for e in examples])
-    log_probs, _ = scorer.forward_encoded(items, batch_size=batch_size)
-    levels, _ = scorer.levels(log_probs)
+    scored = scorer.score(items, batch_size=batch_size)
+    levels = scorer.epitome_levels(scored.epitome_log_probs)
     result: dict[str, Any] = {}
+    if scorer.has_coaching_levels:
+        served, _ = scorer.levels(scored.log_probs)
+        result["served_macro_f1"] = {
+            mechanism: round(multiclass_scores([e.levels[mechanism] for e in examples], served[:, m])["macro_f1"], 4)
+            for m, mechanism in enumerate(EMPATHY_MECHANISMS)
+        }
     for m, mechanism in enumerate(EMPATHY_MECHANISMS):
         scores = multiclass_scores([e.levels[mechanism] for e in examples], levels[:, m])
         result[mechanism] = {

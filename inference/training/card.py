@@ -106,6 +106,14 @@ def render(config: dict[str, Any], weights_mb: float, version: str | None = None
                 "each clause scored against the same message. A learner is shown a level only when the model is "
                 "confident in it (the highest L with P(level >= L) >= t_L), and a blocker only at or over its threshold."
             )
+        if config.get("coaching_levels"):
+            lines[-1] += (
+                " The level heads come in two sets on the same encoder: one learns EPITOME's labels, the other the "
+                "role-play corpus's (the guide labels some mechanisms by another convention than EPITOME's annotators; "
+                "one set fitted to both was worse on each). A learner is shown the coaching heads' levels; "
+                "`evaluate_empathy` scores the EPITOME heads (argmax after offsets tuned on the EPITOME tuning rows) "
+                "and reports the coaching heads' levels on the same rows beside them."
+            )
     lines += [
         "",
         "## Files",
@@ -214,6 +222,17 @@ def render(config: dict[str, Any], weights_mb: float, version: str | None = None
         if "tagging" in final:
             lines += [
                 f"Rationale tagging on dev (token level, responses with level > 0): `{json.dumps(final['tagging'])}`",
+                "",
+            ]
+        served = final.get("served_heads")
+        if served:
+            lines += [
+                (
+                    "These are the EPITOME heads (offsets `"
+                    + json.dumps(config.get("epitome_level_bias"))
+                    + "`, tuned on the EPITOME tuning rows). The levels a learner is shown (coaching heads, their "
+                    f"thresholds) score macro-F1 `{json.dumps(served)}` on the same EPITOME dev rows."
+                ),
                 "",
             ]
         if coaching:

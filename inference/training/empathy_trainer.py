@@ -31,8 +31,24 @@ import torch
 import torch.nn.functional as F
 
 from inference.coaching_eval import HEADLINE, Blocker, CoachedReply, Judgement, evaluate
-from inference.empathy import LEVELS, EmpathyModel, build_empathy_model, confident_levels, level_probs
-from inference.encoder import EncodedText, collate, encode_pairs, length_sorted_batches, save_artefact
+from inference.empathy import (
+    LEVELS,
+    EmpathyLogits,
+    EmpathyModel,
+    blocker_classes,
+    build_empathy_model,
+    confident_levels,
+    level_probs,
+)
+from inference.encoder import (
+    EncodedText,
+    collate,
+    encode_pairs,
+    length_sorted_batches,
+    load_artefact_weights,
+    read_artefact_config,
+    save_artefact,
+)
 from inference.labels import EMPATHY_MECHANISMS
 from inference.schema import BLOCKER_CLASSES
 from inference.training.card import write_model_card
@@ -108,6 +124,11 @@ class EmpathyTrainConfig:
     # tuning split kept.
     coaching_weights: Sequence[float] = (1.0,)
     blocker_weight: float = 1.0
+    # With the corpus: level heads of its own beside EPITOME's (see inference.empathy.EmpathyModel).
+    coaching_levels: bool = True
+    # Start from this artefact's weights instead of the base (its coaching heads, where it has none,
+    # start as copies of its level heads).
+    init_artefact: str | None = None
     epitome_tune_share: float = 0.1  # of EPITOME train held out for tuning (with the corpus only)
     false_praise_cap: float = 0.05
     blocker_precision_target: float = 0.8
@@ -265,6 +286,7 @@ class EmpathyTraining(TrainingJob):
         }
         self.rows = [epitome_row(e) for e in epitome_train] + corpus["train"]
         self.blocker_classes = BLOCKER_CLASSES if self.with_coaching else ()
+        self.per_source = self.with_coaching and cfg.coaching_levels
 
         rows = self.rows
         self.train_items = self.encode(rows, [r.context for r in rows])
@@ -331,21 +353,57 @@ class EmpathyTraining(TrainingJob):
         w = (counts / counts.sum()) ** -self.cfg.class_weight_power
         return torch.tensor(w / w.mean(), dtype=torch.float32)
 
-    def predict(self, model: EmpathyModel, items: Sequence[EncodedText]) -> Predictions:
+    def build_model(self) -> EmpathyModel:
+        return build_empathy_model(
+            self.base_path, self.cfg.dropout, blockers=len(self.blocker_classes), coaching_levels=self.per_source
+        )
+
+    def warm_start(self, model: EmpathyModel, artefact: Path) -> None:
+        config = read_artefact_config(artefact)
+        if blocker_classes(config) != self.blocker_classes:
+            raise ValueError(f"{artefact} has blocker classes {blocker_classes(config)}, not {self.blocker_classes}")
+        start = build_empathy_model(
+            self.base_path,
+            self.cfg.dropout,
+            blockers=len(self.blocker_classes),
+            coaching_levels=bool(config.get("coaching_levels", False)),
+        )
+        load_artefact_weights(start, artefact, config)
+        state = start.state_dict()
+        if model.coaching_levels is not None and start.coaching_levels is None:
+            state.update({f"coaching_levels.{k}": v.clone() for k, v in start.levels.state_dict().items()})
+        load_trained_state(model, state)
+        self.log(f"starting from {artefact} (its training: {config.get('training', {}).get('hyper_parameters')})")
+
+    def predict(
+        self, model: EmpathyModel, items: Sequence[EncodedText], coaching: Sequence[bool] | np.ndarray | None = None
+    ) -> Predictions:
+        """Every head's output; a row's levels come from the heads of its source (``coaching``
+        marks the corpus rows; only they read the coaching heads)."""
         model.eval()
         log_probs = np.zeros((len(items), len(EMPATHY_MECHANISMS), LEVELS), dtype=np.float32)
+        from_coaching = np.zeros(len(items), dtype=bool) if coaching is None else np.asarray(coaching, dtype=bool)
         tags: list[np.ndarray] = [np.zeros(0)] * len(items)
         blocker_probs = np.zeros((len(items), len(self.blocker_classes)), dtype=np.float32)
         with torch.inference_mode(), autocast(self.device):
             for index in length_sorted_batches([len(x) for x in items], self.cfg.eval_batch_size):
                 logits = model(collate([items[i] for i in index], self.tokenizer.pad_token_id, self.device))
-                log_probs[index] = torch.log_softmax(logits.levels.float(), -1).cpu().numpy()
+                log_probs[index] = (
+                    torch.log_softmax(self.row_level_logits(logits, from_coaching[index]), -1).cpu().numpy()
+                )
                 tag_probs = torch.sigmoid(logits.tags.float()).cpu().numpy()
                 for row, i in enumerate(index):
                     tags[i] = tag_probs[row, : len(items[i])]
                 if logits.blockers is not None:
                     blocker_probs[index] = torch.softmax(logits.blockers.float(), -1).cpu().numpy()
         return Predictions(log_probs, tags, blocker_probs if self.blocker_classes else None)
+
+    def row_level_logits(self, logits: EmpathyLogits, coaching: np.ndarray) -> torch.Tensor:
+        """Each row's level logits from the heads of its source."""
+        if logits.coaching_levels is None or not coaching.any():
+            return logits.levels.float()
+        pick = torch.as_tensor(coaching, device=logits.levels.device)[:, None, None]
+        return torch.where(pick, logits.coaching_levels.float(), logits.levels.float())
 
     def tagging_scores(
         self, tags: Sequence[np.ndarray], threshold: float = 0.5, on: EvalSet | None = None
@@ -416,7 +474,10 @@ class EmpathyTraining(TrainingJob):
     ) -> FittedScorer:
         cfg = self.cfg
         set_seed(seed)
-        model = build_empathy_model(self.base_path, cfg.dropout, blockers=len(self.blocker_classes)).to(self.device)
+        model = self.build_model()
+        if cfg.init_artefact:
+            self.warm_start(model, Path(cfg.init_artefact))
+        model = model.to(self.device)
         optimizer, scheduler, steps_per_epoch = optimizer_and_schedule(model, cfg, len(self.train_items), self.device)
         row_weight_array = self.row_weights(coaching_weight)
         weights = self.class_weights(row_weight_array if self.with_coaching else None).to(self.device)
@@ -459,7 +520,7 @@ class EmpathyTraining(TrainingJob):
                 r = row_weights[index].to(self.device)
                 with autocast(self.device):
                     logits = model(batch)
-                level_logits = logits.levels.float()
+                level_logits = self.row_level_logits(logits, self.train_is_coaching[index])
                 loss = torch.zeros((), device=self.device)
                 for m in range(len(EMPATHY_MECHANISMS)):
                     # Class-weighted cross-entropy (F.cross_entropy(..., weight=weights[m]) when every row
@@ -487,7 +548,7 @@ class EmpathyTraining(TrainingJob):
                     )
                 optimizer_step(model, loss, optimizer, scheduler)
                 total += loss.detach()
-            predicted = self.predict(model, self.select.items)
+            predicted = self.predict(model, self.select.items, self.select.coaching)
             summary = self.epoch_summary(epoch, round(float(total) / steps_per_epoch, 4), predicted)
             self.epoch_done(name, epoch, epochs, summary, started)
             if best is None or summary[score_key] > best[0]:
@@ -505,7 +566,7 @@ class EmpathyTraining(TrainingJob):
         )
 
     def trained_model(self, fitted: FittedScorer) -> EmpathyModel:
-        model = build_empathy_model(self.base_path, self.cfg.dropout, blockers=len(self.blocker_classes))
+        model = self.build_model()
         load_trained_state(model, fitted.state)
         return model
 
@@ -538,6 +599,22 @@ class EmpathyTraining(TrainingJob):
         final["n"] = len(self.dev)
         record["dev_final"] = final
         return {"tag_threshold": tag_choice, "level_bias": bias}, tag_choice
+
+    @staticmethod
+    def epitome_bias(log_probs: np.ndarray, levels: np.ndarray) -> dict[str, list[float]]:
+        """Per-level offsets of the EPITOME heads for macro-F1, kept where they gain at least
+        ``MIN_BIAS_GAIN`` on these (tuning) rows."""
+        bias: dict[str, list[float]] = {}
+        for m, mechanism in enumerate(EMPATHY_MECHANISMS):
+            candidate = tune_class_bias(log_probs[:, m], levels[:, m])
+            before = multiclass_scores(levels[:, m], log_probs[:, m].argmax(1))["macro_f1"]
+            after = multiclass_scores(levels[:, m], (log_probs[:, m] + np.array(candidate)).argmax(1))["macro_f1"]
+            bias[mechanism] = [round(float(b), 4) for b in candidate] if after - before >= MIN_BIAS_GAIN else [0.0] * 3
+        return bias
+
+    @staticmethod
+    def bias_array(bias: dict[str, list[float]]) -> np.ndarray:
+        return np.array([bias[m] for m in EMPATHY_MECHANISMS], dtype=np.float32)
 
     def tag_threshold(self, tags: Sequence[np.ndarray]) -> float:
         thresholds = np.round(np.arange(0.2, 0.71, 0.05), 2)
@@ -603,10 +680,13 @@ class EmpathyTraining(TrainingJob):
         select = fitted.select
         assert select.blocker_probs is not None and self.coaching_dev is not None
         tune = self.select
-        thresholds, level_info = tune_level_thresholds(
-            level_probs(select.log_probs), tune.levels, tune.only_blocking, self.cfg.false_praise_cap
-        )
         coaching_rows = tune.coaching
+        # With coaching heads the thresholds are theirs alone, chosen on the corpus rows they read.
+        rows = coaching_rows if self.per_source else np.ones(len(tune), dtype=bool)
+        thresholds, level_info = tune_level_thresholds(
+            level_probs(select.log_probs[rows]), tune.levels[rows], tune.only_blocking[rows], self.cfg.false_praise_cap
+        )
+        epitome_bias = self.epitome_bias(select.log_probs[~coaching_rows], tune.levels[~coaching_rows])
         blocker_threshold, blocker_info = tune_blocker_threshold(
             select.blocker_probs[coaching_rows], tune.blockers[coaching_rows], self.cfg.blocker_precision_target
         )
@@ -625,10 +705,22 @@ class EmpathyTraining(TrainingJob):
         }
         model = self.trained_model(fitted).to(self.device)
         dev = self.predict(model, self.epitome_dev.items)
-        corpus_dev = self.predict(model, self.coaching_dev.items)
+        corpus_dev = self.predict(model, self.coaching_dev.items, np.ones(len(self.coaching_dev), dtype=bool))
+        dev_served = (
+            self.predict(model, self.epitome_dev.items, np.ones(len(self.epitome_dev), dtype=bool))
+            if self.per_source
+            else dev
+        )
         del model
-        dev_shown, _ = self.judged(dev, thresholds, blocker_threshold)
+        served_shown, _ = self.judged(dev_served, thresholds, blocker_threshold)
+        dev_shown = (
+            level_probs(dev.log_probs, self.bias_array(epitome_bias)).argmax(-1) if self.per_source else served_shown
+        )
         final: dict[str, Any] = self.level_report(self.epitome_dev, dev, dev_shown)
+        if self.per_source:
+            final["served_heads"] = {
+                m: round(v["macro_f1"], 4) for m, v in self.shown_level_scores(served_shown, self.epitome_dev).items()
+            }
         final["tagging"] = {"threshold": tag_choice, **self.tagging_scores(dev.tags, tag_choice, self.epitome_dev)}
         final["n"] = len(self.dev)
         record["dev_final"] = final
@@ -640,7 +732,11 @@ class EmpathyTraining(TrainingJob):
                 for m, v in self.level_report(self.coaching_dev, corpus_dev, corpus_shown).items()
             }
             record["coaching_dev"]["blocker_figures"] = blocker_figures(self.coaching_dev.blockers, corpus_named)
+        per_source: dict[str, Any] = (
+            {"coaching_levels": True, "epitome_level_bias": epitome_bias} if self.per_source else {}
+        )
         return {
+            **per_source,
             "tag_threshold": tag_choice,
             "level_bias": {m: [0.0, 0.0, 0.0] for m in EMPATHY_MECHANISMS},
             "level_thresholds": {
@@ -725,7 +821,7 @@ def train_empathy(
         teacher_probs = []
         for teacher in candidates:
             model = job.trained_model(teacher).to(job.device)
-            teacher_probs.append(np.exp(job.predict(model, job.train_items).log_probs))
+            teacher_probs.append(np.exp(job.predict(model, job.train_items, job.train_is_coaching).log_probs))
             del model
         ensemble_dev = np.log(np.mean([np.exp(c.dev_log_probs) for c in candidates], axis=0))
         record["teacher_ensemble_dev"] = {m: round(v["macro_f1"], 4) for m, v in job.level_scores(ensemble_dev).items()}
@@ -789,6 +885,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "on the tune split is kept",
     )
     parser.add_argument("--blocker-weight", type=float, default=d.blocker_weight, help="weight of the blocker loss")
+    parser.add_argument(
+        "--init-artefact",
+        default=None,
+        metavar="DIR",
+        help="start from this empathy artefact's weights instead of the base encoder",
+    )
+    parser.add_argument(
+        "--shared-level-heads",
+        action="store_true",
+        help="with --coaching: one set of level heads for EPITOME and the corpus (the 2026-12-01 model) instead of a "
+        "set per source",
+    )
     add_run_arguments(parser)
 
 
@@ -801,6 +909,8 @@ def config_from_args(args: argparse.Namespace) -> EmpathyTrainConfig:
         coaching_file=args.coaching,
         coaching_weights=_floats(args.coaching_weight) or (1.0,),
         blocker_weight=args.blocker_weight,
+        coaching_levels=not args.shared_level_heads,
+        init_artefact=args.init_artefact,
     )
 
 

@@ -24,6 +24,13 @@ class Command(BaseCommand):
         for mechanism, name in EMPATHY_MECHANISM_NAMES.items():
             figures = result[mechanism]
             self.stdout.write(f"{name}: accuracy {figures['accuracy']:.4f}, macro-F1 {figures['macro_f1']:.4f}")
+        served = result.get("served_macro_f1")
+        if served:
+            # The EPITOME heads are scored above; a learner is shown the coaching heads' levels.
+            self.stdout.write(
+                "levels shown to learners (coaching heads), macro-F1: "
+                + ", ".join(f"{m.upper()} {served[m]:.4f}" for m in EMPATHY_MECHANISM_NAMES)
+            )
         self.stdout.write(f"n = {result['n']}")
         if options["json"]:
             write_json_last(self, result)
