@@ -411,6 +411,53 @@ def test_coached_artefact_shows_only_confident_levels(coached_artefact):
     assert all(r[m]["level"] == 0 for r in scorer.analyse(texts) for m in ("er", "ip", "ex"))
 
 
+def test_coached_artefact_shows_the_corpus_heads_and_scores_epitome_on_its_own(coached_artefact):
+    """Trained with the corpus, the model has a second set of level heads: learners are shown
+    theirs, evaluate_empathy scores EPITOME's and reports the learners' beside them, and training
+    can start again from the artefact exactly where it ended."""
+    import numpy as np
+    import torch
+
+    from inference.empathy import EmpathyScorer
+    from inference.evaluation import evaluate_empathy
+    from inference.training.empathy_trainer import EmpathyTrainConfig, EmpathyTraining
+
+    out = coached_artefact["out"]
+    stored = json.loads((out / "config.json").read_text())
+    assert stored["coaching_levels"] is True and set(stored["epitome_level_bias"]) == {"er", "ip", "ex"}
+    scorer = EmpathyScorer.load(out, device="cpu", dtype="float32")
+    texts = [row[3] for row in CORPUS_ROWS]
+    contexts = [row[2] for row in CORPUS_ROWS]
+    items = scorer.encode(contexts, texts)
+    scored = scorer.score(items)
+    assert not np.allclose(scored.log_probs, scored.epitome_log_probs)
+    shown = [[r[m]["level"] for m in ("er", "ip", "ex")] for r in scorer.analyse(texts, contexts)]
+    assert shown == scorer.levels(scored.log_probs)[0].tolist()  # the corpus heads', not EPITOME's
+
+    result = evaluate_empathy(out.parent / "epitome" / "dev.csv", scorer)
+    assert set(result["served_macro_f1"]) == {"er", "ip", "ex"} and result["n"] == 8
+
+    job = EmpathyTraining(
+        out.parent / "epitome",
+        EmpathyTrainConfig(epochs=1, max_len=48, device="cpu", coaching_file=str(out.parent / "roleplay.csv")),
+        log=lambda line: None,
+    )
+    model = job.build_model()
+    job.warm_start(model, out)
+    model.eval()
+    with torch.inference_mode():
+        logits = model(collate_items(items, scorer))
+    assert logits.coaching_levels is not None
+    # The artefact stores fp16 weights; the restarted model computes what the served one does.
+    assert np.allclose(torch.log_softmax(logits.coaching_levels, -1).numpy(), scored.log_probs, atol=2e-3)
+
+
+def collate_items(items, scorer):
+    from inference.encoder import collate
+
+    return collate(list(items), scorer.tokenizer.pad_token_id, scorer.device)
+
+
 @pytest.fixture
 def coached_registry(coached_artefact, committed_models, tmp_path):
     """The registry serving the committed emotion model and the smoke empathy artefact, its blocker
