@@ -194,7 +194,7 @@ def test_an_unsafe_generated_line_is_never_shown_nor_saved(session, alice, says,
     ("line", "reason"),
     [
         ("How can I help you today?", "out_of_character"),  # an assistant's phrase
-        ("The parcel is late.", "out_of_character"),  # the first sentence is not in the first person
+        ("You should ring the courier yourself.", "out_of_character"),  # advice, as an assistant gives it
         ("You're not even listening to me!", "repetition"),  # the persona said this before
     ],
 )

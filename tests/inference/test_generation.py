@@ -84,7 +84,11 @@ def test_sentences_are_given_back_as_they_complete():
     [
         ("I waited all morning.", True, False),
         ("It was a present.", False, False),  # later sentences need no "I"
-        ("It was a present.", True, True),  # the first must be in the first person
+        ("It was a present.", True, False),  # a persona need not start with "I": "Friday, the 11th."
+        ("You should call them again tomorrow.", True, True),  # advice to the learner: an assistant
+        ("Try to get some rest tonight.", False, True),
+        ("It might help to write it down.", True, True),
+        ("You should have seen her face.", True, False),  # not advice
         ("Oh.", True, False),  # unless too short to tell who speaks
         ("Thank you, love.", True, False),
         ("Maya: I waited.", True, True),  # her name as a speaker's label
