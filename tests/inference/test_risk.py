@@ -70,16 +70,16 @@ def _flagged(texts):
 
 
 def test_the_hard_negatives_are_mostly_left_alone():
-    # Today's screen flags 3 of these 10 (a recovery story, a worried flatmate, and "tried the open
-    # question thing": see the safety model card's limits; the same three before and after batch 2 of
-    # the data, 2026-12-07). A regression guard at today's figure; the strict xfail below is the bar.
+    # Today's screen flags 2 of these 10 (a worried flatmate, concern, and "tried the open question
+    # thing"; 3 before batches 3 and 4 and the guards, with the recovery story: see the safety model
+    # card's limits). A regression guard at today's figure; the strict xfail below is the bar.
     flagged = _flagged(HARD_NEGATIVES)
-    assert len(flagged) <= 3, flagged
+    assert len(flagged) <= 2, flagged
     for must_pass in (HARD_NEGATIVES[0], HARD_NEGATIVES[2], HARD_NEGATIVES[6], HARD_NEGATIVES[7]):
         assert must_pass not in dict(flagged), must_pass  # idiom, film, a reflection, everyday thanks
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: the classifier still flags a recovery story and an everyday line")
+@pytest.mark.xfail(strict=True, reason="issue #10: a worried flatmate and an everyday line still flag")
 def test_no_hard_negative_is_flagged():
     assert _flagged(HARD_NEGATIVES) == []
 
@@ -106,14 +106,15 @@ LOOK_ALIKE_CRISIS = [
 
 
 def test_idioms_and_denials_are_mostly_left_alone_and_their_look_alikes_are_crises():
-    # Today: 4 of the 10 flagged (the boots, the duvet, the denial, the past self-harm). A guard at
-    # today's figure; the strict xfail below is the bar.
+    # Today: 1 of the 10 flagged (the past self-harm: the rules' own crisis, "in my twenties" is no past
+    # marker to them); 4 before batches 3 and 4 and the guards (the boots, the duvet, the denial too).
+    # A guard at today's figure; the strict xfail below is the bar.
     flagged = _flagged(IDIOMS_AND_DENIALS)
-    assert len(flagged) <= 4, flagged
+    assert len(flagged) <= 1, flagged
     assert [r["level"] for r in screen(*LOOK_ALIKE_CRISIS)] == ["crisis"] * len(LOOK_ALIKE_CRISIS)
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: idioms, a denial and a recovery story still flag")
+@pytest.mark.xfail(strict=True, reason="issue #10: a recovery story the rules read as current still flags")
 def test_no_idiom_or_denial_is_flagged():
     assert _flagged(IDIOMS_AND_DENIALS) == []
 
@@ -123,10 +124,15 @@ def test_direct_crisis_stays_a_crisis_whatever_the_classifier_reads():
         assert result["level"] == "crisis", result
 
 
-def test_chinese_is_screened_by_its_written_list_not_the_classifier():
+def test_chinese_is_screened_by_its_written_list_and_its_ngram_classifier_not_the_encoder():
     result = screen("我已经决定了，不用劝我。药都准备好了")[0]
     assert result["level"] == "crisis"
-    assert {e["by"] for e in result["evidence"]} == {"rules"}
+    assert {e["by"] for e in result["evidence"]} == {"rules"}  # the list found it: the classifier adds nothing
+    # A crisis said in words the list does not have comes in through the Chinese n-gram classifier.
+    result = screen("活着好没意思，想早点离开")[0]
+    assert result["level"] == "crisis"
+    assert result["evidence"] and {e["by"] for e in result["evidence"]} == {"model"}
+    assert all("\u4e00" <= c <= "\u9fff" for e in result["evidence"] for c in e["words"])  # character pairs
 
 
 def test_the_classifier_reading_has_its_shape():
