@@ -4,7 +4,7 @@ Data: the Chinese lines of ``inference/data/safety/written.csv`` (Simplified, Tr
 Cantonese), its train split to fit, its dev split to choose C and the two thresholds, for the screen as
 served: the written list (``inference.safety_zh``) and the classifier together, the higher level
 winning. The choice minimises the risk trainer's ``shortfall`` (a missed crisis counts twice). The
-held-out ``test.csv`` is never read. ``python manage.py train_safety_zh`` runs it (a few seconds).
+held-out ``test.csv`` is never read. ``python manage.py train_safety_zh`` runs it (about a minute on a shared core).
 
 Plain numpy: character 1- and 2-grams seen in at least ``min_df`` train lines, smoothed idf,
 sublinear tf, l2 norm (what ``inference.safety_zh_model`` reads at serving time), and a multinomial
