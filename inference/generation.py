@@ -229,7 +229,6 @@ class PersonaGenerator:
     def load(cls, config: GeneratorConfig) -> PersonaGenerator:
         """Load the configured model (the default GGUF converted once, or `model_path`) and the
         adapter, if any, on the configured device and dtype, in eval mode."""
-        import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         from inference.encoder import resolve_dtype
@@ -252,8 +251,7 @@ class PersonaGenerator:
             model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
             identity += [f"adapter {adapter.name}", *_folder_identity(adapter)]
         model.to(device)
-        model.eval()
-        torch.set_grad_enabled(False)
+        model.eval()  # stream() runs under torch.inference_mode(); grad mode is left as it was
         name = folder.name if config.model_path else "smollm2-135m-instruct"
         version = f"{name}@{fingerprint([*identity, f'dtype {dtype}'])}"
         return cls(model, tokenizer, version=version, config=config)

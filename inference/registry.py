@@ -72,7 +72,8 @@ def configure(config: InferenceConfig | None = None, **overrides: Any) -> Infere
         new = replace(new, artefacts_dir=Path(new.artefacts_dir))
     with _lock:
         if new != _config:
-            for slot in _SLOTS:
+            # The generator too: it is loaded on this configuration's device.
+            for slot in (*_SLOTS, _generator):
                 slot.model = None
             _threads_set = False
         _config = new
