@@ -7,13 +7,13 @@ base model, the adapter) with the same seed, and the corpus's own reply judged t
 reference. A reply is what the model generated, cut where the served path cuts it: at the first
 line break, and after MAX_SENTENCES sentences. The figures, each a share of the sampled turns:
 
-- in character: every sentence passes `persona_checks.out_of_character` (no assistant phrase, no
-  speaker label or template token, the persona not named in the third person or as a label; the
-  first sentence of more than three words in the first person: "strict", the rule as served
-  today) and the reply is consistent with the
+- in character: every sentence passes `persona_checks.out_of_character` as served (no assistant
+  phrase or advice, no speaker label or template token, the persona not named in the third person
+  or as a label: "relaxed", the served checks as they are) and the reply is consistent with the
   card's facts (a reply to a factual question answers it, see below; no number written in digits
-  that the card and the conversation do not hold). "relaxed": the same without the first-person
-  rule, which many of the corpus's own replies fail ("That's it exactly, that's the worst bit.");
+  that the card and the conversation do not hold). "strict" adds the first-person rule the served
+  check had until 16:27 on 7 December: the first sentence of more than three words says I, me, my
+  or we (1,863 of the corpus's 4,711 replies fail it: "That's it exactly, that's the worst bit.");
 - answered (factual questions only: learner turns whose move is factual_question): the reply holds
   at least one key token of the card fact the corpus answers with: its numbers (number words read
   as numbers, "3rd" as 3) and its content words (no stop words, compared on their first five
@@ -24,7 +24,7 @@ line break, and after MAX_SENTENCES sentences. The figures, each a share of the 
   (`inference.analysis.screen_generated`);
 - fallback: the served path would say the authored line instead: the first sentence fails the
   served verdict (`persona_checks.sentence_verdict`: safety, in character, repetition), or nothing
-  was generated; "relaxed" with the first-person rule set aside.
+  was generated; "strict" with the first-person rule on the opening too.
 """
 
 from __future__ import annotations
@@ -171,28 +171,33 @@ class Judgement:
 
 
 def _served(turn: PersonaTurn, sentences: Sequence[str], levels: Sequence[str], *, strict: bool) -> str:
-    """The reply as the served path would end it: sentences up to the first that fails its verdict."""
+    """The reply as the served path would end it: sentences up to the first that fails its verdict
+    (`strict`: the first-person rule on the opening too)."""
     passed: list[str] = []
     for sentence, level in zip(sentences, levels, strict=True):
+        first = not any(substantive(said) for said in passed)
         verdict = sentence_verdict(
             sentence,
-            first=strict and not any(substantive(said) for said in passed),
+            first=first,
             persona_name=turn.card.persona_name,
             earlier=[*turn.earlier, *passed],
             safety_level=level,
         )
-        if not verdict.ok:
+        if not verdict.ok or (strict and first and not _first_person([sentence])):
             break
         passed.append(sentence)
     return "".join(passed).strip()
 
 
+# The first-person rule the served check had until 8813a59 (it is gone from persona_checks, which
+# now allows any opening): the reply's first sentence of more than three words says I, me, my or we.
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|us|our|ours)\b", re.IGNORECASE)
+
+
 def _first_person(sentences: Sequence[str]) -> bool:
-    """The served first-person rule alone: the first sentence of more than three words says I/me/we."""
+    """The first-person rule: the first sentence of more than three words speaks in the first person."""
     opening = next((s for s in sentences if substantive(s)), None)
-    if opening is None:
-        return True
-    return out_of_character(opening, first=True) == out_of_character(opening, first=False)
+    return opening is None or bool(_FIRST_PERSON.search(opening))
 
 
 def judge(turn: PersonaTurn, text: str, levels: Sequence[str]) -> Judgement:
@@ -203,11 +208,11 @@ def judge(turn: PersonaTurn, text: str, levels: Sequence[str]) -> Judgement:
         return Judgement(
             (), (), False, False, False, not turn.factual, False if turn.factual else None, False, True, True, True, ""
         )
-    strict = all(
+    relaxed = all(
         not out_of_character(s, first=not any(substantive(t) for t in sentences[:i]), persona_name=name)
         for i, s in enumerate(sentences)
     )
-    relaxed = all(not out_of_character(s, first=False, persona_name=name) for s in sentences)
+    strict = relaxed and _first_person(sentences)
     reply = "".join(sentences)
     answered = answers(turn.fact, turn.learner_text, reply) if turn.factual else None
     consistent = answered is not False and not invented_numbers(turn, reply)
@@ -226,7 +231,7 @@ def judge(turn: PersonaTurn, text: str, levels: Sequence[str]) -> Judgement:
         safe=all(level == "none" for level in levels),
         fallback_strict=not served_strict,
         fallback_relaxed=not served_relaxed,
-        served=served_strict,
+        served=served_relaxed,
     )
 
 
@@ -351,7 +356,7 @@ def compare(
     judged: {"n", "models": {name: figures}, "replies": [{turn, learner, guidance, fact, name: reply}]}."""
     import time
 
-    replies: dict[str, list[str]] = {REFERENCE: [t.reply for t in turns]}
+    replies: dict[str, Sequence[str]] = {REFERENCE: [t.reply for t in turns]}
     seconds: dict[str, float] = {}
     for name, generator in generators.items():
         started = time.perf_counter()
@@ -362,6 +367,19 @@ def compare(
                 log(f"{name}: {i + 1}/{len(turns)} replies, {(time.perf_counter() - started) / (i + 1):.1f} s each")
         replies[name] = out
         seconds[name] = round((time.perf_counter() - started) / max(1, len(turns)), 2)
+    return judged_result(turns, replies, seconds=seconds, screen=screen, seed=seed)
+
+
+def judged_result(
+    turns: Sequence[PersonaTurn],
+    replies: Mapping[str, Sequence[str]],
+    *,
+    seconds: Mapping[str, float],
+    screen: Screen | None,
+    seed: int,
+) -> dict[str, Any]:
+    """The figures and the per-turn rows of replies already generated (`compare`'s result; also how
+    a stored evaluation is judged again when the checks change)."""
     judged = {name: judge_all(turns, texts, screen) for name, texts in replies.items()}
     models = {
         name: {**rates(j), **({"seconds_per_reply": seconds[name]} if name in seconds else {})}
@@ -393,14 +411,14 @@ def compare(
 
 
 FIGURE_NAMES: Final = (
-    ("in_character_strict", "in character (first-person rule as served)"),
-    ("in_character_relaxed", "in character (without the first-person rule)"),
+    ("in_character_strict", "in character (with the first-person rule)"),
+    ("in_character_relaxed", "in character (served checks as they are: no first-person rule)"),
     ("first_person", "first substantive sentence in the first person"),
     ("answered", "answered factual questions"),
     ("repetition", "repetition"),
     ("safety_pass", "safety-screen pass"),
-    ("fallback_strict", "fallback (served checks as they are)"),
-    ("fallback_relaxed", "fallback (without the first-person rule)"),
+    ("fallback_strict", "fallback (with the first-person rule)"),
+    ("fallback_relaxed", "fallback (served checks as they are)"),
 )
 
 
@@ -466,6 +484,11 @@ def report_write(result: Mapping[str, Any], folder: Any, *, samples: int = 5) ->
             "Definitions: `inference/persona_eval.py`."
         ),
         "",
+        *(
+            ["The replies were generated once and judged again (`--rejudge`) after the served checks changed.", ""]
+            if result.get("rejudged")
+            else []
+        ),
         *report_table(result),
         "",
         "Seconds per reply on this run: "

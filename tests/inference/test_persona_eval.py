@@ -72,13 +72,16 @@ def test_a_first_person_reply_that_answers_is_in_character_both_ways():
     assert not judged.fallback_strict and judged.served == "I've got £61 left. That's it until my pension."
 
 
-def test_an_opening_without_i_is_in_character_and_advice_is_not():
-    # The served check no longer asks the opening to say "I" (the corpus's own personas often don't).
+def test_an_opening_without_i_fails_only_the_first_person_rule_and_advice_fails_both():
+    # The served check no longer asks the opening to say "I" (the corpus's own personas often don't);
+    # "strict" still reports the rule it had.
     judged = persona_eval.judge(ASKED, "Sixty-one pounds is all there is. I'm embarrassed.", ["none", "none"])
-    assert judged.in_character_strict and judged.in_character_relaxed and judged.first_person
-    assert not judged.fallback_strict and not judged.fallback_relaxed
+    assert judged.in_character_relaxed and not judged.in_character_strict and not judged.first_person
+    assert not judged.fallback_relaxed and judged.fallback_strict
+    short = persona_eval.judge(ASKED, "Sixty-one pounds. I'm embarrassed to say it.", ["none", "none"])
+    assert short.in_character_strict and short.first_person  # three words or fewer need no "I"
     advice = persona_eval.judge(ASKED, "You should ring the bank about it.", ["none"])
-    assert not advice.in_character_strict and not advice.in_character_relaxed and advice.fallback_strict
+    assert not advice.in_character_strict and not advice.in_character_relaxed and advice.fallback_relaxed
 
 
 def test_a_line_break_ends_the_reply_as_served():

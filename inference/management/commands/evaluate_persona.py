@@ -32,6 +32,9 @@ class Command(BaseCommand):
             "--write", action="store_true", help="write EVALUATION.md and evaluation.json beside the adapter"
         )
         parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
+        parser.add_argument(
+            "--rejudge", default=None, help="judge the replies of a stored evaluation.json again (no generation)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from inference import analysis, persona_eval
@@ -53,6 +56,11 @@ class Command(BaseCommand):
             max_new_tokens=settings.PERSONA_MAX_NEW_TOKENS,
             temperature=settings.PERSONA_TEMPERATURE,
         )
+        if options["rejudge"]:
+            result = self.rejudge(Path(options["rejudge"]), turns)
+            adapter = Path(options["adapter"]) if options["adapter"] else None
+            self.report(result, adapter, options)
+            return
         generators: dict[str, Any] = {"base": PersonaGenerator.load(config)}
         adapter = Path(options["adapter"]) if options["adapter"] else None
         if adapter is not None:
@@ -68,6 +76,35 @@ class Command(BaseCommand):
         )
         result["adapter"] = str(adapter) if adapter else None
         result["versions"] = {name: g.version for name, g in generators.items()}
+        self.report(result, adapter, options)
+
+    def rejudge(self, stored: Path, turns: list[Any]) -> dict[str, Any]:
+        """The stored evaluation's replies judged by today's checks (the same turns: same --n, --factual, --seed)."""
+        import json
+
+        from inference import analysis, persona_eval
+
+        old = json.loads(stored.read_text(encoding="utf-8"))
+        if [row["turn"] for row in old["replies"]] != [t.key for t in turns]:
+            raise CommandError(f"{stored}: its turns are not this sample's (give the same --n, --factual and --seed)")
+        names = [name for name in old["models"] if name != persona_eval.REFERENCE]
+        replies = {
+            persona_eval.REFERENCE: [t.reply for t in turns],
+            **{
+                name: [row[name]["reply"] for row in old["replies"]]
+                for name in sorted(names, key=["base", "adapter"].index)
+            },
+        }
+        seconds = {name: old["models"][name].get("seconds_per_reply", 0.0) for name in names}
+        result = persona_eval.judged_result(
+            turns, replies, seconds=seconds, screen=analysis.screen_generated, seed=old["seed"]
+        )
+        result.update({"adapter": old.get("adapter"), "versions": old.get("versions", {}), "rejudged": True})
+        return result
+
+    def report(self, result: dict[str, Any], adapter: Path | None, options: dict[str, Any]) -> None:
+        from inference import persona_eval
+
         for line in persona_eval.report_table(result):
             self.stdout.write(line)
         for line in persona_eval.sample_lines(result, options["samples"]):
