@@ -45,7 +45,9 @@ _ROLE_LEAK = re.compile(
 _ASSISTANT_MORE = re.compile(
     r"\bhere(?:'s| is| are) (?:an?|the|some) (?:example|list|summary|way|tips?)\b|\blet me (?:try to )?explain\b|"
     r"\bi can (?:help|assist|improve|offer)\b|\b(?:rephrase|paraphrase|reword)\b|"
-    r"\b(?:this|that|the|your) (?:sentence|translation|paragraph|phrase)\b",
+    r"\b(?:this|that|the|your) (?:sentence|translation|paragraph|phrase)\b|"
+    # Seen in the persona evaluation's base-model replies (inference/artefacts/persona/EVALUATION.md).
+    r"\b(?:happy|glad) to help\b|\bi'?ll (?:finish|start|end) by\b|\byour (?:response|reply|answer) is\b",
     re.IGNORECASE,
 )
 _NON_WORD = re.compile(r"[^a-z0-9' ]+")

@@ -89,6 +89,9 @@ def test_sentences_are_given_back_as_they_complete():
         ("Try to get some rest tonight.", False, True),
         ("It might help to write it down.", True, True),
         ("You should have seen her face.", True, False),  # not advice
+        ("I'd be happy to help you explore the situation.", True, True),
+        ("I'll finish by adding that you would also answer.", False, True),
+        ("So your response is a bit rambling.", True, True),
         ("Oh.", True, False),  # unless too short to tell who speaks
         ("Thank you, love.", True, False),
         ("Maya: I waited.", True, True),  # her name as a speaker's label
