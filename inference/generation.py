@@ -24,10 +24,10 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 from inference.prefix_cache import PrefixCache
 from inference.versions import file_sha256, fingerprint
@@ -127,6 +127,20 @@ class GeneratedPiece:
 
     text: str
     tokens: int
+
+
+class ReplyStreamer(Protocol):
+    """What streaming a reply needs of a generator: `PersonaGenerator.stream`, or a test's stand-in."""
+
+    def stream(
+        self,
+        prompt: PersonaPrompt,
+        *,
+        seed: int = 0,
+        should_stop: Callable[[], bool] | None = None,
+        avoid: Sequence[str] = (),
+        max_new_tokens: int | None = None,
+    ) -> Iterable[GeneratedPiece]: ...
 
 
 def default_gguf() -> Path:

@@ -33,9 +33,9 @@ import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
-from inference.generation import GeneratedPiece, PersonaPrompt
+from inference.generation import ReplyStreamer
 from inference.persona_checks import (
     MAX_SENTENCES,
     SentenceSplitter,
@@ -305,21 +305,7 @@ def eval_sample(turns: Sequence[PersonaTurn], n: int, *, factual: int, seed: int
     return [t for t in turns if t.key in chosen]
 
 
-class Streams(Protocol):
-    """What the evaluation needs of `inference.generation.PersonaGenerator`."""
-
-    def stream(
-        self,
-        prompt: PersonaPrompt,
-        *,
-        seed: int = 0,
-        should_stop: Callable[[], bool] | None = None,
-        avoid: Sequence[str] = (),
-        max_new_tokens: int | None = None,
-    ) -> Iterable[GeneratedPiece]: ...
-
-
-def generate_reply(generator: Streams, turn: PersonaTurn, *, seed: int) -> str:
+def generate_reply(generator: ReplyStreamer, turn: PersonaTurn, *, seed: int) -> str:
     """The generator's reply to the turn, stopped once it has MAX_SENTENCES whole sentences or a
     line break (where the served path stops reading)."""
     splitter = SentenceSplitter()
@@ -335,7 +321,7 @@ def generate_reply(generator: Streams, turn: PersonaTurn, *, seed: int) -> str:
     return "".join(pieces)
 
 
-def generate_replies(generator: Streams, turns: Sequence[PersonaTurn], *, seed: int) -> list[str]:
+def generate_replies(generator: ReplyStreamer, turns: Sequence[PersonaTurn], *, seed: int) -> list[str]:
     """Each turn's reply, seeded per turn (seed + its place in the sample): models compared on the
     same turns draw with the same seeds."""
     return [generate_reply(generator, turn, seed=seed + i) for i, turn in enumerate(turns)]
@@ -346,7 +332,7 @@ REFERENCE: Final = "corpus"  # the corpus's own replies, judged the same way
 
 def compare(
     turns: Sequence[PersonaTurn],
-    generators: Mapping[str, Streams],
+    generators: Mapping[str, ReplyStreamer],
     *,
     screen: Screen | None,
     seed: int,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -33,7 +33,7 @@ from courses.selectors.practice import turn_serialise
 from courses.selectors.practice_worker import ReplyToGenerate, reply_to_generate
 from courses.services.persona_stream import persona_stream_claim, persona_stream_finish
 from empathycamp import metrics
-from inference.generation import GeneratedPiece, PersonaPrompt
+from inference.generation import ReplyStreamer
 from inference.persona_checks import MAX_SENTENCES, FallbackReason, SentenceSplitter, sentence_verdict, substantive
 from inference.schema import EmotionReading
 
@@ -47,20 +47,10 @@ Screen = Callable[[Sequence[str]], Sequence[Mapping[str, Any]]]
 Emit = Callable[[list[str]], None]
 
 
-class Generator(Protocol):
+class Generator(ReplyStreamer, Protocol):
     """What the step needs of `inference.generation.PersonaGenerator` (a test's tiny model too)."""
 
     version: str
-
-    def stream(
-        self,
-        prompt: PersonaPrompt,
-        *,
-        seed: int = 0,
-        should_stop: Callable[[], bool] | None = None,
-        avoid: Sequence[str] = (),
-        max_new_tokens: int | None = None,
-    ) -> Iterable[GeneratedPiece]: ...
 
 
 @dataclass(frozen=True)
