@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal, NotRequired, TypedDict
 
+from courses.practice.rewrite_diff import DiffSegment
 from courses.practice.signals import MECHANISM_NAMES, needs_pause
 from courses.practice.wellbeing import WellbeingResources, resources_for
 from inference.schema import Mechanism, ModelVersions, SafetyResult, TurnAnalysis
@@ -135,6 +136,9 @@ class BlockerView(TypedDict):
     text: str  # a sentence naming it kindly, with the learner's own words
 
 
+RewriteSource = Literal["template", "generated"]
+
+
 class GuidanceView(TypedDict):
     """Coaching on one learner turn, rendered for the reader (stored as codes: practice.guidance)."""
 
@@ -142,6 +146,11 @@ class GuidanceView(TypedDict):
     blocker: BlockerView | None
     try_next: str | None
     rewrite: str | None  # None when nothing is missing, or paused
+    # The rewrite against the learner's own words (kept / removed / added runs), where the learner's
+    # text was given to the renderer; "generated": the language model's minimal edit, kept because
+    # the scorer rated it higher and the safety screen passed it; "template": built from the words.
+    rewrite_diff: NotRequired[list[DiffSegment] | None]
+    rewrite_source: NotRequired[RewriteSource | None]
     weakest: Mechanism | None
     persona_emotion: NotRequired[str | None]
     pause: bool  # the learner's own words raised a concern: the session is paused

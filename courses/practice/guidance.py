@@ -66,6 +66,10 @@ class Rewrite(TypedDict):
     text: str  # the learner's own turn (without its blocker), whitespace collapsed, cut to REWRITE_MAX_CHARS
     emotion: str | None
     topic: str | None
+    # The language model's minimal edit of the learner's words, shown as it was written instead of
+    # the template (courses/practice/rewrite_generation.py keeps one only when the scorer rates it
+    # higher and the screen passes it); absent or None: the template built from code and text.
+    generated: NotRequired[str | None]
 
 
 class BlockerNote(TypedDict):

@@ -123,7 +123,8 @@ def batch_analyse(turn_ids: Sequence[int]) -> list[AnalysisSaved]:
         ]
     )
     _batch_measure(turns, saved, model_seconds)
-    _send([message for item in saved for message in _analysis_events(item)])
+    texts = {t.id: t.text for t in turns}
+    _send([message for item in saved for message in _analysis_events(item, texts[item.turn_id])])
     return saved
 
 
@@ -181,8 +182,8 @@ def rewrites_check(
             g["rewrite"] = kept
 
 
-def _analysis_events(saved: AnalysisSaved) -> list[Message]:
-    guidance = render.guidance_render(saved.guidance)
+def _analysis_events(saved: AnalysisSaved, text: str) -> list[Message]:
+    guidance = render.guidance_render(saved.guidance, learner_text=text)
     return [
         (saved.session_id, events.turn_analysis(turn_id=saved.turn_id, analysis=saved.analysis)),
         (saved.session_id, events.guidance(turn_id=saved.turn_id, guidance=guidance)),

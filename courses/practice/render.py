@@ -24,6 +24,7 @@ from courses.practice.events import (
     TrajectoryPoint,
 )
 from courses.practice.guidance import GUIDANCE_VERSION, BlockerNote, Guidance, Rewrite, TryNext, Worked
+from courses.practice.rewrite_diff import word_diff
 from courses.practice.summary import SUMMARY_VERSION, HighlightNote, Summary
 from courses.practice.wellbeing import default_resources
 from inference.schema import BlockerName, Mechanism
@@ -222,6 +223,9 @@ def rewrite_text(rewrite: Rewrite) -> str:
 
 
 def _rewrite(rewrite: Rewrite) -> str:
+    generated = rewrite.get("generated")
+    if generated:
+        return generated  # the learner's own words, edited: shown as written, in their language
     adjective, noun = emotion_words(rewrite["emotion"])
     own = rewrite["text"]
     if own and own[-1] not in ".!?…":
@@ -250,8 +254,10 @@ def _rewrite(rewrite: Rewrite) -> str:
     return " ".join(text.split())
 
 
-def guidance_render(guidance: Guidance) -> GuidanceView:
-    """Stored guidance as the page and the socket show it: sentences, or the wellbeing card when paused."""
+def guidance_render(guidance: Guidance, *, learner_text: str | None = None) -> GuidanceView:
+    """Stored guidance as the page and the socket show it: sentences, or the wellbeing card when paused.
+    With `learner_text` (the turn's own words), an example rewrite comes with its word diff against
+    them and whether it was generated or built from the template."""
     if guidance.get("version") not in (1, GUIDANCE_VERSION):
         raise ValueError(UNKNOWN_GUIDANCE_VERSION.format(version=guidance.get("version"), expected=GUIDANCE_VERSION))
     if guidance["pause"]:
@@ -266,7 +272,7 @@ def guidance_render(guidance: Guidance) -> GuidanceView:
         )
     worked, try_next, rewrite = guidance["worked"], guidance["try_next"], guidance["rewrite"]
     blocker = guidance.get("blocker")
-    return GuidanceView(
+    view = GuidanceView(
         worked=_worked(worked) if worked else None,
         blocker=_blocker(blocker) if blocker else None,
         try_next=_try_next(try_next) if try_next else None,
@@ -276,6 +282,10 @@ def guidance_render(guidance: Guidance) -> GuidanceView:
         pause=False,
         resources=None,
     )
+    if learner_text is not None and rewrite and view["rewrite"]:
+        view["rewrite_diff"] = word_diff(learner_text, view["rewrite"])
+        view["rewrite_source"] = "generated" if rewrite.get("generated") else "template"
+    return view
 
 
 def _highlight_note(note: HighlightNote, name: str) -> str:

@@ -83,7 +83,7 @@ def turn_serialise(turn: Turn) -> TurnView:
     )
     if turn.role == Turn.Role.LEARNER:
         view["analysis"] = analysis_view(cast(TurnAnalysis, turn.analysis)) if turn.analysis else None
-        view["guidance"] = guidance_render(turn.guidance) if turn.guidance is not None else None
+        view["guidance"] = guidance_render(turn.guidance, learner_text=turn.text) if turn.guidance is not None else None
     else:
         # A persona turn's analysis holds only the detector's reading of its words: its top labels.
         top = ((turn.analysis or {}).get("emotion") or {}).get("top") or []

@@ -211,6 +211,12 @@ def test_history_shows_the_transcript_with_analyses_coaching_and_the_summary(cli
     assert re.search(r'data-mechanism="ex" data-level="0"', first)
     assert "Emotional reaction: 2 of 2 (strong). Words: “I&#x27;m sorry”" in first
     assert "Coaching on this reply" in first and "Try next: " in first
+    # Its example rewrite against the learner's words: kept as written, the added question in <ins>.
+    assert (
+        '<q class="rewrite-diff">I&#x27;m sorry, that sounds so frustrating. <ins class="rewrite-diff__added">' in first
+    )
+    assert '<span class="visually-hidden">added: </span>What&#x27;s been the hardest part' in first
+    assert "Struck through: taken out of your reply. Underlined: added." in first
     # The persona's answer with the feelings it was written with (its state, as the thought bubble).
     assert '<p class="chat-message__feelings">Feeling: anger, relief</p>' in html
     # The summary.

@@ -869,3 +869,55 @@ def test_the_coaching_names_what_got_in_the_way_and_never_praises_unasked(practi
     assert GUIDANCE["worked"] in panel.inner_text()
     assert panel.get_by_role("heading", name="What got in the way").is_hidden()
     assert panel.get_by_role("heading", name="An example rewrite").is_visible()
+
+
+def test_the_example_rewrite_shows_what_changed_in_the_learners_words_and_a_later_update_finds_its_turn(practice):
+    page, socket, _, _ = practice
+    text = "You should just call them. That sounds so frustrating."
+    diff = [
+        {"op": "removed", "text": "You should just call them."},
+        {"op": "added", "text": "You sound really angry."},
+        {"op": "kept", "text": "That sounds so frustrating."},
+    ]
+    template = {
+        **GUIDANCE,
+        "rewrite": "You sound really angry. That sounds so frustrating.",
+        "rewrite_diff": diff,
+        "rewrite_source": "template",
+    }
+    analysed_turn(page, socket, text, 11, guidance=template)
+    rewrite = page.get_by_test_id("guidance-rewrite")
+    rewrite.locator("ins").wait_for()
+    # Removed words struck through in <del>, added ones in <ins>, each said aloud as such.
+    assert rewrite.locator("del").text_content() == "removed: You should just call them."
+    assert rewrite.locator("ins").text_content() == "added: You sound really angry."
+    assert rewrite.locator("del .visually-hidden").text_content() == "removed: "
+    assert rewrite.locator("ins .visually-hidden").text_content() == "added: "
+    assert rewrite.inner_text().endswith("That sounds so frustrating.")
+    assert "line-through" in rewrite.locator("del").evaluate("el => getComputedStyle(el).textDecorationLine")
+    note = page.get_by_test_id("guidance-rewrite-note")
+    assert "Struck through" in note.inner_text() and "language model" not in note.inner_text()
+    folded = page.get_by_test_id("message-learner").locator(".chat-message__guidance")
+    assert folded.locator("del").count() == 1 and folded.locator("ins").count() == 1
+
+    # The next turn's coaching takes the panel; then turn 11's rewrite is updated with a generated
+    # edit: its folded coaching changes, and the panel stays on the newest turn.
+    analysed_turn(page, socket, FIRST, 13, index=3, guidance={**GUIDANCE, "blocker": None})
+    panel = page.get_by_test_id("guidance")
+    wait_until(page, lambda: panel.get_attribute("data-turn-id") == "13")
+    generated = {
+        **template,
+        "rewrite": "That sounds so frustrating. Could you call them?",
+        "rewrite_diff": [
+            {"op": "removed", "text": "You should just call them."},
+            {"op": "kept", "text": "That sounds so frustrating."},
+            {"op": "added", "text": "Could you call them?"},
+        ],
+        "rewrite_source": "generated",
+    }
+    socket.send("guidance", turn_id=11, guidance=generated)
+    first = page.get_by_test_id("message-learner").first.locator(".chat-message__guidance")
+    wait_until(page, lambda: "Could you call them?" in first.text_content())
+    assert "language model" in first.text_content()
+    assert panel.get_attribute("data-turn-id") == "13"
+    assert "Could you call them?" not in page.get_by_test_id("guidance-rewrite").inner_text()

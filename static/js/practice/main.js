@@ -124,6 +124,7 @@ function elements() {
     guidanceTry: byId("guidance-try"),
     guidanceRewritePart: byId("guidance-rewrite-part"),
     guidanceRewrite: byId("guidance-rewrite"),
+    guidanceRewriteNote: byId("guidance-rewrite-note"),
     goals: byId("goals"),
     goalsList: byId("goals-list"),
     goalsAnnounce: byId("goals-announce"),

@@ -8,6 +8,7 @@
 import { analysisBlock } from "./analysis.js";
 import { h } from "./dom.js";
 import { topFeelings } from "./feelings.js";
+import { rewriteNodes, rewriteNote } from "./rewrite.js";
 import { pretty } from "./text.js";
 
 export class ChatList {
@@ -214,6 +215,10 @@ function turnGuidance(guidance) {
     details.appendChild(h("p", null, [h("strong", { text: "What got in the way: " }), guidance.blocker.text]));
   }
   if (guidance.try_next) details.appendChild(h("p", null, [h("strong", { text: "Try next: " }), guidance.try_next]));
-  if (guidance.rewrite) details.appendChild(h("p", null, [h("strong", { text: "Rewrite: " }), h("q", { text: guidance.rewrite })]));
+  if (guidance.rewrite) {
+    details.appendChild(h("p", null, [h("strong", { text: "Rewrite: " }), h("q", { className: "rewrite-diff" }, rewriteNodes(guidance))]));
+    const note = rewriteNote(guidance);
+    if (note) details.appendChild(h("p", { className: "rewrite-diff__note", text: note }));
+  }
   return details;
 }

@@ -8,6 +8,7 @@ import { clear, h } from "./dom.js";
 import { renderBubble } from "./feelings.js";
 import { GoalsPanel } from "./goals.js";
 import { ChatList } from "./messages.js";
+import { rewriteNodes, rewriteNote } from "./rewrite.js";
 import { renderSummary } from "./summary.js";
 
 export class PracticeView {
@@ -79,6 +80,15 @@ export class PracticeView {
     el.guidanceBlockerPart.dataset.blocker = blocker ? blocker.name || "" : "";
     fillPart(el.guidanceTryPart, el.guidanceTry, guidance.try_next);
     fillPart(el.guidanceRewritePart, el.guidanceRewrite, guidance.rewrite);
+    if (guidance.rewrite) {
+      // The rewrite against the learner's words: struck and underlined runs, their note below.
+      clear(el.guidanceRewrite);
+      for (const node of rewriteNodes(guidance)) el.guidanceRewrite.append(node);
+    }
+    const note = guidance.rewrite ? rewriteNote(guidance) : "";
+    el.guidanceRewriteNote.textContent = note;
+    el.guidanceRewriteNote.hidden = !note;
+    el.guidanceRewritePart.dataset.source = guidance.rewrite_source || "";
   }
 
   showWellbeing() {

@@ -275,7 +275,11 @@ export class Conversation {
       turn.guidance = data.guidance;
       this.view.showTurn(turn);
     }
-    this.view.guidance(data.turn_id, data.guidance);
+    // A later update of an earlier turn's coaching (a generated rewrite arrives after the reply)
+    // changes that turn's folded coaching only; the panel stays on the newest turn's.
+    const newest = this.turns.filter((t) => t.role === "learner" && t.guidance && !t.guidance.pause).pop();
+    const earlier = turn && newest && newest.id !== turn.id && newest.index > turn.index;
+    if (!earlier) this.view.guidance(data.turn_id, data.guidance);
     if (data.guidance && data.guidance.pause) {
       this.session.status = "paused";
       this.composer.update();
