@@ -207,6 +207,7 @@ class ScenarioAdmin(ItemAdmin[Scenario]):
         "opening_line",
         "starting_emotions",
         ("max_turns", "engine"),
+        "persona_facts",
         "generated_replies",
     )
     readonly_fields = ("generated_replies",)

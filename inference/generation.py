@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
+from inference.persona_facts import facts_text
 from inference.prefix_cache import PrefixCache
 from inference.versions import file_sha256, fingerprint
 
@@ -60,9 +61,9 @@ class GeneratorConfig:
 
 @dataclass(frozen=True)
 class PersonaPrompt:
-    """What the persona knows when it answers: its card, how it feels now, the conversation so far
-    (oldest first, ending with the learner's turn it answers), and the authored line the scripted
-    engine would have said here, as guidance."""
+    """What the persona knows when it answers: its card and the facts a learner may ask about, how
+    it feels now, the conversation so far (oldest first, ending with the learner's turn it answers),
+    and the authored line the scripted engine would have said here, as guidance."""
 
     persona_name: str
     persona_bio: str
@@ -70,6 +71,7 @@ class PersonaPrompt:
     feelings: Mapping[str, float]
     history: Sequence[tuple[Speaker, str]]
     guidance: str
+    facts: Mapping[str, str] = field(default_factory=dict)  # what: the fact (`inference.persona_facts`)
 
 
 # Prompt tokens whose keys and values a generator keeps for the next turns: SmolLM2 holds ~46 KB a
@@ -88,8 +90,9 @@ def _strength(value: float) -> str:
 
 
 def prompt_messages(prompt: PersonaPrompt) -> list[dict[str, str]]:
-    """The chat messages for the model's template: a system message with the persona's card (the
-    same for every turn of a scenario, so its keys and values are computed once: `_prefill`), the
+    """The chat messages for the model's template: a system message with the persona's card and
+    facts (the same for every turn of a scenario, so its keys and values are computed once:
+    `_prefill`; an edited fact changes its tokens, so the kept ones no longer match), the
     conversation with the learner as "user" and the persona as "assistant" (the role the model
     speaks in), then a short system note for this turn: the persona's feelings now and the authored
     line that fits, as guidance, last, where a small model heeds it most."""
@@ -97,6 +100,7 @@ def prompt_messages(prompt: PersonaPrompt) -> list[dict[str, str]]:
     card = [
         f"You are {name}, a real person, not an assistant. {prompt.persona_bio.strip()}",
         f"Your situation: {prompt.situation.strip()}" if prompt.situation.strip() else "",
+        facts_text(prompt.facts),
         (
             f"You are talking to someone about it. Reply as {name}, in the first person, in one to three "
             "short sentences. Answer any question you are asked. Never give advice, never offer help, "

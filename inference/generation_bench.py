@@ -47,6 +47,7 @@ def bench_prompts(corpus: Corpus, *, count: int, split: str = "dev") -> list[Ben
                             feelings=turn.feelings or card.starting_emotions,
                             history=list(history),
                             guidance=turn.guidance,
+                            facts=dict(card.facts),
                         ),
                         earlier=[text for speaker, text in history if speaker == "persona"],
                     )

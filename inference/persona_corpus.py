@@ -194,8 +194,13 @@ def _dialogues(path: Path) -> list[Dialogue]:
     return out
 
 
+def load_cards(data_dir: Path = DATA_DIR) -> dict[str, PersonaCard]:
+    """The persona cards by slug, without the conversations."""
+    return {c.slug: c for c in (_card(p) for p in sorted((data_dir / "scenarios").glob("*.json")))}
+
+
 def load_corpus(data_dir: Path = DATA_DIR) -> Corpus:
-    cards = {c.slug: c for c in (_card(p) for p in sorted((data_dir / "scenarios").glob("*.json")))}
+    cards = load_cards(data_dir)
     dialogues: list[Dialogue] = []
     for path in sorted((data_dir / "dialogues").glob("*.jsonl")):
         dialogues.extend(_dialogues(path))

@@ -2,9 +2,9 @@
 `python manage.py evaluate_persona [--json]`.
 
 Plain Python around a generator (no Django): a fixed, seeded sample of dev persona turns, each
-prompted as the server prompts (`inference.persona_prompts`), answered by each model compared (the
-base model, the adapter) with the same seed, and the corpus's own reply judged the same way as a
-reference. A reply is what the model generated, cut where the served path cuts it: at the first
+prompted as the server prompts (`inference.persona_prompts`, the card's facts stated as a scenario's
+`persona_facts` are), answered by each model compared (the base model, the adapter) with the same
+seed, and the corpus's own reply judged the same way as a reference. A reply is what the model generated, cut where the served path cuts it: at the first
 line break, and after MAX_SENTENCES sentences. The figures, each a share of the sampled turns:
 
 - in character: every sentence passes `persona_checks.out_of_character` as served (no assistant

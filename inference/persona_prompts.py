@@ -14,9 +14,10 @@ the prompt a learner's turn gets:
   writer labelled on the reply, not the previous reply's feelings;
 - guidance: the authored reply the writer marked as the best fit (what the scripted engine says).
 
-The card's facts are not part of the served prompt (`PersonaPrompt` has no field for them); they
-reach the model only where the bio, the situation, the conversation or the guidance mention them.
-The evaluation uses them to judge whether a reply answered a factual question.
+- facts: the card's facts, stated in the system prompt by `inference.persona_facts.facts_text`, the
+  function that states a scenario's `persona_facts` in the served prompt (the demo scenarios' are
+  their cards', written by seed_demo). The evaluation also uses them to judge whether a reply
+  answered a factual question.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ def persona_prompt(
         feelings=dict(feelings),
         history=list(before),
         guidance=guidance,
+        facts=dict(card.facts),
     )
 
 

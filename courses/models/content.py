@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 
 from inference.labels import GOEMOTIONS_LABELS
+from inference.persona_facts import FactsError, facts_parse, facts_read
 
 # The emotion detector's 28 GoEmotions labels (Demszky et al., 2020): what a persona's authored
 # feelings may name. inference.labels is plain Python, so validating a form loads no model code.
@@ -26,6 +27,16 @@ def validate_emotion_map(value: object) -> None:
             raise ValidationError(f"“{label}” is not a GoEmotions label.")
         if not isinstance(intensity, (int, float)) or not 0 <= intensity <= 1:
             raise ValidationError(f"Intensity of “{label}” must be a number from 0 to 1.")
+
+
+def validate_persona_facts(value: object) -> None:
+    """A persona's facts: one “what: the fact” a line (`inference.persona_facts`)."""
+    if not isinstance(value, str):
+        raise ValidationError("Write the facts as text, one “what: the fact” a line.")
+    try:
+        facts_parse(value)
+    except FactsError as error:
+        raise ValidationError(str(error)) from None
 
 
 def validate_emotion_list(value: object) -> None:
@@ -196,6 +207,20 @@ class Scenario(Item):
     )
     max_turns = models.PositiveSmallIntegerField(default=8, validators=[MinValueValidator(1), MaxValueValidator(50)])
     engine = models.CharField(max_length=20, choices=Engine.choices, default=Engine.SCRIPTED)
+    persona_facts = models.TextField(
+        blank=True,
+        validators=[validate_persona_facts],
+        help_text=(
+            "Facts a learner may ask the persona about, one a line as “what: the fact”, e.g. “order number: 48213-B” "
+            "or “appointment: Tuesday 14 May at 9:40”. The generative persona answers with them; the scripted one "
+            "says its authored replies."
+        ),
+    )
+
+    @property
+    def facts(self) -> dict[str, str]:
+        """The persona's facts for its prompt (a line the admin would refuse is left out)."""
+        return facts_read(self.persona_facts)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.kind = Item.Kind.SCENARIO

@@ -183,6 +183,7 @@ def reply_to_generate(*, turn_id: int) -> ReplyToGenerate | None:
             feelings={str(k): float(v) for k, v in (turn.persona_state or {}).items()},
             history=history,
             guidance=turn.text,
+            facts=scenario.facts,
         ),
         earlier=[text for speaker, text in history if speaker == "persona"],
         authored=turn.text,

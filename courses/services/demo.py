@@ -16,6 +16,8 @@ from courses.demo import COURSE
 from courses.demo.schema import CourseData, ItemData, LessonData, QuestionData, QuizData, ScenarioData
 from courses.models import Choice, Course, Item, Lesson, Module, PersonaReply, Question, Quiz, Scenario, ScenarioGoal
 from courses.services.instructors import instructors_group_ensure
+from inference.persona_corpus import PersonaCard, load_cards
+from inference.persona_facts import facts_lines
 
 SITE_URL = "http://127.0.0.1:8000"
 
@@ -140,6 +142,7 @@ def _item_seed(module: Module, order: int, item: ItemData, result: DemoSeedResul
                 "starting_emotions": item.starting_emotions,
                 "max_turns": item.max_turns,
                 "engine": Scenario.Engine.SCRIPTED,
+                "persona_facts": _demo_facts(item),
             },
             result,
             "scenario",
@@ -153,6 +156,18 @@ def _item_seed(module: Module, order: int, item: ItemData, result: DemoSeedResul
         _children_replace(scenario.replies, PersonaReply, "scenario", scenario, replies, result, "persona reply")
         return scenario
     raise TypeError(f"Unknown demo item: {item!r}")
+
+
+def _demo_cards() -> list[PersonaCard]:
+    return [card for card in load_cards().values() if card.demo]
+
+
+def _demo_facts(item: ScenarioData) -> str:
+    """The facts of the demo scenario's persona card in the persona corpus
+    (`inference/data/persona/scenarios/`, the card with its persona and setting), as an instructor
+    edits them; "" when the corpus has no card for it."""
+    cards = [c for c in _demo_cards() if c.persona_name == item.persona_name and c.setting == item.setting]
+    return facts_lines(cards[0].facts) if len(cards) == 1 else ""
 
 
 def _questions_seed(quiz: Quiz, questions: tuple[QuestionData, ...], result: DemoSeedResult) -> None:

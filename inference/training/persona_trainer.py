@@ -430,7 +430,7 @@ def model_card(record: dict[str, Any]) -> str:
         ),
         (
             "- One example per persona reply: the prompt the server builds (`inference.generation.prompt_messages` through "
-            "the chat template; card, conversation so far, the persona's feelings, the authored line as guidance: "
+            "the chat template; card and its facts, conversation so far, the persona's feelings, the authored line as guidance: "
             "`inference/persona_prompts.py`), loss on the reply's tokens and its end-of-turn token only."
         ),
         "",
@@ -473,8 +473,8 @@ def model_card(record: dict[str, Any]) -> str:
         "",
         "## Limits",
         (
-            "- The served prompt carries no card facts: a factual answer is right only where the bio, the situation, the "
-            "conversation or the authored guidance holds the fact."
+            "- The prompt states the card's facts (`inference.persona_facts.facts_text`, as served from a scenario's "
+            "`persona_facts`); a fact the card lacks is one the persona may invent."
         ),
         (
             "- A 135M-parameter model: replies are short and plain, and it can still drift, invent details or repeat; "

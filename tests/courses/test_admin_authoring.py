@@ -153,6 +153,32 @@ def test_instructor_saves_starting_feelings_as_words_and_gets_the_same_json(clie
     assert bundle.scenario.starting_emotions == {"sadness": 0.6, "anger": 0.2}
 
 
+def test_instructor_writes_the_personas_facts_a_line_each_and_a_malformed_line_is_named(client, charlie):
+    bundle = course_bundle_create()
+    client.force_login(charlie)
+    url = f"/admin/courses/scenario/{bundle.scenario.pk}/change/"
+    page = client.get(url)
+    assert 'name="persona_facts"' in page.text and "one a line as “what: the fact”" in page.text
+    data = change_form_data(page)
+    data["persona_facts"] = "order number: 48213-B\r\n\r\nappointment: Tuesday 14 May at 9:40\r\n"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    bundle.scenario.refresh_from_db()
+    assert bundle.scenario.facts == {"order number": "48213-B", "appointment": "Tuesday 14 May at 9:40"}
+
+    for text, message in [
+        ("order number 48213-B", "Line 1 (“order number 48213-B”): write one fact a line as “what: the fact”"),
+        ("order number: 48213-B\nOrder Number: 48213-C", "Line 2: “Order Number” is given twice."),
+        ("appointment:", "Line 1 (“appointment:”): write one fact a line"),
+    ]:
+        data["persona_facts"] = text
+        response = client.post(url, data)
+        assert response.status_code == 200
+        assert message in response.text, text
+    bundle.scenario.refresh_from_db()
+    assert bundle.scenario.facts == {"order number": "48213-B", "appointment": "Tuesday 14 May at 9:40"}
+
+
 # --- Warnings ------------------------------------------------------------------------------
 
 

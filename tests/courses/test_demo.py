@@ -27,6 +27,8 @@ from courses.models import (
 )
 from courses.services.demo import demo_seed
 from courses.services.instructors import INSTRUCTORS_GROUP
+from inference.persona_corpus import load_cards
+from inference.persona_facts import facts_text
 
 pytestmark = pytest.mark.django_db
 
@@ -187,6 +189,19 @@ def test_the_scripted_engine_draws_the_intended_reply_for_each_kind_of_turn(cour
         used = frozenset(r.pk for r in replies if r.pk != fallback.pk)
         facts = TurnFacts(text="Okay.", analysis=_analysis(), turn_number=3, used_reply_ids=used)
         assert engine.choose_reply(scenario=scenario, replies=replies, facts=facts, similarity=None).reply == fallback
+
+
+def test_the_demo_personas_know_the_facts_of_their_corpus_cards(course):
+    """seed_demo writes each demo scenario's facts from its persona card (the card the LoRA adapter
+    was trained on), so the served prompt states them exactly as the trainer's prompts do."""
+    cards = {(c.persona_name, c.setting): c for c in load_cards().values() if c.demo}
+    scenarios = list(Scenario.objects.filter(module__course=course))
+    assert len(scenarios) == 4
+    for scenario in scenarios:
+        card = cards[(scenario.persona_name, scenario.setting)]
+        assert len(scenario.facts) == len(card.facts) >= 8, scenario.title
+        assert facts_text(scenario.facts) == facts_text(card.facts)
+        scenario.full_clean()
 
 
 def test_scenarios_come_after_the_lessons_they_practise(course):

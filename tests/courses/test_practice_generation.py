@@ -27,6 +27,8 @@ from courses.tasks import analyse_turn_task, persona_reply_task, sweep_task
 from empathycamp import metrics, runtime
 from empathycamp.asgi import application
 from inference import analysis
+from inference.generation import PersonaGenerator, prompt_messages
+from inference.persona_facts import facts_text
 from inference.safety import screen_texts
 from tests.db import connections_since_end, database_now
 from tests.factories import analysis_build, course_bundle_create, persona_reply_create
@@ -382,3 +384,36 @@ def test_a_speakers_label_at_the_start_is_dropped_before_anything_is_checked_or_
     assert "".join(e["token"] for e in sent if e["type"] == "reply.token") == "I waited all morning."
     persona.refresh_from_db()
     assert persona.text == "I waited all morning." and persona.generation["fell_back"] is False
+
+
+def test_the_generative_turns_prompt_states_the_scenarios_facts_as_edited(
+    session, alice, says, sent, generations, monkeypatch
+):
+    """The prompt the generation task gives the model holds the scenario's facts, read afresh for
+    each turn: an instructor's edit reaches the next turn."""
+    Scenario.objects.filter(pk=session.scenario_id).update(
+        persona_facts="order number: 48213-B\nbirthday: tomorrow, Saturday, a party at 2 pm"
+    )
+    says("I waited all morning.")
+    prompts = []
+    stream = PersonaGenerator.stream
+
+    def spy(self, prompt, **kwargs):
+        prompts.append(prompt)
+        return stream(self, prompt, **kwargs)
+
+    monkeypatch.setattr(PersonaGenerator, "stream", spy)
+    persona = _streaming_reply(session, alice, monkeypatch, generations)
+    persona_reply_task.apply(args=[persona.pk]).get()
+    (prompt,) = prompts
+    assert dict(prompt.facts) == {"order number": "48213-B", "birthday": "tomorrow, Saturday, a party at 2 pm"}
+    card = prompt_messages(prompt)[0]["content"]
+    assert facts_text(prompt.facts) in card and "- order number: 48213-B\n" in card
+
+    Scenario.objects.filter(pk=session.scenario_id).update(persona_facts="order number: 48213-C")
+    second = _learner_turn(session, alice, "What was the order number?")
+    generations.clear()
+    analyse_turn_task.apply(args=[second.pk]).get()
+    persona_reply_task.apply(args=[generations[0]]).get()
+    assert dict(prompts[-1].facts) == {"order number": "48213-C"}
+    assert "48213-B" not in prompt_messages(prompts[-1])[0]["content"]

@@ -8,6 +8,9 @@ import pytest
 
 from inference.generation import GeneratorConfig, PersonaGenerator, PersonaPrompt, prompt_messages
 from inference.persona_checks import SentenceSplitter, out_of_character, repeats, split_sentences
+from inference.persona_corpus import load_cards
+from inference.persona_facts import facts_lines, facts_parse, facts_text
+from inference.persona_prompts import persona_prompt
 from tests.tiny_lm import tiny_lm_save
 
 PROMPT = PersonaPrompt(
@@ -30,6 +33,25 @@ def test_the_prompt_has_the_card_first_the_conversation_then_this_turns_feelings
     note = messages[-1]["content"]
     assert "anger (strong)" in note and "disappointment (some)" in note and "relief" not in note
     assert "birthday present" in note
+
+
+def test_the_card_states_the_facts_a_learner_may_ask_about_before_how_to_answer():
+    facts = {"order_number": "48213-B", "courier": "Swiftline Couriers"}
+    card = prompt_messages(PersonaPrompt(**{**PROMPT.__dict__, "facts": facts}))[0]["content"]
+    assert "- order number: 48213-B\n- courier: Swiftline Couriers" in card
+    assert card.index("48213-B") < card.index("Answer any question you are asked")
+    assert "Facts" not in prompt_messages(PROMPT)[0]["content"]  # none: no heading either
+
+
+def test_training_and_serving_state_a_cards_facts_in_the_same_words():
+    """The trainer's prompt (from a corpus card) and the served one (from a scenario's facts text, as
+    seed_demo writes it from the card) state the facts with the one function, to the character."""
+    card = load_cards()["cs_marcus_bike"]
+    trained = prompt_messages(persona_prompt(card, PROMPT.history, feelings={}, guidance=""))[0]["content"]
+    served = PersonaPrompt(**{**PROMPT.__dict__, "facts": facts_parse(facts_lines(card.facts))})
+    assert facts_text(card.facts) in trained
+    assert facts_text(served.facts) == facts_text(card.facts)
+    assert "order number: 48213-B" in trained and "first attempt: Tuesday: tracking said" in trained
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +154,38 @@ def test_the_default_model_loads_from_its_package_and_streams_in_the_first_perso
     pieces = list(generator.stream(PROMPT, max_new_tokens=24))
     assert 1 <= len(pieces) <= 24
     assert "".join(p.text for p in pieces).strip()
+
+
+def test_an_edited_fact_is_not_answered_from_the_kept_card(tmp_path):
+    """The kept keys and values of a card are found by its tokens, facts included: after an
+    instructor edits a fact, the next turn runs the new card from its first token, and keeps it."""
+    tiny = PersonaGenerator.load(
+        GeneratorConfig(model_path=str(tiny_lm_save(tmp_path / "lm", "It was order 48213-B.")), temperature=0)
+    )
+    # The tiny tokenizer knows only its line's words (split at spaces): the edit swaps one for another.
+    before = PersonaPrompt(**{**PROMPT.__dict__, "facts": {"order number": "48213-B was it"}})
+    after = PersonaPrompt(**{**PROMPT.__dict__, "facts": {"order number": "order was it"}})
+    list(tiny.stream(before))
+    card_before = tiny._template_ids(prompt_messages(before)[:1])
+    card_after = tiny._template_ids(prompt_messages(after)[:1])
+    assert card_before.shape == card_after.shape and not card_before.equal(card_after)
+
+    runs: list[tuple[int, bool]] = []  # (tokens run, from a kept start)
+    model = tiny.model
+    forward = model.forward
+
+    def spy(*args, **kwargs):
+        runs.append((kwargs["input_ids"].shape[1], kwargs.get("past_key_values") is not None))
+        return forward(*args, **kwargs)
+
+    model.forward = spy
+    try:
+        list(tiny.stream(before))
+        assert runs[0][1]  # the same facts: the kept conversation is reused
+        runs.clear()
+        list(tiny.stream(after))
+    finally:
+        model.forward = forward
+    assert runs[0] == (card_after.shape[0], False)  # the edited card, run whole from its first token
+    kept = [ids for ids, _, shared in tiny._prefixes.entries if shared]
+    assert any(ids.equal(card_after) for ids in kept) and any(ids.equal(card_before) for ids in kept)
