@@ -13,6 +13,11 @@ failed a check is shown, saved or logged.
   the authored line is the reply (counted, and recorded on the turn with the reason);
 - a later sentence fails: the reply is the sentences before it (whole sentences, never half);
 - at most MAX_SENTENCES sentences, and a line break ends the reply.
+
+When the session ends while a reply streams (the learner wraps up, or a later turn was the last),
+`session_streams_end` stops it: the worker is told to stop (it sends nothing more once told) and the
+turn is saved at once with its authored line (on a wrap-up, before the closing line is chosen), so a
+conversation never ends on half a reply, nor with a reply streaming on after its closing line.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -31,7 +37,7 @@ from courses.practice import events, signals, streams
 from courses.practice.broadcast import Message, events_send_steps
 from courses.selectors.practice import turn_serialise
 from courses.selectors.practice_worker import ReplyToGenerate, reply_to_generate
-from courses.services.persona_stream import persona_stream_claim, persona_stream_finish
+from courses.services.persona_stream import persona_stream_claim, persona_stream_finish, session_streaming_turns
 from empathycamp import metrics
 from inference.generation import ReplyStreamer
 from inference.persona_checks import MAX_SENTENCES, FallbackReason, SentenceSplitter, sentence_verdict, substantive
@@ -199,6 +205,9 @@ def reply_generate(
             failed = judge(sentence)
             if failed is not None:
                 break
+            if cancelled():  # the session ended while the sentence was checked: nothing more is sent
+                stopped = True
+                break
             passed.append(sentence)
             emit(pieces.take(len(sentence)))
         if failed is not None or len(passed) >= MAX_SENTENCES or stopped or "\n" in piece.text:
@@ -214,6 +223,8 @@ def reply_generate(
             failed = judge(sentence)
             if failed is not None:
                 break
+            if cancelled():
+                return ended(None, "cancelled")
             passed.append(sentence)
             emit(pieces.take(len(sentence)))
     if not passed:
@@ -301,6 +312,35 @@ def persona_reply_abandon(turn_id: int) -> bool:
         return False
     lost = GeneratedReply(text=None, reason="lost", tokens=0, sentences=0, first_token_s=None, seconds=0.0)
     return persona_reply_finish(turn_id, session_id, lost, model=None, reading=None)
+
+
+def session_streams_end(session_id: uuid.UUID) -> list[int]:
+    """The session ended (the learner wrapped up, or a turn was its last): each of its replies still
+    streaming is cancelled (its worker stops and sends nothing more) and saved now with the authored
+    line it holds, counted as a "cancelled" fallback, and reply.done sent. Returns the turns it
+    finished (none that a worker finished first)."""
+    finished: list[int] = []
+    for pk in session_streaming_turns(session_id=session_id):
+        session_streams_cancel([pk])
+        cancelled = GeneratedReply(
+            text=None, reason="cancelled", tokens=0, sentences=0, first_token_s=None, seconds=0.0
+        )
+        if persona_reply_finish(pk, session_id, cancelled, model=None, reading=None):
+            finished.append(pk)
+            # Finishing forgot the stream's flags with its partial text; its worker may still be
+            # writing, so it is told again (the flag expires on its own).
+            session_streams_cancel([pk])
+    return finished
+
+
+def session_streams_cancel(turn_ids: Sequence[int]) -> None:
+    """Tell the workers writing these replies to stop (the web side does so as the learner wraps up;
+    the wrap-up task then saves them with their authored lines: `session_streams_end`)."""
+    for pk in turn_ids:
+        try:
+            streams.stream_cancel(pk)
+        except Exception:  # noqa: BLE001 - its authored line is saved all the same; the worker's save then loses
+            logger.warning("Persona turn %s not told to stop; its authored line is saved anyway", pk)
 
 
 def _tokens_send(reply: ReplyToGenerate, texts: list[str]) -> None:

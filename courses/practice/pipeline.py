@@ -21,7 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from courses.models import Turn
-from courses.practice import events, render, signals
+from courses.practice import events, persona_stream, render, signals
 from courses.practice.broadcast import Message, events_send_steps
 from courses.practice.engine import Similarity, TurnFacts, engine_for
 from courses.practice.guidance import Guidance, guidance_compose, rewrite_options
@@ -323,8 +323,10 @@ def wrap_up_plan(
 
 
 def wrap_up(session_id: uuid.UUID) -> list[ReplyOutcome]:
-    """Choose and save the closing line of a wrapped-up session (summary and progress with it)."""
+    """Choose and save the closing line of a wrapped-up session (summary and progress with it),
+    after any reply still streaming is stopped and saved with its authored line."""
     runtime.inference_configure()
+    persona_stream.session_streams_end(session_id)
     return persona_replies_save(plans=wrap_up_plan(session_id, similarity=models.similarity, read_reply=_reading))
 
 
@@ -358,7 +360,10 @@ def replies_send(outcomes: Sequence[ReplyOutcome]) -> None:
     Every session's words go out together, one round at a time. With PRACTICE_TOKEN_DELAY_MS set
     they are paced for a typing feel, one word a token, but only while no other turn waits for
     this worker. Unpaced (the default) or busy, a token carries a few words and the whole reply
-    goes out at once, so streaming never holds up the next analysis nor floods the sockets."""
+    goes out at once, so streaming never holds up the next analysis nor floods the sockets.
+
+    Then a session the batch ended (its last turn, or its goals met) with an earlier reply still
+    streaming has that reply stopped and saved with its authored line (`ended_streams_finish`)."""
     states: list[Message] = [
         (
             o.session_id,
@@ -404,10 +409,18 @@ def replies_send(outcomes: Sequence[ReplyOutcome]) -> None:
             )
     steps.append((last, 0.0))
     _send_steps(steps)
+    ended_streams_finish(outcomes)
 
 
 def _generating(turn: Turn) -> bool:
     return turn.status == Turn.Status.STREAMING
+
+
+def ended_streams_finish(outcomes: Sequence[ReplyOutcome]) -> None:
+    """Sessions a turn of the batch ended (its last turn, or its goals met) may still have an earlier
+    reply streaming: each is stopped and saved with its authored line (`session_streams_end`)."""
+    for session_id in dict.fromkeys(o.session_id for o in outcomes if o.session_status == "completed"):
+        persona_stream.session_streams_end(session_id)
 
 
 def generations_due(outcomes: Sequence[ReplyOutcome]) -> list[int]:

@@ -10,6 +10,7 @@ other writes and sends nothing.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -61,5 +62,14 @@ def persona_streams_stale(*, older_than: timedelta) -> list[int]:
     return list(
         Turn.objects.filter(role=Turn.Role.PERSONA, status=Turn.Status.STREAMING, created_at__lt=cutoff)
         .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def session_streaming_turns(*, session_id: uuid.UUID) -> list[int]:
+    """A session's persona turns still streaming, oldest first. Reads only."""
+    return list(
+        Turn.objects.filter(session_id=session_id, role=Turn.Role.PERSONA, status=Turn.Status.STREAMING)
+        .order_by("index")
         .values_list("pk", flat=True)
     )

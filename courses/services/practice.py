@@ -21,10 +21,11 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from courses.models import ItemProgress, PracticeSession, Scenario, Turn
-from courses.practice import events
+from courses.practice import events, persona_stream
 from courses.practice import persona_state as feelings
 from courses.practice.broadcast import events_send
 from courses.selectors.practice import SessionNotFound, practice_state, turn_serialise
+from courses.services.persona_stream import session_streaming_turns
 from courses.tasks import analyse_turn_task, session_wrap_up_task
 from empathycamp.tasking import enqueue
 
@@ -203,7 +204,8 @@ def session_continue(*, session_id: uuid.UUID | str, learner: User) -> PracticeS
 
 def session_wrap_up(*, session_id: uuid.UUID | str, learner: User) -> PracticeSession:
     """The learner ends the conversation: the session moves to closing (no more turns) and, after
-    commit, the wrap-up task is scheduled; it writes the persona's closing line, the summary and the
+    commit, a persona reply still streaming is told to stop and the wrap-up task is scheduled; it
+    saves that reply with its authored line, writes the persona's closing line, the summary and the
     progress, and sends them. Raises PracticeRefused (session_closed when not active, turn_pending
     while a turn of theirs is still being analysed, empty before their first analysed turn)."""
     with transaction.atomic():
@@ -217,5 +219,9 @@ def session_wrap_up(*, session_id: uuid.UUID | str, learner: User) -> PracticeSe
             raise PracticeRefused(events.ERR_EMPTY, WRAP_UP_TOO_EARLY)
         session.status = PracticeSession.Status.CLOSING
         session.save(update_fields=["status", "updated_at"])
+        # A reply still streaming stops now; the wrap-up task saves it with its authored line.
+        streaming = session_streaming_turns(session_id=session.pk)
+        if streaming:
+            transaction.on_commit(lambda: persona_stream.session_streams_cancel(streaming))
         transaction.on_commit(lambda: enqueue(session_wrap_up_task, str(session.pk)))
     return session

@@ -21,9 +21,9 @@ from courses.practice import persona_stream, streams
 from courses.practice.guidance import guidance_compose
 from courses.services.enrollments import enrollment_create
 from courses.services.persona_replies import persona_replies_save
-from courses.services.practice import practice_session_start, turn_submit
+from courses.services.practice import practice_session_start, session_wrap_up, turn_submit
 from courses.services.turn_analysis import TurnResult, turn_analyses_save
-from courses.tasks import analyse_turn_task, persona_reply_task, sweep_task
+from courses.tasks import analyse_turn_task, persona_reply_task, session_wrap_up_task, sweep_task
 from empathycamp import metrics, runtime
 from empathycamp.asgi import application
 from inference import analysis
@@ -417,3 +417,96 @@ def test_the_generative_turns_prompt_states_the_scenarios_facts_as_edited(
     persona_reply_task.apply(args=[generations[0]]).get()
     assert dict(prompts[-1].facts) == {"order number": "48213-C"}
     assert "48213-B" not in prompt_messages(prompts[-1])[0]["content"]
+
+
+# --- The session ends while a reply streams ----------------------------------------------------
+
+
+def _no_models_for_the_closing_line(monkeypatch) -> None:
+    """The wrap-up chooses its closing line without the sentence encoder and the emotion detector."""
+    from courses.practice import pipeline
+
+    monkeypatch.setattr(pipeline, "_reading", lambda text: None)
+    monkeypatch.setattr(pipeline.models, "similarity", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wrapping_up_while_a_reply_streams_stops_it_and_leaves_the_authored_line(
+    session, alice, says, sent, generations, monkeypatch
+):
+    """The real generation task streams its first sentence; the learner wraps up while it waits to
+    go on. The wrap-up tells the worker to stop and saves the reply with its authored line before
+    the closing line; the worker then sends nothing more and saves nothing (never half a reply)."""
+    line = "I waited all morning for that call. Nobody rang back, not once!"
+    says(line)
+    _no_models_for_the_closing_line(monkeypatch)
+    persona = _streaming_reply(session, alice, monkeypatch, generations)
+    first_sent, go_on = threading.Event(), threading.Event()
+    send = persona_stream._tokens_send
+
+    def held_after_first_sentence(reply, texts):
+        send(reply, texts)
+        if not first_sent.is_set():
+            first_sent.set()
+            assert go_on.wait(30)
+
+    monkeypatch.setattr(persona_stream, "_tokens_send", held_after_first_sentence)
+    results = []
+    worker = threading.Thread(
+        target=lambda: (results.append(persona_reply_task.apply(args=[persona.pk]).get()), connections.close_all())
+    )
+    sent.clear()
+    worker.start()
+    try:
+        assert first_sent.wait(60)
+        assert streams.stream_text(persona.pk) == "I waited all morning for that call. "
+        session_wrap_up(session_id=session.pk, learner=alice)
+        assert streams.stream_cancelled(persona.pk)  # told at once, before the wrap-up task runs
+        assert session_wrap_up_task.apply(args=[str(session.pk)]).get() == 1
+        wrapped = len(sent)
+    finally:
+        go_on.set()
+        worker.join(30)
+    # The worker stopped within a few tokens of being told (the line is 12), its save lost to the wrap-up's.
+    assert not worker.is_alive() and 0 < results[0] < len(line.split())
+    assert Turn.objects.get(pk=persona.pk).generation["model"] is None
+
+    turns = list(Turn.objects.filter(session=session).order_by("index"))
+    persona.refresh_from_db()
+    assert persona.status == Turn.Status.DONE and persona.text == AUTHORED
+    assert persona.generation["fell_back"] is True and persona.generation["reason"] == "cancelled"
+    assert turns[-1].text == "Thank you. I feel heard." and turns[-1].index == persona.index + 1
+    assert all(t.status == Turn.Status.DONE for t in turns)
+    # Its reply.done (the authored line) went out before the closing line started; the worker sent
+    # nothing after the wrap-up, and the page was never told the generated words were the reply.
+    types = [(e["type"], e.get("turn_id") or e.get("turn", {}).get("id")) for e in sent]
+    done = types.index(("reply.done", persona.pk))
+    assert sent[done]["turn"]["text"] == AUTHORED and sent[done]["turn"]["status"] == "done"
+    assert done < next(i for i, (kind, pk) in enumerate(types) if kind == "reply.start" and pk != persona.pk)
+    assert len(sent) == wrapped and [t for t in types if t == ("reply.done", persona.pk)] == [types[done]]
+    assert "Nobody rang back" not in str(sent) and streams.stream_text(persona.pk) == ""
+
+
+def test_a_last_turn_that_ends_the_session_stops_an_earlier_reply_still_streaming(
+    session, alice, says, sent, generations, monkeypatch
+):
+    """The learner sent their last turn before the previous reply was generated: the session ends
+    with its closing line, and the reply still streaming is saved with its authored line then; its
+    generation task, when it comes, finds it done and sends nothing."""
+    says("I waited all morning.")
+    Scenario.objects.filter(pk=session.scenario_id).update(max_turns=2)
+    persona = _streaming_reply(session, alice, monkeypatch, generations)
+    last = _learner_turn(session, alice, "I'm sorry. What happened then?")
+    sent.clear()
+    assert analyse_turn_task.apply(args=[last.pk]).get() == 1
+    persona.refresh_from_db()
+    assert persona.status == Turn.Status.DONE and persona.text == AUTHORED
+    assert persona.generation["reason"] == "cancelled"
+    closing = Turn.objects.get(in_reply_to=last)
+    assert closing.text == "Thank you. I feel heard." and closing.session.status == "completed"
+    assert [e["turn"]["text"] for e in sent if e["type"] == "reply.done" and e["turn"]["id"] == persona.pk] == [
+        AUTHORED
+    ]
+    sent.clear()
+    assert persona_reply_task.apply(args=[persona.pk]).get() == 0
+    assert sent == []
