@@ -19,9 +19,10 @@ CHAT_TEMPLATE = (
 )
 
 
-def tiny_lm_save(folder: Path, line: str, *, seed: int = 0) -> Path:
+def tiny_lm_save(folder: Path, line: str, *, seed: int = 0, layers: int = 2) -> Path:
     """Build the tiny model that says `line` (its words must not repeat) and save it, with its
-    tokenizer, as a transformers folder; returns the folder."""
+    tokenizer, as a transformers folder; returns the folder. More `layers` say the same line, only
+    slower (each adds a little time to every token: a browser test watches a reply arrive)."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -44,7 +45,7 @@ def tiny_lm_save(folder: Path, line: str, *, seed: int = 0) -> Path:
         vocab_size=size,
         hidden_size=size,
         intermediate_size=16,
-        num_hidden_layers=2,
+        num_hidden_layers=layers,
         num_attention_heads=2,
         num_key_value_heads=2,
         max_position_embeddings=512,

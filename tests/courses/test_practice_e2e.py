@@ -56,16 +56,18 @@ TURNS = (
 )
 
 
-@pytest.fixture
-def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
-    """daphne and a Celery worker on the test database, committed rows visible to both."""
+def _stack_run(tmp_path: Path, *, generation: dict[str, str] | None = None) -> Iterator[Stack]:
+    """daphne and a Celery worker (queue inference) on the test database, committed rows visible to
+    both; with `generation` (its environment), a second worker on queue generation too."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("the end-to-end test shares its database with other processes: it needs PostgreSQL (DATABASE_URL)")
     redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
     port = free_port()
-    env = stack_env(connection=connection, redis_url=redis_url, prefix="e2e", var_dir=tmp_path / "var")
+    env = stack_env(
+        connection=connection, redis_url=redis_url, prefix="e2e", var_dir=tmp_path / "var", **(generation or {})
+    )
     logs = tmp_path / "logs"
     logs.mkdir()
     stack = Stack(url=f"http://127.0.0.1:{port}", env=env)
@@ -92,6 +94,19 @@ def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
             )
         )  # fmt: skip
         stack.services.append(daphne_start("daphne", port, env, logs))
+        if generation is not None:
+            stack.services.append(
+                service_start(
+                    "generation",
+                    [
+                        str(BIN / "celery"), "-A", "empathycamp", "worker", "-Q", "generation", "-P", "solo",
+                        "--concurrency", "1", "-l", "info", "-n", f"e2e-gen-{port}@%h", "--without-heartbeat",
+                        "--without-gossip", "--without-mingle",
+                    ],
+                    env,
+                    logs,
+                )
+            )  # fmt: skip
         yield stack
     finally:
         for service in reversed(stack.services):
@@ -101,10 +116,21 @@ def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
         print(stack.dump())
 
 
+@pytest.fixture
+def stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
+    yield from _stack_run(tmp_path)
+
+
 def _ready(stack: Stack) -> None:
-    worker = stack.services[0]
     wait_for("the server", lambda: http_ok(stack.url + "/"), SERVER_READY_S, stack)
-    wait_for("the worker's “ready”", lambda: re.search(r"\bready\.", worker.text()), WORKER_READY_S, stack)
+    for worker in stack.services:
+        if worker.name != "daphne":
+            wait_for(
+                f"the {worker.name} worker's “ready”",
+                lambda worker=worker: re.search(r"\bready\.", worker.text()),
+                WORKER_READY_S,
+                stack,
+            )
 
 
 def _conversation(page: Any) -> list[tuple[str, str]]:
@@ -237,6 +263,142 @@ def test_practice_end_to_end(stack: Stack) -> None:
     assert [(role, text) for role, text in before] == [
         ("message-persona" if t.role == "persona" else "message-learner", t.text) for t in turns
     ]
+
+
+# --- A generative persona, streamed into the page ---------------------------------------------
+
+# What the tiny language model says (tests/tiny_lm.py), whatever it is asked: three sentences that
+# pass the served checks and the whole safety screen (rules and classifier) in the worker, each word
+# once (the tiny model's rule). With temperature 0 it is said word for word.
+GENERATED = "Thank you for asking. Saturdays are quiet here. Mostly cooking, and long walks by the river."
+# Layers that only add time to each token (~90 ms a token on an idle core): the reply takes a second
+# or more to generate, so its sentences reach the page one after another, as a real model's do.
+SLOW_LAYERS = 400
+
+# Run in the page before its own scripts (through the DevTools protocol: the page's CSP does not
+# apply): each practice-socket frame's type, turn and arrival time, and each change of the last
+# persona bubble's text with its time, on the page's own clock.
+WATCH_JS = """
+(() => {
+  const frames = [];
+  const texts = [];
+  window.__e2e = { frames, texts };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        let data = {};
+        try { data = JSON.parse(event.data); } catch (error) { return; }
+        const turn = data.turn_id !== undefined ? data.turn_id : data.turn ? data.turn.id : null;
+        frames.push({ t: performance.now(), type: data.type, turn: turn, token: data.token || null });
+      });
+    }
+  };
+  const record = () => {
+    const bubbles = document.querySelectorAll('#messages > li[data-testid="message-persona"]');
+    const last = bubbles[bubbles.length - 1];
+    if (!last) return;
+    const text = last.querySelector(".chat-message__text");
+    texts.push({ t: performance.now(), turn: last.dataset.turnId || null, text: text ? text.textContent : "" });
+  };
+  document.addEventListener("DOMContentLoaded", () => {
+    new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+})();
+"""
+
+
+@pytest.fixture
+def generative_stack(transactional_db, tmp_path: Path) -> Iterator[Stack]:
+    """The stack with a generation worker whose language model is a slow tiny one saying GENERATED."""
+    from tests.tiny_lm import tiny_lm_save
+
+    folder = tiny_lm_save(tmp_path / "lm", GENERATED, layers=SLOW_LAYERS)
+    env = {"PERSONA_MODEL_PATH": str(folder), "PERSONA_TEMPERATURE": "0", "PERSONA_TOKENS_PER_EVENT": "1"}
+    yield from _stack_run(tmp_path, generation=env)
+
+
+def test_a_generative_persona_streams_into_its_bubble_and_a_reload_shows_the_saved_reply(
+    generative_stack: Stack,
+) -> None:
+    """The demo's peer-support scenario with engine "generative (grounded)": after the learner's turn
+    the persona's bubble fills as the generation worker sends its words, before the reply is done
+    (three lengths or more shown before reply.done arrives: one final message would show none), and a
+    reload shows the whole reply as saved."""
+    from django.core.management import call_command
+    from playwright.sync_api import expect, sync_playwright
+
+    from courses.models import Scenario, Turn
+    from courses.services.demo import DEMO_ACCOUNTS
+
+    stack = generative_stack
+    with open(os.devnull, "w") as devnull:
+        call_command("seed_demo", stdout=devnull)
+    scenario = Scenario.objects.get(title__startswith="Practice: a lonely weekend")
+    scenario.engine = Scenario.Engine.GENERATIVE
+    scenario.save(update_fields=["engine"])
+    learner = next(spec for spec in DEMO_ACCOUNTS if spec.role == "learner")
+    password = os.environ.get(learner.password_env) or learner.default_password
+
+    _ready(stack)
+    with sync_playwright() as playwright:
+        browser = chromium_launch(playwright)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(15_000)
+        context.add_init_script(WATCH_JS)
+        page = context.new_page()
+        page_errors: list[str] = []
+        page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+        try:
+            _log_in_and_start(page, stack, learner.username, password, scenario.title)
+            persona_messages = page.get_by_test_id("message-persona")
+            expect(persona_messages).to_have_count(1)
+            page.get_by_test_id("composer").fill(TURNS[0])
+            page.get_by_test_id("composer").press("Enter")
+            expect(persona_messages).to_have_count(2, timeout=TURN_S * 1000)
+            reply = persona_messages.nth(1)
+            expect(reply).not_to_have_attribute("aria-busy", "true", timeout=TURN_S * 1000)
+            expect(reply.locator(".chat-message__text")).to_have_text(GENERATED)
+            watched = page.evaluate("window.__e2e")
+
+            page.reload()
+            expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
+            expect(persona_messages).to_have_count(2)
+            reloaded = persona_messages.nth(1).locator(".chat-message__text").inner_text()
+            assert page_errors == [], f"JavaScript errors on the page: {page_errors}"
+        except BaseException:
+            with contextlib.suppress(Exception):
+                page.screenshot(path=str(Path(stack.services[0].log).parent / "page.png"), full_page=True)
+            raise
+        finally:
+            context.close()
+            browser.close()
+
+    frames = watched["frames"]
+    start = next(f for f in frames if f["type"] == "reply.start")
+    persona_id = start["turn"]
+    done = next(f for f in frames if f["type"] == "reply.done" and f["turn"] == persona_id)
+    tokens = [f for f in frames if f["type"] == "reply.token" and f["turn"] == persona_id]
+    assert len(tokens) >= 3 and all(f["t"] < done["t"] for f in tokens)
+    assert "".join(f["token"] for f in tokens) == GENERATED
+    # What the bubble showed before the reply was done: the reply's start, growing.
+    shown = [x for x in watched["texts"] if x["turn"] == str(persona_id) and x["t"] < done["t"] and x["text"]]
+    assert all(GENERATED.startswith(x["text"]) for x in shown), shown
+    lengths = [len(x["text"]) for x in shown]
+    assert lengths == sorted(lengths) and len(set(lengths)) >= 3, lengths
+    print(
+        f"reply.start -> first token {tokens[0]['t'] - start['t']:.0f} ms, -> last token "
+        f"{tokens[-1]['t'] - start['t']:.0f} ms, -> reply.done {done['t'] - start['t']:.0f} ms; "
+        f"{len(tokens)} token events; bubble lengths before done: {sorted(set(lengths))}; "
+        f"first text shown {shown[0]['t'] - start['t']:.0f} ms after reply.start"
+    )
+
+    # The reload shows what the database holds: the generated reply, whole.
+    turn = Turn.objects.get(pk=persona_id)
+    assert turn.status == Turn.Status.DONE and turn.text == GENERATED
+    assert turn.generation["engine"] == "generative" and turn.generation["fell_back"] is False
+    assert reloaded == turn.text
 
 
 def test_loadtest_command_against_the_real_stack(stack: Stack) -> None:
