@@ -264,12 +264,19 @@ def _screen(
         findings = _find_all(normalised)
     else:
         findings = find(normalised, already_normalised=True)
+    chinese = han_count(prepared) >= _HAN_MIN
+    set_aside = False
+    if risk is not None and not chinese and findings:
+        kept = _agreed(findings, normalised, risk["level"])
+        set_aside = len(kept) < len(findings)
+        findings = kept
     level, category, reason = _decide(findings, emotion)
+    if set_aside and level == "none":
+        reason = _REASON_SET_ASIDE
     evidence: list[SafetyEvidence] = []
     if level != "none":
         evidence = [SafetyEvidence(by="rules", words=f.words) for f in findings if f.level == level and f.words][:3]
 
-    chinese = han_count(prepared) >= _HAN_MIN
     if chinese:
         zh_level, zh_category, zh_evidence = _decide_zh(find_zh(prepared))
         if _RANK[zh_level] > _RANK[level]:
@@ -538,6 +545,46 @@ def _decide(
     return "none", None, _REASON_NONE
 
 
+# Guards that set aside the rules' own findings too, whatever the classifier reads (a denial does not:
+# "i'm not suicidal, i just can't get out of bed" is a concern the rules find).
+_GUARDS_OVER_RULES = frozenset({"idiom", "past_recovered", "third_person"})
+
+
+def _agreed(findings: list[Finding], normalised: str, model_level: SafetyLevel) -> list[Finding]:
+    """The rule findings that stand beside the learned classifier's reading of an English text.
+
+    - In a text a guard reads as plainly an idiom, a past the writer says is over, or someone else's
+      risk with the writer only worrying or helping (``inference.safety_guards``), a finding of an
+      ambiguous rule (``Rule.needs_model``: everyday senses, someone else's risk) or one the rules
+      read as past does not stand, whatever the classifier reads.
+    - Where the classifier reads the text as none, such findings need its agreement, and do not
+      stand either.
+    The phrasings the rules know as risk in the first person and the present stand whatever the
+    classifier reads and whatever a guard says.
+    """
+    if model_level != "none" and safety_guards.guard(normalised) not in _GUARDS_OVER_RULES:
+        return findings
+    return [f for f in findings if not (f.rule.needs_model or f.past)]
+
+
+def rules_beside_model(text: object) -> tuple[SafetyLevel, SafetyLevel, bool]:
+    """The English rules' level for ``text`` as served beside the classifier (``_agreed``): when the
+    classifier flags the text, when it reads it as none, and whether the latter is weak (``_weak``).
+    What the risk trainer tunes the classifier's thresholds against (without emotion)."""
+    prepared, _, _ = _prepare(text)
+    if not prepared.strip():
+        return "none", "none", False
+    normalised = normalise(prepared)
+    findings = find(normalised, already_normalised=True)
+    if han_count(prepared) >= _HAN_MIN or not findings:
+        level = _decide(findings, None)[0]
+        return level, level, _weak(level, findings)
+    flagged = _agreed(findings, normalised, "concern")
+    unflagged = _agreed(findings, normalised, "none")
+    level_none = _decide(unflagged, None)[0]
+    return _decide(flagged, None)[0], level_none, _weak(level_none, unflagged)
+
+
 def _looks_not_english(normalised: str) -> bool:
     letters = [c for c in normalised if c.isalpha()]
     if len(letters) >= 3 and sum(c.isascii() for c in letters) < 0.5 * len(letters):
@@ -713,6 +760,7 @@ def rules_fingerprint() -> str:
     }
     rules = [
         [rule.name, rule.pattern, rule.category, rule.level, rule.unless, rule.negatable, rule.third_party]
+        + ([True] if rule.needs_model else [])
         for rule in RULES
     ]
     return fingerprint(

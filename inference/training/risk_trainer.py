@@ -51,7 +51,7 @@ from inference.encoder import (
     save_artefact,
 )
 from inference.risk import LEVELS, RiskModel, build_risk_model
-from inference.safety import combined_level, guarded, rules_verdict
+from inference.safety import combined_level, guarded, rules_beside_model, rules_verdict
 from inference.schema import SafetyLevel
 from inference.training.common import pick_device, set_seed, state_copy
 from inference.versions import fingerprint
@@ -92,6 +92,9 @@ class RiskTrainConfig:
     epitome_responses_none: int = 600
     roleplay_none: bool = True  # the role-play corpus's learner replies (train split) as "none"
     roleplay_false_alarm_target: float = 0.01  # on the corpus's tune split: learners' replies
+    # Persona lines of the persona corpus's train split (``inference/data/persona``) as "none": the
+    # screen reads every generated persona reply, and a persona's complaint is not the writer's risk.
+    persona_none: int = 0
     device: str = "auto"
     base_model_path: str | None = None
     epitome_dir: str | None = None
@@ -171,7 +174,26 @@ def weak_negatives(cfg: RiskTrainConfig, epitome_dir: Path | None = None) -> lis
         ][: cfg.epitome_responses_none]
     if cfg.roleplay_none:
         out += [SafetyExample(t, "none", "roleplay", "learner_reply") for t in roleplay_replies("train")]
+    if cfg.persona_none:
+        lines = [t for t in persona_lines("train") if rules_verdict(t)[0] == "none"]
+        rng.shuffle(lines)
+        out += [SafetyExample(t, "none", "persona", "persona_line") for t in lines[: cfg.persona_none]]
     return out
+
+
+def persona_lines(split: str) -> list[str]:
+    """The persona corpus's persona lines (openings and replies) in one split, each once, in order:
+    what the screen reads of every generated persona reply (hard negatives: a persona's complaint,
+    worry or grief in the first person is not the writer's risk)."""
+    from inference.persona_corpus import load_corpus
+
+    corpus = load_corpus()
+    seen: dict[str, None] = {}
+    for dialogue in corpus.split(split):
+        for turn in dialogue.turns:
+            if turn.role == "persona" and turn.text.strip():
+                seen.setdefault(turn.text, None)
+    return list(seen)
 
 
 def roleplay_replies(split: str) -> list[str]:
@@ -210,19 +232,25 @@ def screen_figures(gold: Sequence[SafetyLevel], predicted: Sequence[SafetyLevel]
     }
 
 
-# A dev row as the rules read it: their level, whether it is weak, and whether a guard would set aside
-# a flag by which the classifier raises the rules' level (``inference.safety_guards``).
-RulesReading = tuple[SafetyLevel, bool, bool]
+# A dev row as the rules read it: their level, whether it is weak, whether a guard would set aside
+# a flag by which the classifier raises the rules' level (``inference.safety_guards``), and, where
+# given, their level when the classifier reads the text as none (ambiguous rules, pasts and guarded
+# texts need its agreement: ``inference.safety._agreed``; the level and weakness above are then
+# those beside a flag, and the weakness is the one beside none).
+RulesReading = tuple[SafetyLevel, bool, bool] | tuple[SafetyLevel, bool, bool, SafetyLevel]
 
 
 def rules_reading(text: str) -> RulesReading:
-    return (*rules_verdict(text), guarded(text))
+    flagged, unflagged, weak = rules_beside_model(text)
+    return (flagged, weak, guarded(text), unflagged)
 
 
 def _served_level(p: np.ndarray, rule: RulesReading, t: dict[str, float]) -> SafetyLevel:
     """The screen's level for one dev row under thresholds ``t`` (as ``inference.safety`` serves it)."""
-    rule_level, weak, guard = rule
+    rule_level, weak, guard = rule[0], rule[1], rule[2]
     model_level = _model_level(p, t["crisis"], t["flag"])
+    if len(rule) == 4 and model_level == "none":
+        rule_level = rule[3]
     if guard and _RANK[model_level] > _RANK[rule_level]:
         return rule_level  # the classifier would raise it, and a guard sets that flag aside
     if rule_level != "none" and p[0] >= t["certain"]:

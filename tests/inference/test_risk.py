@@ -105,18 +105,12 @@ LOOK_ALIKE_CRISIS = [
 ]
 
 
-def test_idioms_and_denials_are_mostly_left_alone_and_their_look_alikes_are_crises():
-    # Today: 1 of the 10 flagged (the past self-harm: the rules' own crisis, "in my twenties" is no past
-    # marker to them); 4 before batches 3 and 4 and the guards (the boots, the duvet, the denial too).
-    # A guard at today's figure; the strict xfail below is the bar.
-    flagged = _flagged(IDIOMS_AND_DENIALS)
-    assert len(flagged) <= 1, flagged
-    assert [r["level"] for r in screen(*LOOK_ALIKE_CRISIS)] == ["crisis"] * len(LOOK_ALIKE_CRISIS)
-
-
-@pytest.mark.xfail(strict=True, reason="issue #10: a recovery story the rules read as current still flags")
-def test_no_idiom_or_denial_is_flagged():
+def test_no_idiom_or_denial_is_flagged_and_their_look_alikes_are_crises():
+    # None of the 10 flagged since the rules read "in my twenties" as a past and a past finding needs the
+    # classifier's agreement (2026-12-07, later); 1 before (the past self-harm, the rules' own crisis),
+    # 4 before batches 3 and 4 and the guards (the boots, the duvet, the denial too).
     assert _flagged(IDIOMS_AND_DENIALS) == []
+    assert [r["level"] for r in screen(*LOOK_ALIKE_CRISIS)] == ["crisis"] * len(LOOK_ALIKE_CRISIS)
 
 
 def test_direct_crisis_stays_a_crisis_whatever_the_classifier_reads():

@@ -58,3 +58,19 @@ def test_a_guarded_row_is_not_flagged_by_the_classifier_alone():
     _, figures = tune_thresholds(probs, gold, rules, TARGETS)
     assert figures["crisis_recall"] == 1.0
     assert figures["false_alarm_rate"] == 0.5  # the guarded row is left alone, the other flagged
+
+
+def test_the_trainer_reads_the_rules_as_served_beside_the_classifier():
+    # An ambiguous rule ("jump off a cliff", ``Rule.needs_model``) counts only where the classifier flags
+    # the text: the trainer sees both levels and tunes with the one the screen would serve.
+    from inference.training.risk_trainer import _served_level, rules_reading
+
+    rule = rules_reading("i'd jump off a cliff for a decent curry right now")
+    assert rule[0] == "crisis" and rule[3] == "none"
+    t = {"crisis": 0.5, "flag": 0.5, "harmless": 1.01, "certain": 1.01}
+    assert _served_level(np.array([0.9, 0.05, 0.05]), rule, t) == "none"
+    assert _served_level(np.array([0.3, 0.6, 0.1]), rule, t) == "crisis"
+    # A present first-person phrase stands whatever the classifier reads.
+    rule = rules_reading("i want to kill myself")
+    assert rule[0] == rule[3] == "crisis"
+    assert _served_level(np.array([0.9, 0.05, 0.05]), rule, t) == "crisis"

@@ -41,9 +41,13 @@ def reading(level: str) -> RiskReading:
 def test_each_kind_of_guard_reads_its_text(text, kind):
     assert guard(normalise(text)) == kind
     result = screen_text(text, risk=reading("crisis"))
-    # The classifier's crisis is set aside; what the rules found on their own stands (a past or a
-    # friend's risk is a concern to them).
-    assert result["level"] == screen_text(text)["level"] != "crisis", result
+    if kind == "denial":
+        # The classifier's crisis is set aside; what the rules found on their own stands.
+        assert result["level"] == screen_text(text)["level"] != "crisis", result
+    else:
+        # An idiom, a past that is over or a friend's risk: the classifier's crisis is set aside, and
+        # so are the rules' findings that are past or ambiguous by nature (``Rule.needs_model``).
+        assert result["level"] == "none", result
 
 
 @pytest.mark.parametrize(
@@ -68,11 +72,57 @@ def test_no_guard_reads_a_look_alike_risk_as_harmless(text):
     assert screen_text(text, risk=reading("crisis"))["level"] == "crisis"
 
 
-def test_a_guard_never_sets_aside_what_the_rules_found():
-    # The rules read a present wish to die in it; the past marker elsewhere does not matter.
+def test_a_guard_never_sets_aside_a_present_first_person_finding_of_the_rules():
+    # The rules read a present wish to die in it; the past marker elsewhere does not matter, and
+    # neither does a classifier that reads it as none.
     text = "i used to be fine and i'm doing well at work, but i want to kill myself"
+    assert guard(normalise(text)) == "past_recovered"  # the guard alone would misread it
     assert screen_text(text)["level"] == "crisis"
     assert screen_text(text, risk=reading("crisis"))["level"] == "crisis"
+    assert screen_text(text, risk=NONE_READING)["level"] == "crisis"
+
+
+NONE_READING: RiskReading = {
+    "level": "none",
+    "probs": {"none": 0.9, "concern": 0.05, "crisis": 0.05},
+    "harmless": False,
+    "certain": False,
+    "words": [],
+}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Rules that are ambiguous by nature (``Rule.needs_model``): everyday senses, someone else's risk.
+        "i'd jump off a cliff for a decent curry right now",
+        "cut myself off from the news this week, feeling calmer",
+        "i swear my printer is trying to kill me, second paper cut today",
+        "i want to vanish every time i think of that speech",
+        "my cousin has been self harming again",
+        # A finding the rules read as past.
+        "back in uni i wanted to die most days",
+    ],
+)
+def test_an_ambiguous_or_past_finding_needs_the_classifiers_agreement(text):
+    assert screen_text(text)["level"] != "none"  # the rules alone flag it, as before
+    assert screen_text(text, risk=NONE_READING)["level"] == "none"
+    assert screen_text(text, risk=reading("concern"))["level"] != "none"  # with its agreement it stands
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to kill myself",
+        "i've been saving my pills and i have enough now",
+        "i'm going to cut tonight",
+        "he hits me when he's drunk",
+        "everyone would be better off without me",
+        "i'm going to kill him when he gets home",
+    ],
+)
+def test_known_present_phrasings_stand_against_a_classifier_that_reads_none(text):
+    assert screen_text(text, risk=NONE_READING)["level"] == screen_text(text)["level"] == "crisis"
 
 
 def test_guards_read_only_chat_length_text():
