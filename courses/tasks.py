@@ -18,7 +18,7 @@ from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from courses.practice import drafts, persona_stream, pipeline, trial
+from courses.practice import drafts, persona_stream, pipeline, rewrite_generation, trial
 from courses.services.persona_replies import ReplyOutcome
 from courses.services.persona_stream import persona_streams_stale
 from courses.services.turn_analysis import (
@@ -158,6 +158,9 @@ def persona_reply_task(turn_id: int) -> int:
     Not retried: a failure says the authored line at once, and a message redelivered after a
     worker died finds the turn claimed and leaves it to the sweeper. Returns the tokens generated."""
     result = persona_stream.persona_reply_stream(turn_id, claimer=heartbeat.member_name())
+    if result is not None:
+        # The reply is saved and sent: the same model may now write the example rewrite (never raises).
+        rewrite_generation.rewrite_after_reply(turn_id)
     return result.tokens if result is not None else 0
 
 

@@ -80,6 +80,15 @@ PERSONA_GENERATIONS = Counter(
     "sentences before one that failed a check), fallback (the authored line was said instead).",
     ["outcome"],
 )
+GENERATED_REWRITES = Counter(
+    "empathycamp_generated_rewrites_total",
+    "Example rewrites the persona's language model wrote after a generative reply, by outcome: kept "
+    "(shown instead of the template), or why the template stayed: empty, unchanged, not_minimal (not "
+    "a small edit of the learner's words), blocker (its words put back, or the scorer found one), "
+    "repeats (a loop), off_task (an editor's or assistant's words, or advice, added), not_better (the "
+    "scorer did not rate it higher), unsafe (the safety screen), error.",
+    ["outcome"],
+)
 PERSONA_FIRST_TOKEN = Histogram(
     "empathycamp_persona_first_token_seconds",
     "Seconds from a generation task starting a reply to the model's first token.",
@@ -107,6 +116,18 @@ PRACTICE_REFUSALS = Counter(
 )
 
 GENERATION_OUTCOMES = ("generated", "trimmed", "fallback")
+REWRITE_OUTCOMES = (
+    "kept",
+    "empty",
+    "unchanged",
+    "not_minimal",
+    "blocker",
+    "repeats",
+    "off_task",
+    "not_better",
+    "unsafe",
+    "error",
+)
 OUTCOME_ANALYSED = "analysed"
 OUTCOME_FAILED = "failed"
 SAFETY_LEVELS = frozenset({"concern", "crisis"})
@@ -116,6 +137,8 @@ for _outcome in (OUTCOME_ANALYSED, OUTCOME_FAILED):
     TURNS_ANALYSED.labels(outcome=_outcome)
 for _generation in GENERATION_OUTCOMES:
     PERSONA_GENERATIONS.labels(outcome=_generation)
+for _rewrite in REWRITE_OUTCOMES:
+    GENERATED_REWRITES.labels(outcome=_rewrite)
 for _level in sorted(SAFETY_LEVELS):
     for _source in sorted(SAFETY_SOURCES):
         SAFETY_FLAGS.labels(level=_level, source=_source)

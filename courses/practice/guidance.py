@@ -70,6 +70,7 @@ class Rewrite(TypedDict):
     # the template (courses/practice/rewrite_generation.py keeps one only when the scorer rates it
     # higher and the screen passes it); absent or None: the template built from code and text.
     generated: NotRequired[str | None]
+    model: NotRequired[str | None]  # the language model's version that wrote `generated`
 
 
 class BlockerNote(TypedDict):

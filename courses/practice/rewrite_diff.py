@@ -70,6 +70,16 @@ def word_similarity(before: str, after: str) -> float:
     return _matcher(old, new).ratio()
 
 
+def added_words(before: str, after: str) -> int:
+    """How many words `after` adds to `before` (the words of its "added" segments)."""
+    return sum(len(segment["text"].split()) for segment in word_diff(before, after) if segment["op"] == "added")
+
+
+def word_keys(text: str) -> list[str]:
+    """The words of `text` as they are compared (lower case, no punctuation at their edges)."""
+    return [_key(word) for word in text.split()]
+
+
 def kept_share(before: str, after: str) -> float:
     """The share of the learner's words (`before`) the rewrite keeps, in order (1.0 for an empty turn)."""
     old, new = before.split(), after.split()
