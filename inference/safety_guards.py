@@ -4,7 +4,8 @@ person reads as harmless, written as data beside the rules.
 Plain Python (no torch, no Django). ``inference.safety`` applies a guard only where the classifier
 would raise the rules' level (a flag where the rules found nothing, or a crisis where they found a
 concern such as a past they read as over): the rules' verdict then stands. A guard never sets aside
-a rule's finding, so the phrasings the rules know stay flagged whatever a guard says. A guard sets
+a present first-person finding of the rules, so the phrasings the rules know as risk stay flagged
+whatever a guard says (see the end of this list for the findings it does set aside). A guard sets
 the classifier's flag aside when the whole text is, plainly, one of:
 
 - ``idiom``: every word of risk in it belongs to an everyday idiom or hyperbole ("this commute is
@@ -18,6 +19,14 @@ the classifier's flag aside when the whole text is, plainly, one of:
 - ``third_person``: the risk is someone else's (a friend, a parent, "he", "she") and the writer
   speaks of themselves only as the one who worries or helps ("how do I help her", "I've called
   her mum").
+- ``plain``: a line of at most four words with no word of risk in it, not even the short ones that
+  can carry a whole crisis in a short line ("done", "enough", "bye", "friday"): "typed before
+  connecting", "I waited all morning." (added 2026-12-07, later: no crisis or concern line of the
+  written or EPITOME train and dev splits is that short and that plain; 67 of the persona corpus's
+  train persona lines and 33 of the role-play tune replies are).
+
+The idiom, past and third-person guards also set aside the rules' own findings of ambiguous rules and
+pasts (``inference.safety._agreed``); a present first-person finding of the rules always stands.
 
 Each pattern runs on the screen's normalised text (lower case, contractions spelled out: ``i am``,
 ``do not``, ``cannot``). Every guard is checked on the dev split and on the crisis and concern lines
@@ -31,10 +40,12 @@ import re
 from functools import cache
 from typing import Literal
 
-GuardKind = Literal["idiom", "past_recovered", "denial", "third_person"]
+GuardKind = Literal["idiom", "past_recovered", "denial", "third_person", "plain"]
 
 # Guards read chat-length text only.
 MAX_CHARS = 300
+# The ``plain`` guard reads only the shortest lines: at most this many words.
+PLAIN_MAX_WORDS = 4
 
 # Words that carry risk when they are not part of an idiom: if any is left once the idioms are
 # blanked, the idiom guard does not apply.
@@ -54,6 +65,16 @@ RISK_WORDS = (
     r"left (?:my|the) (?:room|house|flat)|drink\w*|drunk|bottles?|alone|lonely|no one|nobody|numb|empty|anymore|any more|"
     r"cope|coping|breaking|falling apart|panic\w*|scared|afraid|hit me|hits me|hurt\w*|hiding|police|failure|my life|"
     r"can't take|cannot take|too much)\b"
+)
+
+# Short words that can carry a whole crisis or concern in a very short line ("i'm done", "had enough",
+# "what's the point", "bye all", "friday it is"): a line with any of them is not plain.
+PLAIN_RISK = (
+    r"\b(?:done|enough|over|point|tired|sick|end\w*|bye|farewell|sorry|forgive|thank\w*|love|miss\w*|"
+    r"ready|decided|decision|choice|last|final|soon|tomorrow|tonight|later|monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday|weekend|never|forever|nothing|nobody|everyone|everything|hate|gone|leave|leaving|"
+    r"go|going|away|stop|quit|out|free|peace|rest|pain|hurt\w*|help|scared|afraid|alone|why|fail\w*|"
+    r"can't|cannot|won't|anymore|again|still|blood|bleed\w*|hospital|ambulance|police|ward)\b"
 )
 
 # Everyday idioms and hyperbole with a risk word in them. Each is blanked before RISK_WORDS is read.
@@ -172,6 +193,7 @@ def _compiled() -> dict[str, re.Pattern[str]]:
         name: re.compile(pattern)
         for name, pattern in (
             ("risk_words", RISK_WORDS),
+            ("plain_risk", PLAIN_RISK),
             ("idioms", IDIOMS),
             ("past", PAST),
             ("now_well", NOW_WELL),
@@ -190,6 +212,12 @@ def guard(normalised: str) -> GuardKind | None:
     if len(normalised) > MAX_CHARS:
         return None  # a long post carries more than one of these kinds; the classifier's flag stands
     p = _compiled()
+    if (
+        len(normalised.split()) <= PLAIN_MAX_WORDS
+        and not p["risk_words"].search(normalised)
+        and not p["plain_risk"].search(normalised)
+    ):
+        return "plain"
     if p["idioms"].search(normalised) and not p["risk_words"].search(p["idioms"].sub(" ", normalised)):
         return "idiom"
     if p["past"].search(normalised) and p["now_well"].search(normalised) and not p["back_now"].search(normalised):
@@ -207,4 +235,17 @@ def guard(normalised: str) -> GuardKind | None:
 
 def patterns_for_fingerprint() -> list[str]:
     """The guards' patterns, for the screen's version fingerprint."""
-    return [RISK_WORDS, IDIOMS, PAST, NOW_WELL, BACK_NOW, DENIAL, TAKE_BACK, THIRD_PARTY, HELPER, FIRST_PERSON]
+    return [
+        RISK_WORDS,
+        IDIOMS,
+        PAST,
+        NOW_WELL,
+        BACK_NOW,
+        DENIAL,
+        TAKE_BACK,
+        THIRD_PARTY,
+        HELPER,
+        FIRST_PERSON,
+        PLAIN_RISK,
+        str(PLAIN_MAX_WORDS),
+    ]

@@ -36,6 +36,8 @@ def reading(level: str) -> RiskReading:
         ("no thoughts of harming myself, just a rubbish week", "denial"),
         ("my friend keeps saying she wants to die, how do i help her?", "third_person"),
         ("my dad has stopped eating and i'm worried, what should i say to him", "third_person"),
+        ("typed before connecting", "plain"),
+        ("I waited all morning.", "plain"),
     ],
 )
 def test_each_kind_of_guard_reads_its_text(text, kind):
@@ -65,6 +67,12 @@ def test_each_kind_of_guard_reads_its_text(text, kind):
         "left a letter for my brother on the table. he'll find it in the morning",
         "he's outside the door and he says he'll kill me",
         "i want to crawl into a hole and never come out, i've got the tablets ready",
+        # Short lines that carry a whole crisis in a few words are not plain.
+        "friday. i've picked friday",
+        "i'm done. bye everyone",
+        "had enough of everything",
+        "see you all never",
+        "tonight is the night",
     ],
 )
 def test_no_guard_reads_a_look_alike_risk_as_harmless(text):
