@@ -90,6 +90,31 @@ EXAMPLES: Final = (
 )
 
 
+def example_words(request: RewriteRequest) -> frozenset[str]:
+    """Words of four letters or more that only the worked examples say: not in the instruction, the
+    hints, or this request's own texts. An edit that adds one copied an example (SmolLM2-135M
+    added "What was the hardest part of hearing no?", from the job example, to a reply about a
+    grandfather's retirement)."""
+    said = " ".join(
+        [
+            SYSTEM,
+            *MECHANISM_WORDS.values(),
+            *BLOCKER_WORDS.values(),
+            request.persona_message,
+            request.learner_reply,
+        ]
+    )
+    ours = set(_words(said))
+    theirs = {
+        w for example, answer in EXAMPLES for w in _words(f"{example.persona_message} {example.learner_reply} {answer}")
+    }
+    return frozenset(w for w in theirs - ours if len(w) >= 4)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z']+", text.lower().replace("’", "'"))
+
+
 class EditingModel(Protocol):
     """What an edit needs of `inference.generation.PersonaGenerator` (a test's tiny model too)."""
 

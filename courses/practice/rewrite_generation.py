@@ -38,7 +38,7 @@ from courses.selectors.practice_rewrites import TurnToRewrite, turn_to_rewrite
 from courses.services.guidance_rewrite import guidance_rewrite_save
 from empathycamp import metrics
 from inference.persona_checks import out_of_character
-from inference.rewriting import EditingModel, RewriteRequest, rewrite_generate, sentences
+from inference.rewriting import EditingModel, RewriteRequest, example_words, rewrite_generate, sentences
 
 logger = logging.getLogger(__name__)
 
@@ -131,12 +131,15 @@ _META = re.compile(
 )
 
 
-def _off_task(candidate: str, kept_text: str) -> bool:
+def _off_task(candidate: str, kept_text: str, request: RewriteRequest) -> bool:
     """Whether what the edit adds speaks about the text, as an editor or an assistant would (the
     persona's in-character check, `inference.persona_checks.out_of_character`, on each added
-    sentence; and editor's words), or gives advice the learner did not."""
+    sentence; and editor's words), gives advice the learner did not, or copies a worked example's
+    words (`inference.rewriting.example_words`)."""
     added = " ".join(s["text"] for s in word_diff(kept_text, candidate) if s["op"] == "added")
     if _META.search(added):
+        return True
+    if set(re.findall(r"[a-z']+", added.lower().replace("’", "'"))) & example_words(request):
         return True
     own = set(word_keys(kept_text))
     return any(
@@ -184,7 +187,11 @@ def rewrite_judge(
         return verdict("blocker")  # the words that got in the way, put back (the scorer may miss them in context)
     if _repeats(candidate, learner_text):
         return verdict("repeats")
-    if _off_task(candidate, kept_text):
+    if _off_task(
+        candidate,
+        kept_text,
+        RewriteRequest(persona_message=persona_text, learner_reply=learner_text, keep=kept_text),
+    ):
         return verdict("off_task")
     judged = score([TurnInput(text=candidate, context=persona_text)])[0]
     after, blocker = signals.levels(judged), signals.main_blocker(judged)

@@ -331,10 +331,11 @@ PERSONA_TOKENS_PER_EVENT = int(os.environ.get("PERSONA_TOKENS_PER_EVENT", "3"))
 # A reply still streaming this long after it was saved lost its worker: the sweeper gives it the
 # authored line.
 PERSONA_STREAM_STALE_S = int(os.environ.get("PERSONA_STREAM_STALE_S", "120"))
-# After a generative reply, the same model is asked for a minimal edit of the learner's reply as the
+# 1: after a generative reply, the same model is asked for a minimal edit of the learner's reply as the
 # example rewrite, kept only when the scorer rates it higher and the screen passes it
-# (courses/practice/rewrite_generation.py); 0 keeps the template rewrites alone.
-PRACTICE_GENERATED_REWRITES = os.environ.get("PRACTICE_GENERATED_REWRITES", "1") == "1"
+# (courses/practice/rewrite_generation.py). Off by default: SmolLM2-135M's edits were kept 1 time in
+# 30 on the coaching corpus (`manage.py rewrite_trial`), for ~3 s of the generation worker a turn.
+PRACTICE_GENERATED_REWRITES = os.environ.get("PRACTICE_GENERATED_REWRITES", "0") == "1"
 TRAINING_DATA_DIR = Path(os.environ.get("TRAINING_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
 
 # --- Operators: metrics and logs (README, "Metrics and logs") ---

@@ -8,6 +8,3 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# The generation task's example-rewrite step loads the empathy scorer for a candidate that passes the
-# cheap checks: off for the suite, on in the tests of that step (tests/courses/test_practice_rewrite_generation.py).
-PRACTICE_GENERATED_REWRITES = False

@@ -25,7 +25,7 @@ from courses.services.turn_analysis import TurnResult, turn_analyses_save
 from courses.tasks import analyse_turn_task, persona_reply_task
 from empathycamp import metrics, runtime
 from inference import analysis
-from inference.rewriting import RewriteRequest, rewrite_clean, rewrite_messages
+from inference.rewriting import RewriteRequest, rewrite_clean, rewrite_generate, rewrite_messages
 from tests.factories import analysis_build, course_bundle_create, persona_reply_create
 from tests.tiny_lm import tiny_lm_save
 
@@ -157,6 +157,9 @@ def test_an_edit_that_speaks_as_an_editor_or_adds_advice_is_off_task():
         "off_task"
     )
     assert _judge("I'm sorry, that sounds so frustrating. Try to call them tomorrow.", turn).outcome == "off_task"
+    # A worked example's question copied (the job example's "hearing no"), not one about the parcel.
+    copied = "I'm sorry, that sounds so frustrating. What was the hardest part of hearing no?"
+    assert _judge(copied, turn).outcome == "off_task"
 
 
 def test_an_edit_the_scorer_does_not_rate_higher_than_the_learners_reply_is_not_kept():
@@ -300,3 +303,23 @@ def test_with_generated_rewrites_off_the_model_is_not_asked(session, alice, says
     persona_reply_task.apply(args=[persona.pk]).get()
     assert Turn.objects.get(pk=learner.pk).guidance == before
     assert PersonaReply.objects.exists()  # the reply itself went as before
+
+
+@pytest.mark.slow
+def test_the_default_model_writes_an_edit_that_keeps_the_learners_words_and_is_judged():
+    """SmolLM2-135M-Instruct from its package (the registry's default), through the served prompt
+    and its begun answer: whatever it adds, the learner's kept words come first, unchanged, and the
+    edit gets a verdict from the fixed set (how often it is kept: `manage.py rewrite_trial`)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from inference.generation import GeneratorConfig, PersonaGenerator
+
+    generator = PersonaGenerator.load(GeneratorConfig(cache_dir=Path(settings.PERSONA_MODEL_CACHE_DIR)))
+    turn = _turn(er=1)
+    request = rewrite_request(turn)
+    assert request is not None
+    candidate = rewrite_generate(generator, request)
+    assert candidate.startswith(KEPT)
+    assert _judge(candidate, turn).outcome in set(metrics.REWRITE_OUTCOMES) - {"error"}
