@@ -67,7 +67,9 @@ _RANK = {"none": 0, "concern": 1, "crisis": 2}
 Log = Callable[[str], None]
 
 # Threshold grids: P(crisis) for a crisis, P(concern) + P(crisis) for a flag, P(none) for "harmless".
-CRISIS_GRID = tuple(round(x, 2) for x in np.arange(0.10, 0.91, 0.05))
+# Below .10 too: with the persona lines and batch 5 in training the classifier reads fewer crises
+# with confidence, and its best crisis threshold on dev fell under the old grid's floor.
+CRISIS_GRID = (0.02, 0.03, 0.05, 0.07) + tuple(round(x, 2) for x in np.arange(0.10, 0.91, 0.05))
 FLAG_GRID = tuple(round(x, 2) for x in np.arange(0.10, 0.91, 0.05))
 HARMLESS_GRID = (0.8, 0.9, 0.95, 0.98, 0.99, 1.01)  # 1.01: never set a rule aside
 CERTAIN_GRID = (0.95, 0.98, 0.99, 0.995, 1.01)  # P(none) that sets aside any rule finding; 1.01: never
@@ -316,6 +318,93 @@ def tune_thresholds(
         if best is None or key < best:
             best, chosen, figures = key, t, f
     return chosen, figures
+
+
+def tune_thresholds_keeping(
+    probs: np.ndarray,
+    gold: Sequence[SafetyLevel],
+    rules: Sequence[RulesReading],
+    floor: dict[str, float],
+    roleplay: tuple[np.ndarray, Sequence[RulesReading]] | None = None,
+) -> tuple[dict[str, float], dict[str, float]] | None:
+    """The thresholds with the fewest false alarms on these rows among those that keep crisis recall
+    and concern recall at least at ``floor`` (and false alarms on the role-play replies at most
+    ``floor["roleplay_false_alarm_rate"]`` where given); ties: the higher thresholds. None when no
+    setting keeps the floor. For choosing a new artefact's thresholds so that the screen loses no
+    recall on dev against the one it replaces (``floor``: that one's dev figures, rules as served)."""
+    best: tuple[float, ...] | None = None
+    chosen: dict[str, float] = {}
+    figures: dict[str, float] = {}
+    for crisis, flag, harmless, certain in itertools.product(CRISIS_GRID, FLAG_GRID, HARMLESS_GRID, CERTAIN_GRID):
+        if certain < harmless:
+            continue
+        t = {"crisis": crisis, "flag": flag, "harmless": harmless, "certain": certain}
+        f = screen_figures(gold, [_served_level(p, rule, t) for p, rule in zip(probs, rules, strict=True)])
+        if f["crisis_recall"] < floor["crisis_recall"] or f["concern_recall"] < floor["concern_recall"]:
+            continue
+        if roleplay is not None:
+            rp_probs, rp_rules = roleplay
+            flagged = sum(_served_level(p, rule, t) != "none" for p, rule in zip(rp_probs, rp_rules, strict=True))
+            f["roleplay_false_alarm_rate"] = round(flagged / max(len(rp_rules), 1), 4)
+            if f["roleplay_false_alarm_rate"] > floor.get("roleplay_false_alarm_rate", 1.0):
+                continue
+        key = (f["false_alarm_rate"], -crisis, -flag, -harmless, -certain)
+        if best is None or key < best:
+            best, chosen, figures = key, t, f
+    return (chosen, figures) if best is not None else None
+
+
+def dev_readings(
+    artefact: Path, data_dir: Path = DATA_DIR, dev_share: float = 0.25, device: str = "cpu"
+) -> tuple[np.ndarray, list[SafetyLevel], list[RulesReading], tuple[np.ndarray, list[RulesReading]]]:
+    """An artefact's probabilities on the dev rows and the role-play tune replies, with their gold
+    labels and the rules as served, as ``train_risk`` reads them each epoch."""
+    config = read_artefact_config(artefact)
+    base_path = resolve_base_path(None)
+    tokenizer = load_tokenizer(base_path)
+    model = build_risk_model(base_path, layers=config.get("layers"))
+    load_artefact_weights(model, artefact, config)
+    dev_device = pick_device(device)
+    model = model.to(dev_device)
+    _, dev = load_examples(data_dir, None, dev_share)
+    items = encode_texts(tokenizer, [e.text for e in dev], int(config.get("max_len", 256)))
+    replies = roleplay_replies("tune")
+    tune_items = encode_texts(tokenizer, replies, int(config.get("max_len", 256)))
+    return (
+        predict(model, items, tokenizer.pad_token_id, dev_device),
+        [e.label for e in dev],
+        [rules_reading(e.text) for e in dev],
+        (predict(model, tune_items, tokenizer.pad_token_id, dev_device), [rules_reading(t) for t in replies]),
+    )
+
+
+def retune_keeping(candidate: Path, current: Path, log: Log = print) -> dict[str, Any] | None:
+    """Choose ``candidate``'s thresholds on dev so that the screen keeps at least ``current``'s dev
+    crisis and concern recall (and role-play false alarms at most), with the fewest false alarms;
+    write them into ``candidate``'s config. None (nothing written) when no setting keeps them."""
+    probs, gold, rules, roleplay = dev_readings(current)
+    thresholds = read_artefact_config(current)["thresholds"]
+    floor = screen_figures(gold, [_served_level(p, rule, thresholds) for p, rule in zip(probs, rules, strict=True)])
+    rp_probs, rp_rules = roleplay
+    rp_flagged = sum(_served_level(p, r, thresholds) != "none" for p, r in zip(rp_probs, rp_rules, strict=True))
+    floor["roleplay_false_alarm_rate"] = round(rp_flagged / max(len(rp_rules), 1), 4)
+    log(f"{current} on dev, rules as served: {json.dumps(floor)}")
+    probs, gold, rules, roleplay = dev_readings(candidate)
+    tuned = tune_thresholds_keeping(probs, gold, rules, floor, roleplay)
+    if tuned is None:
+        log(f"no thresholds of {candidate} keep that recall on dev; nothing written")
+        return None
+    chosen, figures = tuned
+    config = read_artefact_config(candidate)
+    config["thresholds"] = chosen
+    config["evaluation"] = {
+        "split": "dev (thresholds chosen on it: fewest false alarms keeping the replaced artefact's recall)",
+        **figures,
+        "replaced": {"artefact": str(current), "thresholds": thresholds, **floor},
+    }
+    (candidate / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    log(f"{candidate}: thresholds {json.dumps(chosen)} on dev {json.dumps(figures)}")
+    return config
 
 
 def predict(

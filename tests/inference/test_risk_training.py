@@ -74,3 +74,19 @@ def test_the_trainer_reads_the_rules_as_served_beside_the_classifier():
     rule = rules_reading("i want to kill myself")
     assert rule[0] == rule[3] == "crisis"
     assert _served_level(np.array([0.9, 0.05, 0.05]), rule, t) == "crisis"
+
+
+def test_thresholds_kept_to_a_floor_of_recall_give_the_fewest_false_alarms_above_it():
+    from inference.training.risk_trainer import tune_thresholds_keeping
+
+    # P(crisis) .3 on a crisis row and .2 on a none row: a crisis threshold that keeps the crisis row
+    # (.3 or under) flags the none row only at .2 or under; the floor forbids losing the crisis row.
+    gold = ["crisis", "none", "none", "concern"]
+    probs = np.array([[0.6, 0.1, 0.3], [0.7, 0.1, 0.2], [0.98, 0.01, 0.01], [0.3, 0.65, 0.05]])
+    rules = [("none", False, False)] * 4
+    chosen, figures = tune_thresholds_keeping(probs, gold, rules, {"crisis_recall": 1.0, "concern_recall": 1.0})
+    assert figures == {"crisis_recall": 1.0, "concern_recall": 1.0, "false_alarm_rate": 0.0}
+    assert 0.2 < chosen["crisis"] <= 0.3
+    # A floor no setting keeps gives None, not a setting that falls short of it.
+    probs[0] = [0.999, 0.0005, 0.0005]
+    assert tune_thresholds_keeping(probs, gold, rules, {"crisis_recall": 1.0, "concern_recall": 1.0}) is None
