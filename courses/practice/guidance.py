@@ -234,11 +234,14 @@ def without_phrase(text: str, phrase: str | None) -> str:
     own = " ".join(text.split())
     if phrase and phrase in own:
         own = own.replace(phrase, " ", 1)
-    # Tidy what the cut leaves: doubled spaces, a stray comma or "but" at either end.
+    # Tidy what the cut leaves: doubled spaces, a stray comma or "but" at either end. A learner's
+    # own "..." is kept (it once became ". no wonder"): set aside as "…" while the tidying runs.
+    own = own.replace("...", "\u2026")
     own = re.sub(r"\s+([,.!?;:])", r"\1", " ".join(own.split()))
     own = re.sub(r"([.!?])[.,;:]+", r"\1", own)  # "easier. ." → "easier."
     own = re.sub(r"^(?:[,.;:!?\-\u2014]\s*|but\s+|and\s+|so\s+)+", "", own, flags=re.IGNORECASE)
     own = re.sub(r"(?:\s*[,;:\-\u2014]|\s+but|\s+and|\s+so)+$", "", own, flags=re.IGNORECASE).strip()
+    own = own.replace("\u2026", "...") if "..." in text else own
     return own[:1].upper() + own[1:] if own else own
 
 

@@ -181,3 +181,12 @@ def test_long_quotes_are_cut_between_words():
     g = shown(long, ip=2, rationales={"ip": [long]})
     quoted = g["worked"].split("‘")[1].split("’")[0]
     assert quoted.endswith("…") and quoted[:-1].split()[-1] in long.split()
+
+
+def test_the_rewrite_keeps_the_learners_own_ellipsis():
+    """'...' is the learner's pause, not a stray stop: it once came out as 'Saturday. no wonder'."""
+    from courses.practice.guidance import without_phrase
+
+    text = "Four months and still on your own every Saturday... no wonder it's getting to you."
+    assert without_phrase(text, None) == text
+    assert without_phrase("ugh. . that's rough... really", "ugh.") == "That's rough... really"
