@@ -327,7 +327,7 @@ def tune_thresholds_keeping(
     floor: dict[str, float],
     roleplay: tuple[np.ndarray, Sequence[RulesReading]] | None = None,
 ) -> tuple[dict[str, float], dict[str, float]] | None:
-    """The thresholds with the fewest false alarms on these rows among those that keep crisis recall
+    """The thresholds (``certain`` never) with the fewest false alarms on these rows among those that keep crisis recall
     and concern recall at least at ``floor`` (and false alarms on the role-play replies at most
     ``floor["roleplay_false_alarm_rate"]`` where given); ties: the higher thresholds. None when no
     setting keeps the floor. For choosing a new artefact's thresholds so that the screen loses no
@@ -335,9 +335,9 @@ def tune_thresholds_keeping(
     best: tuple[float, ...] | None = None
     chosen: dict[str, float] = {}
     figures: dict[str, float] = {}
-    for crisis, flag, harmless, certain in itertools.product(CRISIS_GRID, FLAG_GRID, HARMLESS_GRID, CERTAIN_GRID):
-        if certain < harmless:
-            continue
+    # "certain" stays 1.01 (never): no reading of the classifier sets aside a present first-person
+    # finding of the rules ("i want to kill myself"), however sure it is.
+    for crisis, flag, harmless, certain in itertools.product(CRISIS_GRID, FLAG_GRID, HARMLESS_GRID, (1.01,)):
         t = {"crisis": crisis, "flag": flag, "harmless": harmless, "certain": certain}
         f = screen_figures(gold, [_served_level(p, rule, t) for p, rule in zip(probs, rules, strict=True)])
         if f["crisis_recall"] < floor["crisis_recall"] or f["concern_recall"] < floor["concern_recall"]:
