@@ -142,12 +142,12 @@ def _praised_dev_replies_that_only_dismiss_or_judge(models) -> tuple[list[str], 
 
 
 def test_praise_for_dev_replies_that_only_dismiss_or_judge_stays_rare(models):
-    # Where the scorer stands today (6 of 65 on dev, with the committed model): it must not get worse.
+    # Where the scorer stood (6 of 65 on dev, then 3): it must not get worse.
     praised, total = _praised_dev_replies_that_only_dismiss_or_judge(models)
     assert len(praised) <= 0.10 * total, praised
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9 target not met yet: the scorer still praises ~9% of them")
+@pytest.mark.xfail(strict=True, reason="issue #9: a few dev replies that only dismiss or judge still get praise")
 def test_no_praise_at_all_for_dev_replies_that_only_dismiss_or_judge(models):
     praised, _ = _praised_dev_replies_that_only_dismiss_or_judge(models)
     assert praised == []
