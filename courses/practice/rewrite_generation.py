@@ -131,22 +131,32 @@ _META = re.compile(
 )
 
 
+# What a move added to the learner's words looks like: each of the three speaks to the other person
+# (a feeling named back, "I'm sorry" among them; a meaning said back; a question). An added sentence that does neither speaks
+# of the writer: SmolLM2-135M added "I'm not even that bothered." and "I'm not laughing anymore.",
+# which the scorer rated higher (train split, `rewrite_trial`).
+_SPEAKS_TO_THEM = re.compile(
+    r"\?\s*$|\b(?:you|your|you're|you've|you'd|yourself)\b|^\W*(?:that|it|this)(?:'s| (?:sounds|must|seems|is))\b|"
+    r"^\W*i'?m (?:so |really |very )?sorry\b",
+    re.IGNORECASE,
+)
+
+
 def _off_task(candidate: str, kept_text: str, request: RewriteRequest) -> bool:
     """Whether what the edit adds speaks about the text, as an editor or an assistant would (the
     persona's in-character check, `inference.persona_checks.out_of_character`, on each added
-    sentence; and editor's words), gives advice the learner did not, or copies a worked example's
-    words (`inference.rewriting.example_words`)."""
+    sentence; and editor's words), gives advice the learner did not, copies a worked example's
+    words (`inference.rewriting.example_words`), or is a sentence that does not speak to the other
+    person (`_SPEAKS_TO_THEM`)."""
     added = " ".join(s["text"] for s in word_diff(kept_text, candidate) if s["op"] == "added")
     if _META.search(added):
         return True
     if set(re.findall(r"[a-z']+", added.lower().replace("’", "'"))) & example_words(request):
         return True
     own = set(word_keys(kept_text))
-    return any(
-        out_of_character(sentence, first=False)
-        for sentence in sentences(candidate)
-        if not set(word_keys(sentence)) <= own  # a sentence of the learner's own is theirs to keep
-    )
+    new = [sentence for sentence in sentences(candidate) if not set(word_keys(sentence)) <= own]
+    # (a sentence of the learner's own is theirs to keep, whatever it says)
+    return any(out_of_character(sentence, first=False) or not _SPEAKS_TO_THEM.search(sentence) for sentence in new)
 
 
 def rewrite_judge(

@@ -160,11 +160,13 @@ def test_an_edit_that_speaks_as_an_editor_or_adds_advice_is_off_task():
     # A worked example's question copied (the job example's "hearing no"), not one about the parcel.
     copied = "I'm sorry, that sounds so frustrating. What was the hardest part of hearing no?"
     assert _judge(copied, turn).outcome == "off_task"
+    # A sentence about the writer, not to the person (the scorer rated such edits higher).
+    assert _judge("I'm sorry, that sounds so frustrating. I'm not even that bothered.", turn).outcome == "off_task"
 
 
 def test_an_edit_the_scorer_does_not_rate_higher_than_the_learners_reply_is_not_kept():
     turn = _turn(er=2, ip=2, ex=1)  # already strong: a plain edit cannot beat 5 of 6
-    verdict = _judge("I'm sorry, that sounds so frustrating. Okay.", turn)
+    verdict = _judge("I'm sorry, that sounds so frustrating for you.", turn)
     assert verdict.outcome == "not_better", verdict
 
 
