@@ -155,8 +155,7 @@ def _blocker_sentence(code: BlockerName, params: dict[str, str]) -> str:
 def _instead_of(code: BlockerName, params: dict[str, str]) -> str:
     if code == "dismissive":
         return (
-            gettext("Before any perspective, name what %(name)s feels, like “that sounds really %(adjective)s”.")
-            % params
+            gettext("Before any perspective, name what %(name)s feels, like “you sound really %(adjective)s”.") % params
         )
     if code == "advice":
         return gettext("Hold the suggestion for now: first say back what you heard, then ask what would help.") % params

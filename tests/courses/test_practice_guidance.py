@@ -121,7 +121,8 @@ def test_a_reply_that_only_blocks_is_named_kindly_with_its_own_words_and_never_p
         "name": "dismissive",
         "text": "‘It's not a big deal’ can make Maya feel their worry is being brushed aside.",
     }
-    assert g["try_next"].startswith("Before any perspective, name what Maya feels")
+    # "you sound really {adjective}", as the adjectives are written: "that sounds really let down" was not English.
+    assert g["try_next"] == "Before any perspective, name what Maya feels, like “you sound really anxious”."
     # The rewrite takes the blocker out and puts the missing move in its place.
     assert "not a big deal" not in g["rewrite"] and g["rewrite"].startswith("You sound really anxious")
 
