@@ -333,8 +333,9 @@ PERSONA_TOKENS_PER_EVENT = int(os.environ.get("PERSONA_TOKENS_PER_EVENT", "3"))
 PERSONA_STREAM_STALE_S = int(os.environ.get("PERSONA_STREAM_STALE_S", "120"))
 # 1: after a generative reply, the same model is asked for a minimal edit of the learner's reply as the
 # example rewrite, kept only when the scorer rates it higher and the screen passes it
-# (courses/practice/rewrite_generation.py). Off by default: SmolLM2-135M's edits were kept 1 time in
-# 30 on the coaching corpus (`manage.py rewrite_trial`), for ~3 s of the generation worker a turn.
+# (courses/practice/rewrite_generation.py). Off by default: none of SmolLM2-135M's 142 edits of the
+# coaching corpus's editable replies was kept (`manage.py rewrite_trial`), for ~3 s of the generation
+# worker a turn.
 PRACTICE_GENERATED_REWRITES = os.environ.get("PRACTICE_GENERATED_REWRITES", "0") == "1"
 TRAINING_DATA_DIR = Path(os.environ.get("TRAINING_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
 
