@@ -205,17 +205,169 @@ _NOT_A_TOPIC = frozenset(
 )
 
 
+# Words that may open a topic but never end one (the noun comes after them), and words that look
+# like a noun's place but are verbs: "the long" (weekend), "the same thing happens".
+_MODIFIERS = frozenset(
+    [
+        "long",
+        "short",
+        "whole",
+        "same",
+        "last",
+        "first",
+        "next",
+        "best",
+        "worst",
+        "only",
+        "real",
+        "other",
+        "big",
+        "little",
+        "new",
+        "old",
+        "entire",
+        "second",
+        "third",
+        "final",
+        "main",
+        "usual",
+    ]
+)
+_VERBISH = frozenset(
+    [
+        "happens",
+        "happened",
+        "means",
+        "meant",
+        "matters",
+        "mattered",
+        "works",
+        "worked",
+        "helps",
+        "helped",
+        "hurts",
+        "hurt",
+        "starts",
+        "started",
+        "stops",
+        "stopped",
+        "needs",
+        "needed",
+        "wants",
+        "wanted",
+        "knows",
+        "knew",
+        "thinks",
+        "thought",
+        "takes",
+        "took",
+        "gives",
+        "gave",
+        "looks",
+        "looked",
+        "sounds",
+        "sounded",
+        "would",
+        "could",
+        "should",
+        "might",
+        "must",
+        "shall",
+        "can",
+        "cannot",
+        "isn",
+        "aren",
+        "wasn",
+        "weren",
+        "won",
+        "hasn",
+        "haven",
+        "hadn",
+        "wouldn",
+        "couldn",
+        "shouldn",
+        "don",
+    ]
+)
+_FUNCTION = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "so",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "it",
+        "is",
+        "was",
+        "are",
+        "be",
+        "am",
+        "i",
+        "you",
+        "he",
+        "she",
+        "we",
+        "they",
+        "me",
+        "him",
+        "her",
+        "us",
+        "them",
+        "my",
+        "your",
+        "his",
+        "our",
+        "their",
+        "its",
+        "as",
+        "than",
+        "too",
+        "not",
+        "no",
+        "yes",
+        "all",
+        "any",
+        "one",
+        "ones",
+    ]
+)
+
+
+def _noun_like(word: str) -> bool:
+    return not (word.endswith("ly") or word in _MODIFIERS or word in _VERBISH or word in _NOT_A_TOPIC)
+
+
 def topic_of(persona_text: str) -> str | None:
-    """A noun phrase from the persona's last message for the example question ("deadline"), or None."""
-    match = re.search(r"\b(?:the|my|our|this|that)\s+([a-z][a-z-]{3,}(?:\s+[a-z][a-z-]{3,})?)", persona_text.lower())
-    if not match:
-        return None
-    kept = []
-    for word in match.group(1).split():
-        if word in _NOT_A_TOPIC:
-            break  # "the hospital every week": the topic ends where the noun phrase does
-        kept.append(word)
-    return " ".join(kept[:2]) or None
+    """A noun phrase from the persona's last message for the example question ("deadline"), or None
+    when none is plainly one (the question then says "all this"). A phrase follows "the" or "this",
+    is at most two words, ends on a word that can be a noun and where the phrase ends (a
+    stop, a function word, a verb): "what worries you most about the long?" is worse than no topic.
+    ("my sister" is left out: "the hardest part of the sister" reads wrong.)"""
+    words = re.findall(r"[a-z][a-z-]*|[^\sa-z]", persona_text.lower().replace("\u2019", "'"))
+    for i, word in enumerate(words):
+        if word not in {"the", "this"}:  # "that" is more often "the ones that get me" than a determiner
+            continue
+        run: list[str] = []
+        j = i + 1
+        while j < len(words) and len(run) < 3 and len(words[j]) >= 3 and words[j].isalpha():
+            if words[j] in _FUNCTION or words[j] in _NOT_A_TOPIC or words[j] in _VERBISH:
+                break
+            run.append(words[j])
+            j += 1
+        ends_here = j >= len(words) or not words[j].isalpha() or words[j] in _FUNCTION | _NOT_A_TOPIC | _VERBISH
+        if not run or not ends_here or not _noun_like(run[-1]):
+            continue
+        return " ".join(run[-2:])
+    return None
 
 
 def clean_turn(text: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from courses.practice.guidance import guidance_compose, weakest_mechanism
 from courses.practice.render import guidance_render
 from tests.factories import analysis_build
@@ -191,3 +193,26 @@ def test_the_rewrite_keeps_the_learners_own_ellipsis():
     text = "Four months and still on your own every Saturday... no wonder it's getting to you."
     assert without_phrase(text, None) == text
     assert without_phrase("ugh. . that's rough... really", "ugh.") == "That's rough... really"
+
+
+@pytest.mark.parametrize(
+    "persona_text",
+    [
+        "Is this seriously the best you can do?",  # was "the seriously"
+        "It's the long ones that get me, honestly.",  # was "the long"
+        "The same happens every single time I ring.",  # was "the happens"
+        "And my sister would never understand it.",  # was "the sister would"
+    ],
+)
+def test_the_example_question_has_no_topic_rather_than_a_broken_one(persona_text):
+    from courses.practice.guidance import topic_of
+
+    assert topic_of(persona_text) is None
+
+
+def test_the_topic_is_a_noun_phrase_where_there_is_one():
+    from courses.practice.guidance import topic_of
+
+    assert topic_of("It's the long weekends that get to me.") == "long weekends"
+    assert topic_of("I waited for the courier all day, and this is the result.") == "courier"
+    assert topic_of("This appointment was cancelled again.") == "appointment"
