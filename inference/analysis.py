@@ -11,6 +11,7 @@ this module does not import torch.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
@@ -75,7 +76,7 @@ def analyse_turns(turns: Sequence[TurnInput], batch_size: int = 64) -> list[Turn
     scored = scorer.score(empathy_items, batch_size=batch_size)
     empathy = scorer.results(texts, empathy_items, scored.log_probs, scored.tags)
     blockers = scorer.blockers(texts, contexts, empathy_items, scored.blocker_probs, batch_size=batch_size)
-    _agree(empathy, blockers)
+    _agree(texts, empathy, blockers)
 
     safety = screen_texts(raw, emotions, _risk_readings(texts))
     versions = model_versions()
@@ -107,7 +108,7 @@ def judge_replies(turns: Sequence[TurnInput], batch_size: int = 64) -> list[Empa
         return []
     texts, contexts, items, scored, empathy = _empathy_pass(turns, batch_size)
     blockers = registry.empathy_scorer().blockers(texts, contexts, items, scored.blocker_probs, batch_size=batch_size)
-    _agree(empathy, blockers)
+    _agree(texts, empathy, blockers)
     return [{"empathy": empathy[i], "blockers": blockers[i]} for i in range(len(turns))]
 
 
@@ -154,12 +155,37 @@ def read_drafts(turns: Sequence[TurnInput], batch_size: int = 64) -> list[DraftR
     return readings
 
 
-def _agree(empathy: Sequence[EmpathyReading], blockers: Sequence[Sequence[BlockerSpan]]) -> None:
+# The guide's brush-aside-not-er: "I'm sorry you feel that way" is a non-apology, no emotional
+# reaction, and it brushes the feeling aside. The scorer met it in a few training rows only and
+# still read it as warmth in a browser walkthrough ("You met Jordan's feelings with warmth"), so the
+# formula is read as the guide reads it.
+_NON_APOLOGY = re.compile(
+    r"\bsorry\s+(?:if\s+|that\s+)?you\s+(?:feel|felt|see|saw|took|take)\s+(?:it\s+|things\s+)?"
+    r"(?:that\s+way|like\s+that)",
+    re.IGNORECASE,
+)
+
+
+def _agree(texts: Sequence[str], empathy: Sequence[EmpathyReading], blockers: list[list[BlockerSpan]]) -> None:
     """One reading of a reply, not two: when the blocker head names a closed factual question
-    (its threshold is tuned for precision), the reply is no exploration, whatever the EX head read."""
-    for reading, found in zip(empathy, blockers, strict=True):
+    (its threshold is tuned for precision), the reply is no exploration, whatever the EX head read;
+    a non-apology ("I'm sorry you feel that way") is no emotional reaction, and dismissive where
+    the head named no blocker."""
+    for text, reading, found in zip(texts, empathy, blockers, strict=True):
         if found and found[0]["name"] == "closed_question" and reading["ex"]["level"] > 0:
             reading["ex"] = {**reading["ex"], "level": 0, "rationales": []}
+        formula = _NON_APOLOGY.search(text)
+        if formula is None:
+            continue
+        start, end = formula.start(), formula.end()
+        elsewhere = [r for r in reading["er"]["rationales"] if r["end"] <= start or r["start"] >= end]
+        if reading["er"]["level"] > 0 and not elsewhere:
+            reading["er"] = {**reading["er"], "level": 0, "rationales": []}
+        if not found:
+            # A rule's finding, not the head's: its probability is given as certain.
+            found.append(
+                {"name": "dismissive", "start": start, "end": end, "text": text[start:end], "probability": 1.0}
+            )
 
 
 def safety_screen(texts: Sequence[object], batch_size: int = 64) -> list[SafetyResult]:
