@@ -41,6 +41,10 @@ Decisions the team took (also in the model card)
   path is aimed at the writer's own safety.
 - Past, recovered statements ("I used to self-harm, I've been clean for a year") are
   ``concern``; a recent one ("last night", "again") stays ``crisis``.
+- As served beside the learned classifier (2026-12-07, evening; the labelling guide calls both
+  ``none``): another person's risk and a past the rules read count only where the classifier
+  agrees (``needs_model`` above), so "my friend wants to kill herself" is ``none`` unless the
+  classifier reads risk in it. The rules alone decide as listed here.
 - Educational and media mentions ("suicide prevention week", "my character dies in the book")
   are ``none``: the words suicide, die and kill alone never flag.
 - A joke marker ("lol", "haha", "jk") lowers crisis to concern and concern to none for

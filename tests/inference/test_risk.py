@@ -70,16 +70,17 @@ def _flagged(texts):
 
 
 def test_the_hard_negatives_are_mostly_left_alone():
-    # Today's screen flags 2 of these 10 (a worried flatmate, concern, and "tried the open question
-    # thing"; 3 before batches 3 and 4 and the guards, with the recovery story: see the safety model
-    # card's limits). A regression guard at today's figure; the strict xfail below is the bar.
+    # Today's screen flags 1 of these 10 ("tried the open question thing", crisis by the classifier
+    # alone); 2 before the rules' third-party findings needed the classifier's agreement (2026-12-07,
+    # evening: the worried flatmate too), 3 before batches 3 and 4 and the guards (the recovery story).
+    # A regression guard at today's figure; the strict xfail below is the bar.
     flagged = _flagged(HARD_NEGATIVES)
-    assert len(flagged) <= 2, flagged
+    assert len(flagged) <= 1, flagged
     for must_pass in (HARD_NEGATIVES[0], HARD_NEGATIVES[2], HARD_NEGATIVES[6], HARD_NEGATIVES[7]):
         assert must_pass not in dict(flagged), must_pass  # idiom, film, a reflection, everyday thanks
 
 
-@pytest.mark.xfail(strict=True, reason="issue #10: a worried flatmate and an everyday line still flag")
+@pytest.mark.xfail(strict=True, reason="issue #10: an everyday line about practice still flags (the classifier alone)")
 def test_no_hard_negative_is_flagged():
     assert _flagged(HARD_NEGATIVES) == []
 
@@ -111,6 +112,14 @@ def test_no_idiom_or_denial_is_flagged_and_their_look_alikes_are_crises():
     # 4 before batches 3 and 4 and the guards (the boots, the duvet, the denial too).
     assert _flagged(IDIOMS_AND_DENIALS) == []
     assert [r["level"] for r in screen(*LOOK_ALIKE_CRISIS)] == ["crisis"] * len(LOOK_ALIKE_CRISIS)
+
+
+def test_short_plain_lines_the_browser_saw_flagged_are_left_alone():
+    # "typed before connecting" (a learner's line) and a persona's "I waited all morning." were read as
+    # crisis by the classifier alone; the plain guard sets such flags aside (issue #10, 2026-12-07).
+    assert _flagged(["typed before connecting", "I waited all morning."]) == []
+    # A short line with a word that can carry a crisis is not plain: the classifier's reading stands.
+    assert screen("i'm done. goodbye everyone")[0]["level"] != "none"
 
 
 def test_direct_crisis_stays_a_crisis_whatever_the_classifier_reads():
