@@ -79,8 +79,10 @@ class PersonaPrompt:
 
 
 # Prompt tokens whose keys and values a generator keeps for the next turns: SmolLM2 holds ~46 KB a
-# token in float32, so 4,096 tokens are ~190 MB (a dozen conversations and their cards).
-PREFIX_CACHE_TOKENS: Final = 4096
+# token in float32, so 12,288 tokens are ~565 MB. Since the card states the persona's facts a demo
+# card is 520-750 tokens, and 4,096 kept only about four conversations: bench_generation's four
+# scenarios in turn then found nothing kept (first token p50 1,391 ms); at 12,288, 368 ms.
+PREFIX_CACHE_TOKENS: Final = 12288
 # Sampling looks at the likeliest this many tokens only (top-p then cuts within them).
 TOP_K: Final = 50
 # Past this many turns the conversation's start is dropped from the prompt (the card stays).
