@@ -132,21 +132,22 @@ def tokens(
     and returns (logits for each of them, the cache); a cache that must be rolled back is cropped
     with its `crop(-n)`. `penalised` grows with the reply's tokens. `draft`: tokens drafted a pass
     (0: one token a pass, no speculation)."""
-    reply: list[int] = []
+    count = 0  # tokens of the reply so far
     source = list(prompt_ids)
     token = draw(choices(first_logits, penalised, sampling), generator)
-    while True:
-        if token in stop_ids:
-            return
-        reply.append(token)
-        source.append(token)
+    while token not in stop_ids:
+        # The tokens this pass decides: the one drawn, then each draft the model accepts in turn
+        # (each one penalised before the next is weighed, as drawing them one a pass would).
+        decided = [token]
         penalised.add(token)
-        yield token
-        if len(reply) >= limit:
+        source.append(token)
+        drafted = lookup_draft(source, length=min(draft, limit - count - 1))
+        if count + 1 >= limit:
+            yield token
             return
-        drafted = lookup_draft(source, length=min(draft, limit - len(reply)))
         logits, past = forward([token, *drafted], past)
         following: int | None = None
+        ended = False
         for position, proposed in enumerate(drafted):
             options = choices(logits[position], penalised, sampling)
             if not accepts(options, proposed, generator):
@@ -154,13 +155,15 @@ def tokens(
                 past.crop(-(len(drafted) - position))  # the refused draft and those after it
                 break
             if proposed in stop_ids:
-                return
-            reply.append(proposed)
-            source.append(proposed)
+                ended = True
+                break
+            decided.append(proposed)
             penalised.add(proposed)
-            yield proposed
-            if len(reply) >= limit:
-                return
-        token = (
-            following if following is not None else draw(choices(logits[len(drafted)], penalised, sampling), generator)
-        )
+            source.append(proposed)
+        yield from decided
+        count += len(decided)
+        if ended or count >= limit:
+            return
+        if following is None:
+            following = draw(choices(logits[len(drafted)], penalised, sampling), generator)
+        token = following
