@@ -147,7 +147,6 @@ def test_praise_for_dev_replies_that_only_dismiss_or_judge_stays_rare(models):
     assert len(praised) <= 0.10 * total, praised
 
 
-@pytest.mark.xfail(strict=True, reason="issue #9: a few dev replies that only dismiss or judge still get praise")
 def test_no_praise_at_all_for_dev_replies_that_only_dismiss_or_judge(models):
     praised, _ = _praised_dev_replies_that_only_dismiss_or_judge(models)
     assert praised == []
