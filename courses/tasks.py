@@ -164,6 +164,17 @@ def persona_reply_task(turn_id: int) -> int:
     return result.tokens if result is not None else 0
 
 
+@shared_task(name="generation.persona_warm", ignore_result=True)
+def persona_warm_task(scenario_id: int) -> bool:
+    """Run a generative persona's card on the generation worker as a learner starts a session, so
+    the first reply does not (on queue "generation"). A lost or failed warm-up costs only time."""
+    try:
+        return persona_stream.persona_card_warm(scenario_id)
+    except Exception as error:  # noqa: BLE001 - the first reply runs the card itself
+        logger.warning("Warming the persona card of scenario %s failed: %s", scenario_id, type(error).__name__)
+        return False
+
+
 @shared_task(bind=True, name="practice.wrap_up", max_retries=MAX_RETRIES, acks_late=True)
 def session_wrap_up_task(self: Task[[str], int], session_id: str) -> int:
     """Write and stream the persona's closing line of a session the learner wrapped up, with the

@@ -359,6 +359,20 @@ class PersonaGenerator:
                 if should_stop is not None and should_stop():
                     break
 
+    def card_keep(self, prompt: PersonaPrompt) -> bool:
+        """Run the prompt's card (its system message: who the persona is, the situation, the facts)
+        and keep its keys and values, unless they are kept already, so the first reply of a session
+        starts from them; True when it ran. Only the card is read from `prompt`."""
+        import torch
+
+        card_ids = self._template_ids(prompt_messages(prompt)[:1])
+        if card_ids.shape[0] == 0 or self._prefixes.longest(card_ids) is not None:
+            return False
+        with torch.inference_mode():
+            card = self.model(input_ids=card_ids[None], use_cache=True, logits_to_keep=1).past_key_values
+        self._prefixes.keep(card_ids, card, shared=True)
+        return True
+
     def _prefill(self, prompt: PersonaPrompt, input_ids: torch.Tensor) -> Any:
         """The model's pass over the prompt, reusing kept keys and values. Everything before this
         turn's note (the card and the conversation) is the start of the next turn's prompt too, so

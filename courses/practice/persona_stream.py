@@ -36,7 +36,7 @@ from courses.models import Scenario
 from courses.practice import events, signals, streams
 from courses.practice.broadcast import Message, events_send_steps
 from courses.selectors.practice import turn_serialise
-from courses.selectors.practice_worker import ReplyToGenerate, reply_to_generate
+from courses.selectors.practice_worker import ReplyToGenerate, persona_card, reply_to_generate
 from courses.services.persona_stream import persona_stream_claim, persona_stream_finish, session_streaming_turns
 from empathycamp import metrics
 from inference.generation import ReplyStreamer
@@ -265,6 +265,24 @@ def persona_reply_stream(turn_id: int, *, claimer: str = "") -> GeneratedReply |
     reading = analysis.detect_emotions([result.text])[0] if result.text else None
     persona_reply_finish(reply.turn_id, reply.session_id, result, model=version, reading=reading)
     return result
+
+
+def persona_card_warm(scenario_id: int) -> bool:
+    """The generation worker's work at a session's start on a generative scenario: run the persona's
+    card ahead of the first reply, so that reply starts from its kept keys and values (a demo card
+    with its facts is 520-750 tokens: ~1 s of a first reply's first token on 2 cores). True when
+    the card was run; False when it was kept already or the scenario is not generative."""
+    from empathycamp import runtime
+    from inference import registry
+
+    card = persona_card(scenario_id=scenario_id)
+    if card is None:
+        return False
+    # Configured as the reply task configures them: a first configuration of the inference models
+    # after the warm-up would drop the generator it warmed (registry.configure).
+    runtime.inference_configure()
+    runtime.generator_configure()
+    return registry.persona_generator().card_keep(card)
 
 
 def persona_reply_finish(

@@ -188,3 +188,20 @@ def reply_to_generate(*, turn_id: int) -> ReplyToGenerate | None:
         earlier=[text for speaker, text in history if speaker == "persona"],
         authored=turn.text,
     )
+
+
+def persona_card(*, scenario_id: int) -> PersonaPrompt | None:
+    """The card of a generative scenario's persona as a prompt with no conversation yet (what the
+    generation worker runs ahead of a session's first reply); None for a scripted scenario."""
+    scenario = Scenario.objects.filter(pk=scenario_id, engine=Scenario.Engine.GENERATIVE).first()
+    if scenario is None:
+        return None
+    return PersonaPrompt(
+        persona_name=scenario.persona_name,
+        persona_bio=scenario.persona_bio,
+        situation=scenario.situation,
+        feelings={},
+        history=[],
+        guidance="",
+        facts=scenario.facts,
+    )

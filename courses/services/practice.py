@@ -26,8 +26,8 @@ from courses.practice import persona_state as feelings
 from courses.practice.broadcast import events_send
 from courses.selectors.practice import SessionNotFound, practice_state, turn_serialise
 from courses.services.persona_stream import session_streaming_turns
-from courses.tasks import analyse_turn_task, session_wrap_up_task
-from empathycamp.tasking import enqueue
+from courses.tasks import analyse_turn_task, persona_warm_task, session_wrap_up_task
+from empathycamp.tasking import enqueue, enqueue_generation
 
 NOT_YOURS = "This practice session belongs to someone else."
 _CLOSED_MESSAGES: dict[str, str] = {
@@ -86,7 +86,17 @@ def practice_session_start(*, learner: User, scenario: Scenario) -> PracticeSess
     )
     progress, _ = ItemProgress.objects.get_or_create(learner=learner, item=scenario)
     ItemProgress.objects.filter(pk=progress.pk).update(attempts=F("attempts") + 1)
+    if scenario.engine == Scenario.Engine.GENERATIVE:
+        # The persona's card is run while the learner reads the opening line and types.
+        transaction.on_commit(lambda: _persona_warm(scenario.pk))
     return session
+
+
+def _persona_warm(scenario_id: int) -> None:
+    try:
+        enqueue_generation(persona_warm_task, scenario_id)
+    except Exception:  # noqa: BLE001 - a warm-up not queued only costs the first reply time
+        logger.warning("Warming the persona card of scenario %s not queued", scenario_id)
 
 
 def _rate_limited(*, learner: User) -> bool:

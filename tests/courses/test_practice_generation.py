@@ -510,3 +510,44 @@ def test_a_last_turn_that_ends_the_session_stops_an_earlier_reply_still_streamin
     sent.clear()
     assert persona_reply_task.apply(args=[persona.pk]).get() == 0
     assert sent == []
+
+
+def test_starting_a_session_runs_the_persona_card_before_the_first_reply(
+    alice, scenario, says, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The card (who the persona is, the situation, the facts: 520-750 tokens on a demo card) is run
+    on the generation worker while the learner reads the opening line, so the first reply's first
+    pass runs only the conversation; a second session finds it kept. A scripted scenario warms nothing."""
+    from inference import registry
+
+    says("I waited all morning.")
+    warmed: list[bool] = []
+    monkeypatch.setattr("courses.services.practice.enqueue_generation", lambda task, *args: warmed.append(task(*args)))
+    enrollment_create(learner=alice, course=scenario.module.course)
+    with django_capture_on_commit_callbacks(execute=True):
+        session = practice_session_start(learner=alice, scenario=scenario)
+    with django_capture_on_commit_callbacks(execute=True):
+        practice_session_start(learner=alice, scenario=scenario)
+    assert warmed == [True, False]
+
+    generator = registry.persona_generator()
+    card = generator._template_ids(prompt_messages(persona_stream.persona_card(scenario_id=scenario.pk))[:1])
+    runs: list[int] = []
+    forward = generator.model.forward
+
+    def spy(*args, **kwargs):
+        runs.append(kwargs["input_ids"].shape[1])
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(generator.model, "forward", spy)
+    _analysed(monkeypatch)
+    learner = _learner_turn(session, alice)
+    analyse_turn_task.apply(args=[learner.pk]).get()
+    persona_reply_task.apply(args=[Turn.objects.get(in_reply_to=learner).pk]).get()
+    assert runs and runs[0] < card.shape[0]  # the first pass started after the kept card
+
+    Scenario.objects.filter(pk=scenario.pk).update(engine=Scenario.Engine.SCRIPTED)
+    scenario.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        practice_session_start(learner=alice, scenario=scenario)
+    assert warmed == [True, False]
