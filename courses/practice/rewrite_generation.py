@@ -215,6 +215,22 @@ def rewrite_judge(
     return verdict("kept", levels_after=after)
 
 
+def rewrite_judge_turn(
+    candidate: str, turn: TurnToRewrite, request: RewriteRequest, *, score: Score, screen: Screen
+) -> RewriteVerdict:
+    """`rewrite_judge` for a turn and the request made of it (what the task and `rewrite_trial` judge)."""
+    return rewrite_judge(
+        candidate,
+        learner_text=turn.text,
+        kept_text=request.keep,
+        blocker_words=request.blocker_words,
+        persona_text=turn.persona_text,
+        analysis=turn.analysis,
+        score=score,
+        screen=screen,
+    )
+
+
 def generated_rewrite(guidance: Guidance, turn: TurnToRewrite, text: str, *, model: str) -> Rewrite:
     """The turn's rewrite with the model's edit in it: its template (kept, so the code, the feeling
     and the topic are still known), or the first option when the template failed its check."""
@@ -248,13 +264,10 @@ def rewrite_after_reply(
         runtime.generator_configure()
         model: EditingModel = editor or registry.persona_generator()
         candidate = rewrite_generate(model, request)
-        verdict = rewrite_judge(
+        verdict = rewrite_judge_turn(
             candidate,
-            learner_text=turn.text,
-            kept_text=request.keep,
-            blocker_words=request.blocker_words,
-            persona_text=turn.persona_text,
-            analysis=turn.analysis,
+            turn,
+            request,
             score=score or analysis.judge_replies,
             screen=screen or analysis.screen_generated,
         )

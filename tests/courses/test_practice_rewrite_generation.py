@@ -16,7 +16,7 @@ import pytest
 from courses.models import PersonaReply, Scenario, Turn
 from courses.practice import rewrite_generation
 from courses.practice.guidance import guidance_compose
-from courses.practice.rewrite_generation import rewrite_judge, rewrite_request
+from courses.practice.rewrite_generation import rewrite_judge_turn, rewrite_request
 from courses.selectors.practice_rewrites import TurnToRewrite
 from courses.services.enrollments import enrollment_create
 from courses.services.persona_replies import persona_replies_save
@@ -62,16 +62,7 @@ def _turn(**levels: int) -> TurnToRewrite:
 def _judge(candidate: str, turn: TurnToRewrite) -> rewrite_generation.RewriteVerdict:
     request = rewrite_request(turn)
     assert request is not None
-    return rewrite_judge(
-        candidate,
-        learner_text=turn.text,
-        kept_text=request.keep,
-        blocker_words=request.blocker_words,
-        persona_text=turn.persona_text,
-        analysis=turn.analysis,
-        score=analysis.judge_replies,
-        screen=analysis.screen_generated,
-    )
+    return rewrite_judge_turn(candidate, turn, request, score=analysis.judge_replies, screen=analysis.screen_generated)
 
 
 # --- The request and the model's answer --------------------------------------------------------

@@ -55,7 +55,7 @@ class Command(BaseCommand):
             MIN_KEPT_SHARE,
             MIN_SIMILARITY,
             kept_words,
-            rewrite_judge,
+            rewrite_judge_turn,
             rewrite_request,
         )
         from courses.selectors.practice_rewrites import TurnToRewrite
@@ -160,15 +160,8 @@ class Command(BaseCommand):
             began = time.perf_counter()
             candidate = rewrite_generate(editor, request)
             seconds.append(time.perf_counter() - began)
-            verdict = rewrite_judge(
-                candidate,
-                learner_text=item.text,
-                kept_text=request.keep,
-                blocker_words=request.blocker_words,
-                persona_text=item.persona_text,
-                analysis=item.analysis,
-                score=analysis.judge_replies,
-                screen=analysis.screen_generated,
+            verdict = rewrite_judge_turn(
+                candidate, item, request, score=analysis.judge_replies, screen=analysis.screen_generated
             )
             outcomes[verdict.outcome] += 1
             sample = {
