@@ -74,9 +74,8 @@ def draw(options: Choices, generator: torch.Generator, *, refused: int | None = 
 
     probs = options.probs
     if refused is not None:
+        # Never all zero: a token of probability 1 is never refused (`accepts`).
         probs = torch.where(options.ids == refused, torch.zeros_like(probs), probs)
-        if float(probs.sum()) <= 0.0:  # cannot happen (a sure token is never refused); be safe
-            probs = options.probs
     choice = torch.multinomial(probs / probs.sum(), 1, generator=generator)
     return int(options.ids[int(choice)])
 
