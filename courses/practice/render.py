@@ -282,7 +282,7 @@ def guidance_render(guidance: Guidance, *, learner_text: str | None = None) -> G
         resources=None,
     )
     if learner_text is not None and rewrite and view["rewrite"]:
-        view["rewrite_diff"] = word_diff(learner_text, view["rewrite"])
+        view["rewrite_diff"] = word_diff(learner_text, view["rewrite"], for_reading=True)
         view["rewrite_source"] = "generated" if rewrite.get("generated") else "template"
     return view
 

@@ -37,10 +37,13 @@ def _matcher(before: list[str], after: list[str]) -> difflib.SequenceMatcher[str
     return difflib.SequenceMatcher(None, [_key(w) for w in before], [_key(w) for w in after], autojunk=False)
 
 
-def word_diff(before: str, after: str) -> list[DiffSegment]:
+def word_diff(before: str, after: str, *, for_reading: bool = False) -> list[DiffSegment]:
     """The segments that turn `before` (the learner's words) into `after` (the rewrite), in reading
     order; a replaced run is its removed words, then its added ones. Adjacent segments of one kind
-    are merged; empty texts give no segments."""
+    are merged; empty texts give no segments. `for_reading` (what a learner is shown): a single kept
+    word between two changes counts as changed, so the changes around it read as one: a learner
+    saw "hmm so" struck, an added question ending "the hardest part of", a kept "all", then their
+    whole interpretation struck."""
     old, new = before.split(), after.split()
     segments: list[DiffSegment] = []
 
@@ -52,12 +55,21 @@ def word_diff(before: str, after: str) -> list[DiffSegment]:
         else:
             segments.append(DiffSegment(op=op, text=" ".join(words)))
 
-    for tag, i1, i2, j1, j2 in _matcher(old, new).get_opcodes():
-        if tag == "equal":
+    removed: list[str] = []
+    added: list[str] = []
+    codes = _matcher(old, new).get_opcodes()
+    for k, (tag, i1, i2, j1, j2) in enumerate(codes):
+        lone = for_reading and tag == "equal" and i2 - i1 == 1 and 0 < k < len(codes) - 1
+        if tag == "equal" and not lone:
+            add("removed", removed)
+            add("added", added)
+            removed, added = [], []
             add("kept", new[j1:j2])
         else:
-            add("removed", old[i1:i2])
-            add("added", new[j1:j2])
+            removed += old[i1:i2]
+            added += new[j1:j2]
+    add("removed", removed)
+    add("added", added)
     return segments
 
 

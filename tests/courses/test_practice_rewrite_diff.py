@@ -22,6 +22,24 @@ def test_the_diff_of_a_known_pair_keeps_removes_and_adds_words_in_reading_order(
     ]
 
 
+def test_a_learner_reads_the_changes_around_a_lone_kept_word_as_one_change():
+    """Seen in the browser: "hmm so" struck, a question added up to "the hardest part of", a lone
+    kept "all", then the learner's whole interpretation struck, read as nonsense."""
+    learner = "hmm so all those late nights and it still came out at 38"
+    rewrite = "You sound really let down. What's been the hardest part of all this?"
+    shown = word_diff(learner, rewrite, for_reading=True)
+    assert [s["op"] for s in shown] == ["removed", "added"]
+    assert shown[1]["text"] == rewrite
+    assert {"op": "kept", "text": "all"} in word_diff(learner, rewrite)  # what the checks count
+    # A kept run of two or more words, or one at either end, stays kept.
+    assert word_diff("I know it's late. Sorry", "I know it's hard. Sorry", for_reading=True) == [
+        {"op": "kept", "text": "I know it's"},
+        {"op": "removed", "text": "late."},
+        {"op": "added", "text": "hard."},
+        {"op": "kept", "text": "Sorry"},
+    ]
+
+
 def test_case_and_edge_punctuation_are_not_changes_and_kept_words_read_as_the_rewrite_wrote_them():
     assert word_diff("that sounds hard, what happened", "That sounds hard. What happened?") == [
         {"op": "kept", "text": "That sounds hard. What happened?"}
