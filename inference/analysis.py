@@ -11,12 +11,12 @@ this module does not import torch.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
 from inference import registry, safety_zh_model
+from inference.formulas import NON_APOLOGY
 from inference.safety import rules_fingerprint, screen_texts
 from inference.safety_zh import han_count
 from inference.schema import (
@@ -155,17 +155,9 @@ def read_drafts(turns: Sequence[TurnInput], batch_size: int = 64) -> list[DraftR
     return readings
 
 
-# The guide's brush-aside-not-er: "I'm sorry you feel that way" is a non-apology, no emotional
-# reaction, and it brushes the feeling aside. The scorer met it in a few training rows only and
-# still read it as warmth in a browser walkthrough ("You met Jordan's feelings with warmth"), so the
-# formula is read as the guide reads it.
-_NON_APOLOGY = re.compile(
-    r"\bsorry\s+(?:if\s+|that\s+)?you\s+(?:feel|felt|see|saw|took|take)\s+(?:it\s+|things\s+)?"
-    r"(?:that\s+way|like\s+that)",
-    re.IGNORECASE,
-)
-
-
+# The guide's brush-aside-not-er (``inference.formulas.NON_APOLOGY``): the scorer met it in a few
+# training rows only and still read it as warmth in a browser walkthrough ("You met Jordan's feelings
+# with warmth"), so the formula is read as the guide reads it.
 def _agree(texts: Sequence[str], empathy: Sequence[EmpathyReading], blockers: list[list[BlockerSpan]]) -> None:
     """One reading of a reply, not two: when the blocker head names a closed factual question
     (its threshold is tuned for precision), the reply is no exploration, whatever the EX head read;
@@ -174,7 +166,7 @@ def _agree(texts: Sequence[str], empathy: Sequence[EmpathyReading], blockers: li
     for text, reading, found in zip(texts, empathy, blockers, strict=True):
         if found and found[0]["name"] == "closed_question" and reading["ex"]["level"] > 0:
             reading["ex"] = {**reading["ex"], "level": 0, "rationales": []}
-        formula = _NON_APOLOGY.search(text)
+        formula = NON_APOLOGY.search(text)
         if formula is None:
             continue
         start, end = formula.start(), formula.end()

@@ -25,6 +25,7 @@ from inference.encoder import (
     load_base_encoder,
     mean_pool,
 )
+from inference.formulas import formula_only
 from inference.labels import (
     EKMAN_LABELS,
     EKMAN_MAPPING,
@@ -189,7 +190,8 @@ class EmotionDetector(ServedModel):
                     for j, spans in zip(shown, _highlights_many(text, items[i], token_scores, shown)):
                         highlights[GOEMOTIONS_LABELS[j]] = spans
             shows = (row >= self.display_thresholds).tolist()
-            chips = [GOEMOTIONS_LABELS[j] for j in order if shows[j]]
+            formulas = formula_only(text)
+            chips = [GOEMOTIONS_LABELS[j] for j in order if shows[j] and GOEMOTIONS_LABELS[j] not in formulas]
             out.append(_result(row, labels_over, highlights, order, chips))
         return out
 

@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from inference.formulas import formula_only
 from inference.labels import GOEMOTIONS_LABELS, NEUTRAL
 from inference.training.display import display_thresholds
 
@@ -42,3 +44,37 @@ def test_the_committed_detector_shows_only_labels_over_their_display_threshold(c
         assert NEUTRAL not in reading["shown"]
     assert "excitement" not in readings[0]["shown"]  # a policy line is no cause for an excitement chip
     assert "anger" in readings[1]["shown"]
+
+
+def test_a_politeness_formula_shows_no_chip_of_the_emotion_it_names(committed_models):
+    # Seen in Chromium: "Fear" under a softened refusal, "Remorse" under the non-apology.
+    readings = committed_models.emotion_detector().analyse(
+        [
+            "I'm afraid cancellations can only be made within 24 hours.",
+            "I'm sorry you feel that way.",
+            "I'm afraid he'll leave me if I tell him, I'm so scared",
+            "I'm so sorry, I really regret missing your call",
+        ]
+    )
+    assert readings[0]["probs"]["fear"] >= 0.5  # the model still reads the word: the formula is what sets it aside
+    assert "fear" not in readings[0]["shown"] and "nervousness" not in readings[0]["shown"]
+    assert "remorse" not in readings[1]["shown"] and "sadness" not in readings[1]["shown"]
+    assert "fear" in readings[2]["shown"]
+    assert "remorse" in readings[3]["shown"]
+
+
+@pytest.mark.parametrize(
+    ("text", "formulas"),
+    [
+        ("I'm afraid we can't change the booking now.", {"fear", "nervousness"}),
+        ("im afraid not", {"fear", "nervousness"}),
+        ("I'm afraid it will only get worse", set()),  # a fear of what will come
+        ("I'm afraid he doesn't love me anymore", set()),  # a fear about a person
+        ("I'm afraid of the dark", set()),
+        ("I'm afraid that's not possible, and honestly I'm worried about you", set()),  # another fear word
+        ("Well, I'm sorry you feel that way.", {"remorse", "sadness"}),
+        ("I'm sorry you feel that way, and I'm sorry it happened to you", set()),  # a real apology beside it
+    ],
+)
+def test_formula_only_names_what_only_a_formula_carries(text, formulas):
+    assert formula_only(text) == formulas
