@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -298,7 +299,9 @@ _FUNCTION_WORDS = frozenset(
 
 
 def _highlightable(word: str) -> bool:
-    return any(ch.isalnum() for ch in word) and word.lower() not in _FUNCTION_WORDS
+    # A written word keeps its apostrophes ("I'm", "that's"): it is a function word when each part is.
+    parts = re.split(r"['’]", word.lower())
+    return any(any(ch.isalnum() for ch in part) and part not in _FUNCTION_WORDS for part in parts)
 
 
 _highlightable_word = lru_cache(maxsize=16384)(_highlightable)  # words recur across texts and labels

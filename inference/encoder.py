@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -302,12 +303,31 @@ def _encode_pieces(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> 
     return [lookup[text] for text in texts]
 
 
+# A word as a reader sees it: letters and digits, with the apostrophes inside ("I'm", "don't").
+_WRITTEN_WORD = re.compile(r"\w+(?:['’]\w+)*")
+
+
+def _written_words(text: str, offsets: Sequence[tuple[int, int]]) -> list[int]:
+    """A word index per token, by the words a reader sees rather than the tokenizer's pre-tokens,
+    which split "I'm" into "I", "'" and "m": a quote or highlight built from tagged words then began
+    mid-word ("m really sorry"). A token inside a written word gets the word's start; any other
+    token (punctuation) its own start, so the indexes keep text order and stay distinct."""
+    starts = [0] * (len(text) + 1)
+    inside = [False] * (len(text) + 1)
+    for match in _WRITTEN_WORD.finditer(text):
+        for position in range(match.start(), match.end()):
+            starts[position] = match.start()
+            inside[position] = True
+    return [starts[start] if start < len(text) and inside[start] else start for start, _ in offsets]
+
+
 def encode_texts(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_len: int) -> list[EncodedText]:
     """``[CLS] text [SEP]`` per text, cut at ``max_len`` tokens with a flag when cut."""
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
     room = max_len - 2
     out = []
-    for ids, offsets, words in _encode_pieces(tokenizer, texts):
+    for text, (ids, offsets, _) in zip(texts, _encode_pieces(tokenizer, texts), strict=True):
+        words = _written_words(text, offsets[: min(len(ids), room)])
         keep = min(len(ids), room)
         spans: list[tuple[int, int, int] | None] = [None]
         spans += [(start, end, word) for (start, end), word in zip(offsets[:keep], words[:keep])]
@@ -340,8 +360,9 @@ def encode_pairs(
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
     room = max_len - 3
     out = []
-    for (ids, offsets, words), (context_ids, _, _) in zip(text_batch, context_batch):
+    for text, (ids, offsets, _), (context_ids, _, _) in zip(texts, text_batch, context_batch, strict=True):
         keep = min(len(ids), room - min(len(context_ids), min_context, room // 2))
+        words = _written_words(text, offsets[:keep])
         keep_context = min(len(context_ids), room - keep)
         context_part = context_ids[len(context_ids) - keep_context :] if keep_context else []
         head = 2 + len(context_part)

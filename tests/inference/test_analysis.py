@@ -21,6 +21,21 @@ def _analyse(*pairs):
     return analyse_turns([TurnInput(text=text, context=context) for text, context in pairs])
 
 
+def _inside_a_word(text, position):
+    """True where ``position`` falls between two characters of one written word ("I|'m", "so|rry")."""
+    if position <= 0 or position >= len(text):
+        return False
+    before, after = text[position - 1], text[position]
+    joined = before.isalnum() and after.isalnum()
+    apostrophe = (after in "'’" and before.isalnum()) or (before in "'’" and after.isalnum() and position > 1)
+    return joined or apostrophe
+
+
+def assert_whole_words(text, start, end):
+    # A learner reads the quote: it never begins or ends inside a word ("m really sorry").
+    assert not _inside_a_word(text, start) and not _inside_a_word(text, end), text[start:end]
+
+
 def assert_emotion_shape(emotion, text):
     assert set(emotion) == {"probs", "labels", "top", "ekman", "sentiment", "highlights", "shown"}
     assert list(emotion["probs"]) == list(GOEMOTIONS_LABELS)
@@ -37,6 +52,7 @@ def assert_emotion_shape(emotion, text):
         for span in spans:
             assert set(span) == {"start", "end", "text", "weight"}
             assert text[span["start"] : span["end"]] == span["text"]
+            assert_whole_words(text, span["start"], span["end"])
 
 
 def assert_result_shape(result, text):
@@ -52,6 +68,7 @@ def assert_result_shape(result, text):
         for span in score["rationales"]:
             assert set(span) == {"start", "end", "text"}
             assert text[span["start"] : span["end"]] == span["text"]
+            assert_whole_words(text, span["start"], span["end"])
     for blocker in result["blockers"]:
         assert set(blocker) == {"name", "start", "end", "text", "probability"}
         assert text[blocker["start"] : blocker["end"]] == blocker["text"]
@@ -95,6 +112,20 @@ def test_a_question_is_an_exploration(context):
     (result,) = _analyse(("What happened next?", context))
     assert result["empathy"]["ex"]["level"] >= 1
     assert result["empathy"]["ex"]["rationales"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm really sorry, that's a lot to carry on your own",
+        "im so sorry you're going through this, it's not fair. what's been the hardest part?",
+        "That sounds exhausting. I’m so sorry you’re dealing with this alone. How're you holding up?",
+    ],
+)
+def test_quotes_and_highlights_are_whole_written_words(text):
+    (result,) = _analyse((text, "My mum needs help with everything now. It takes an hour to get her dressed."))
+    assert_result_shape(result, text)
+    assert result["empathy"]["er"]["rationales"], "a warm reply shows the words behind its emotional reaction"
 
 
 def test_warmth_is_an_emotional_reaction_with_its_span():
