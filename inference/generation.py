@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 from inference import decoding
+from inference.fused_decoder import FusedDecoder
 from inference.persona_facts import facts_text
 from inference.prefix_cache import PrefixCache
 from inference.versions import file_sha256, fingerprint
@@ -61,6 +62,14 @@ class GeneratorConfig:
     # Tokens drafted from the prompt for each pass of the model to check (0: one token a pass);
     # the replies are distributed as without it (`inference/decoding.py`), only sooner.
     draft_tokens: int = 4
+    # A reply's passes through `inference/fused_decoder.py` (the same arithmetic with fewer, cheaper
+    # operations and a KV cache written in place) where the model is a float32 Llama on the CPU;
+    # off, or any other model: transformers' own forward.
+    fused_decoding: bool = True
+    # Which tokens a reply may be made of (with fused decoding): "corpus", the persona corpus's and the
+    # prompt's (`inference/reply_vocabulary.py`; the output layer then reads a quarter of its weights);
+    # "full", all; "auto", corpus for the default SmolLM2 (where it was measured), full for others.
+    vocabulary: Literal["auto", "corpus", "full"] = "auto"
 
 
 @dataclass(frozen=True)
@@ -217,6 +226,13 @@ def _folder_identity(folder: Path) -> list[str]:
     return [f"{name} {file_sha256(folder / name)}" for name in names]
 
 
+def _corpus_vocabulary(config: GeneratorConfig) -> bool:
+    """Whether replies are made of the persona corpus's tokens (and the prompt's) only."""
+    if config.vocabulary == "auto":
+        return config.model_path is None  # SmolLM2's byte-level tokenizer: any text stays writable
+    return config.vocabulary == "corpus"
+
+
 def _device(name: str) -> torch.device:
     import torch
 
@@ -228,7 +244,17 @@ def _device(name: str) -> torch.device:
 class PersonaGenerator:
     """A causal LM and its tokenizer, ready to stream persona replies."""
 
-    def __init__(self, model: Any, tokenizer: Any, *, version: str, config: GeneratorConfig) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        version: str,
+        config: GeneratorConfig,
+        vocabulary: frozenset[int] | None = None,
+    ) -> None:
+        """`vocabulary`: the tokens a reply may be made of besides its prompt's (fused decoding
+        only), or None for all."""
         # Any: transformers' stubs type a loaded model and tokenizer too loosely to call (a
         # PreTrainedModel | Tensor here, a str | list[str] there); the calls below are theirs.
         self.model: Any = model
@@ -253,6 +279,13 @@ class PersonaGenerator:
             top_p=config.top_p,
             top_k=TOP_K,
             repetition_penalty=config.repetition_penalty,
+        )
+        # Fusing makes the model's projection weights views of the fused ones: transformers' forward
+        # (the prompt's pass, `generate`) computes as before.
+        self.decoder: FusedDecoder | None = (
+            FusedDecoder(model, vocabulary=vocabulary)
+            if config.fused_decoding and FusedDecoder.supports(model)
+            else None
         )
 
     @classmethod
@@ -282,9 +315,17 @@ class PersonaGenerator:
             identity += [f"adapter {adapter.name}", *_folder_identity(adapter)]
         model.to(device)
         model.eval()  # stream() runs under torch.inference_mode(); grad mode is left as it was
+        vocabulary = None
+        if config.fused_decoding and FusedDecoder.supports(model) and _corpus_vocabulary(config):
+            from inference.persona_corpus import load_corpus
+            from inference.reply_vocabulary import corpus_texts, reply_vocabulary
+
+            vocabulary = reply_vocabulary(tokenizer, corpus_texts(load_corpus()))
+            # The replies can differ (a token outside it is never drawn): another version.
+            identity.append(f"vocabulary {fingerprint([str(t) for t in sorted(vocabulary)])}")
         name = folder.name if config.model_path else "smollm2-135m-instruct"
         version = f"{name}@{fingerprint([*identity, f'dtype {dtype}'])}"
-        return cls(model, tokenizer, version=version, config=config)
+        return cls(model, tokenizer, version=version, config=config, vocabulary=vocabulary)
 
     def prefixes_forget(self) -> None:
         """Drop every kept prompt start (a benchmark's passes start equal)."""
@@ -329,7 +370,13 @@ class PersonaGenerator:
         generated: list[int] = []
         shown = ""
 
+        prompt_ids: list[int] = input_ids[0].tolist()
+        decoder = self.decoder
+        head = decoder.head(prompt_ids) if decoder is not None else None
+
         def forward(ids: list[int], past: Any) -> tuple[torch.Tensor, Any]:
+            if decoder is not None:
+                return decoder.forward(ids, past, head)
             out = self.model(
                 input_ids=torch.tensor([ids], device=input_ids.device), past_key_values=past, use_cache=True
             )
@@ -337,11 +384,17 @@ class PersonaGenerator:
 
         with torch.inference_mode():
             out = self._prefill(prompt, input_ids)
+            first_logits, past = out.logits[0, -1, :].float(), out.past_key_values
+            if decoder is not None:
+                # Room for the reply and a pass's drafts past its end (`decoding.tokens`).
+                past = decoder.keys_values(past, room=limit + config.draft_tokens + 1)
+            if head is not None:
+                first_logits = head.restrict(first_logits)
             for token in decoding.tokens(
                 forward,
-                out.logits[0, -1, :].float(),
-                out.past_key_values,
-                prompt_ids=input_ids[0].tolist(),
+                first_logits,
+                past,
+                prompt_ids=prompt_ids,
                 penalised=penalised,
                 sampling=self.sampling,
                 generator=generator,
