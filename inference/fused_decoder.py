@@ -61,11 +61,14 @@ class KeyValues:
 
 class VocabularyHead:
     """The output layer over some tokens only: their logits, the others' -inf, so they are never
-    drawn. `ids` sorted; `weight` their rows of the output matrix."""
+    drawn. `parts`: (token ids, their rows of the output matrix), the decoder's vocabulary (shared
+    by every reply) and this prompt's tokens outside it (a few rows, gathered per reply)."""
 
-    def __init__(self, ids: torch.Tensor, weight: torch.Tensor, vocab_size: int) -> None:
-        self.ids = ids
-        self.weight = weight
+    def __init__(self, parts: Sequence[tuple[torch.Tensor, torch.Tensor]], vocab_size: int) -> None:
+        import torch
+
+        self.parts = [(ids, weight) for ids, weight in parts if ids.numel()]
+        self.ids = torch.cat([ids for ids, _ in self.parts]).sort().values
         self.vocab_size = vocab_size
 
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
@@ -73,7 +76,9 @@ class VocabularyHead:
         import torch
 
         full = torch.full((hidden.shape[0], self.vocab_size), float("-inf"), dtype=hidden.dtype)
-        return full.index_copy_(1, self.ids, hidden @ self.weight.T)
+        for ids, weight in self.parts:
+            full.index_copy_(1, ids, hidden @ weight.T)
+        return full
 
     def restrict(self, logits: torch.Tensor) -> torch.Tensor:
         """Full-vocabulary logits (..., vocab) with the tokens outside this head at -inf."""
@@ -108,6 +113,7 @@ class FusedDecoder:
         self._cos = self._sin = torch.empty(0, self.head_dim)
         self.vocabulary = None if vocabulary is None else torch.tensor(sorted(set(vocabulary)), dtype=torch.long)
         self._base_head = None if self.vocabulary is None else self.output.index_select(0, self.vocabulary)
+        self._vocabulary_set = frozenset(() if self.vocabulary is None else self.vocabulary.tolist())
 
     @staticmethod
     def supports(model: Any) -> bool:
@@ -143,11 +149,9 @@ class FusedDecoder:
 
         if self.vocabulary is None or self._base_head is None:
             return None
-        extra = sorted(set(prompt_ids) - set(self.vocabulary.tolist()))
-        if not extra:
-            return VocabularyHead(self.vocabulary, self._base_head, self.vocab_size)
-        ids = torch.tensor(sorted([*self.vocabulary.tolist(), *extra]), dtype=torch.long)
-        return VocabularyHead(ids, self.output.index_select(0, ids), self.vocab_size)
+        extra = torch.tensor(sorted(set(prompt_ids) - self._vocabulary_set), dtype=torch.long)
+        parts = [(self.vocabulary, self._base_head), (extra, self.output.index_select(0, extra))]
+        return VocabularyHead(parts, self.vocab_size)
 
     def keys_values(self, past: Any, *, room: int) -> KeyValues:
         """A copy of a transformers cache (batch of one) in buffers with `room` positions to spare."""
