@@ -24,6 +24,14 @@ the classifier's flag aside when the whole text is, plainly, one of:
   connecting", "I waited all morning." (added 2026-12-07, later: no crisis or concern line of the
   written or EPITOME train and dev splits is that short and that plain; 67 of the persona corpus's
   train persona lines and 33 of the role-play tune replies are).
+- ``helper_promise``: the writer promises to act on the other person's matter ("i'll sort this out
+  for you today", "leave it with me, i'll chase the courier tonight", "i'm going to make this
+  right") and says nothing of their own life or death. The classifier read such a learner's reply
+  in a role-play as a plan with a time, a crisis, and paused the practice (added 2026-12-07, night:
+  6 of 20 service replies written in a walkthrough were flagged crisis). Its own list of risk words
+  (``PROMISE_RISK``) leaves out what service talk is full of (tonight, a note, a plan, help, the
+  hospital) and keeps what a farewell dressed as an errand carries (everything, everyone, when i'm
+  gone, for good, my things, my affairs).
 
 The idiom, past and third-person guards also set aside the rules' own findings of ambiguous rules and
 pasts (``inference.safety._agreed``); a present first-person finding of the rules always stands.
@@ -40,7 +48,7 @@ import re
 from functools import cache
 from typing import Literal
 
-GuardKind = Literal["idiom", "past_recovered", "denial", "third_person", "plain"]
+GuardKind = Literal["idiom", "past_recovered", "denial", "third_person", "plain", "helper_promise"]
 
 # Guards read chat-length text only.
 MAX_CHARS = 300
@@ -186,6 +194,42 @@ HELPER = (
 )
 FIRST_PERSON = r"\b(?:i|me|my|mine|myself|i am|i'm|i've|i'd|i'll)\b"
 
+# A promise to act on the other person's matter: who promises, then (within the clause) the errand.
+HELPER_PROMISE = (
+    r"\b(?:i will|i am going to|i am gonna|i can|i shall|let me|leave it with me|we will|we are going to|we can|"
+    r"i promise|i will make sure|i care about|i am on it|i am looking into|"
+    r"i have (?:logged|raised|escalated|booked|arranged|flagged|passed|put in|requested))\b"
+    r"[^.!?;]{0,50}?\b(?:sort|fix|handle|check|look into|looking into|follow (?:up|it up|this up|this through)|call|ring|"
+    r"phone|chase|escalate|get back to|arrange|(?:make|put) (?:this|it|that|things) right|take care of|book|refund|send|"
+    r"post|find out|speak to|speak with|talk to|email|e-mail|contact|raise|log|process|replace|reschedule|rebook|cancel|"
+    r"get (?:this|it|that|you|your|the|a|an) |resolve|update you|keep you (?:posted|updated|in the loop)|stay on the line|"
+    r"sit with you|be here|be right here|be round|come back to you|credit|compensate|investigate|track|trace|sorted|"
+    r"fixed|terminate|freeze|stop (?:the|your) |pay (?:the|your|it)|check (?:back|in)|bring)\w*|"
+    # Staying with them: "take all the time you need, i'm right here".
+    r"\b(?:i am (?:staying )?right here|i am not going anywhere|i am staying (?:right )?here|take (?:all )?the time you need)\b"
+)
+# The other person or their matter is what the promise is about.
+PROMISE_OBJECT = (
+    r"\b(?:you|your|yours|this|that|it|things right|follow(?:ing)? up|get back to|"
+    r"the (?:courier|order|parcel|delivery|booking|refund|account|bill|invoice|team|manager|department|appointment|"
+    r"claim|complaint|ticket|case|form|school|teacher|office|surgery|pharmacy|warehouse|depot|engineer|insurer|lease|"
+    r"contract|card|standing order|direct debit|prescription|gas|landlord|bank|council|nurse|gp|doctor|shopping)|them)\b"
+)
+# Words that say the writer's own life or death is in it, or a farewell dressed as an errand.
+PROMISE_RISK = (
+    r"\b(?:die|dying|died|dead|death|kill\w*|suicid\w*|end (?:it|it all|my life|things|everything)|overdos\w*|pills?|"
+    r"tablets|paracetamol|rope|noose|bridge|ledge|roof|jump\w*|blade|razor|cut myself|(?:hurt|harm) myself|self[- ]harm\w*|"
+    r"goodbye|bye|farewell|better off|burden|disappear\w*|vanish\w*|wake up|gone|lethal|dose|hang\w*|drown\w*|alive|"
+    r"exist\w*|no point|give up|giving up|cannot (?:cope|go on|do this|take)|no way out|nothing left|sleep forever|"
+    r"hate myself|gun|knife|weapon|shoot|not (?:be|being) (?:here|around)|my (?:affairs|things|stuff|will|pets?|cat|dog|kids)|"
+    r"when i am|after i|before i|for good|forever|one last|last (?:time|thing)|final\w*|done with|had enough|anymore|"
+    r"any more|everyone|everybody|nobody|no one|everything|alone|worthless|hopeless|my fault|forgive|love you|miss me|"
+    r"look after (?:my|the|him|her|them)|looked after|tell (?:my|mum|mom|dad|him|her|them)|ready|decided|peace|rest|"
+    r"over with|myself|treatment|(?:do not|does not|cannot) think|not sure|no idea|anyone can|nobody can|"
+    r"drink\w*|drunk|smok\w*|weed|high|numb|weight|anyone|(?<!no )problem|will not be (?:a|an|around|here|there|in)|"
+    r"understand why|note for|letter for|for my (?:sister|brother|mum|mom|dad|family|kids|partner|wife|husband|son|daughter))\b"
+)
+
 
 @cache
 def _compiled() -> dict[str, re.Pattern[str]]:
@@ -203,6 +247,9 @@ def _compiled() -> dict[str, re.Pattern[str]]:
             ("third_party", THIRD_PARTY),
             ("helper", HELPER),
             ("first_person", FIRST_PERSON),
+            ("helper_promise", HELPER_PROMISE),
+            ("promise_object", PROMISE_OBJECT),
+            ("promise_risk", PROMISE_RISK),
         )
     }
 
@@ -230,6 +277,10 @@ def guard(normalised: str) -> GuardKind | None:
         rest = p["third_party"].sub(" ", rest)
         if not p["first_person"].search(rest):
             return "third_person"
+    promise = p["helper_promise"].search(normalised)
+    about_them = promise and p["promise_object"].search(normalised[promise.start() :])
+    if about_them and not p["promise_risk"].search(normalised):
+        return "helper_promise"
     return None
 
 
@@ -248,4 +299,7 @@ def patterns_for_fingerprint() -> list[str]:
         FIRST_PERSON,
         PLAIN_RISK,
         str(PLAIN_MAX_WORDS),
+        HELPER_PROMISE,
+        PROMISE_OBJECT,
+        PROMISE_RISK,
     ]

@@ -38,6 +38,11 @@ def reading(level: str) -> RiskReading:
         ("my dad has stopped eating and i'm worried, what should i say to him", "third_person"),
         ("typed before connecting", "plain"),
         ("I waited all morning.", "plain"),
+        # A learner's promise to act on the persona's matter, read as a plan with a time by the classifier.
+        ("no problem, i'll chase the warehouse for you first thing tomorrow", "helper_promise"),
+        ("Leave it with me — I'll ring the surgery tonight and call you back.", "helper_promise"),
+        ("I'm going to put this right for you, I promise.", "helper_promise"),
+        ("I've logged it and we will update you by Friday.", "helper_promise"),
     ],
 )
 def test_each_kind_of_guard_reads_its_text(text, kind):
@@ -73,6 +78,14 @@ def test_each_kind_of_guard_reads_its_text(text, kind):
         "had enough of everything",
         "see you all never",
         "tonight is the night",
+        # Errands that are a farewell, a plan or one's own risk, dressed as a promise.
+        "i'll sort out the bills tonight so nobody has to deal with it after",
+        "I'll make sure you're looked after when I'm gone",
+        "let me just sort my things out tonight and then it's done",
+        "i'm going to sort everything out tonight",
+        "if it's cancer i'm not having treatment, i'll take care of it myself",
+        "i don't think i can fix this, i don't think anyone can",
+        "i'll handle it tonight with the pills i saved",
     ],
 )
 def test_no_guard_reads_a_look_alike_risk_as_harmless(text):
@@ -142,3 +155,22 @@ def test_the_trainer_sees_the_guards_as_the_screen_serves_them():
     assert guarded("the suspense is killing me, just tell me")
     assert not guarded("i've got the pills counted out for tonight")
     assert not guarded("这次考试要了我的命")  # Chinese: the guards are English only
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Written in a walkthrough of the customer-service scenario; each paused practice with a crisis card.
+        "I'll sort this out for you today.",
+        "Let me get this fixed right away.",
+        "I'm going to make this right.",
+        "Leave it with me, I'll handle it tonight.",
+        "I've made a note and I'll follow up tomorrow morning.",
+        "let me look into it for you right now",
+    ],
+)
+def test_a_learners_promise_to_help_does_not_pause_practice(committed_models, text):
+    from inference.analysis import safety_screen
+
+    (result,) = safety_screen([text])
+    assert result["level"] == "none", result
