@@ -225,7 +225,7 @@ PROMISE_RISK = (
     r"when i am|after i|before i|for good|forever|one last|last (?:time|thing)|final\w*|done with|had enough|anymore|"
     r"any more|everyone|everybody|nobody|no one|everything|alone|worthless|hopeless|my fault|forgive|love you|miss me|"
     r"look after (?:my|the|him|her|them)|looked after|tell (?:my|mum|mom|dad|him|her|them)|ready|decided|peace|rest|"
-    r"over with|myself|treatment|(?:do not|does not|cannot) think|not sure|no idea|anyone can|nobody can|"
+    r"over with|(?:it|this|things|everything|all) myself|treatment|(?:do not|does not|cannot) think|not sure|no idea|anyone can|nobody can|"
     r"drink\w*|drunk|smok\w*|weed|high|numb|weight|anyone|(?<!no )problem|will not be (?:a|an|around|here|there|in)|"
     r"understand why|note for|letter for|for my (?:sister|brother|mum|mom|dad|family|kids|partner|wife|husband|son|daughter))\b"
 )

@@ -167,6 +167,8 @@ def test_the_trainer_sees_the_guards_as_the_screen_serves_them():
         "Leave it with me, I'll handle it tonight.",
         "I've made a note and I'll follow up tomorrow morning.",
         "let me look into it for you right now",
+        # From a later walkthrough, paused in two scenarios before "myself" was read in its clause.
+        "I'll sort out a new appointment for you today, and I'll ring you myself before 6 tonight to confirm it.",
     ],
 )
 def test_a_learners_promise_to_help_does_not_pause_practice(committed_models, text):
