@@ -80,16 +80,13 @@ def _structure_session(session: Any, *, apps: Any, alias: str) -> None:
         if turn.role != "learner" or not _is_rendered(turn.guidance):
             continue
         earlier = turns[:position]
-        # What the learner was answering: the feelings as the last turn before left them, and the
-        # last persona message (the opening line before any).
+        # What the learner was answering: the feelings as the last turn before left them.
         before = next((t.persona_state for t in reversed(earlier) if t.persona_state is not None), None)
-        answered = next((t.text for t in reversed(earlier) if t.role == "persona"), scenario.opening_line)
         turn.guidance = guidance_compose(
             text=turn.text,
             analysis=turn.analysis or {},
             persona_name=scenario.persona_name,
             persona_emotions=before if before is not None else (scenario.starting_emotions or {}),
-            persona_text=answered,
         )
         changed.append(turn)
     Turn.objects.using(alias).bulk_update(changed, ["guidance"])

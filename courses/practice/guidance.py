@@ -126,250 +126,6 @@ def _worked(analysis: Mapping[str, Any], text: str, persona: str | None, emotion
     return Worked(code="kept_going", mechanism=None, quote=None, persona=persona, emotion=emotion)
 
 
-# Words that end a noun phrase rather than belong to it.
-_NOT_A_TOPIC = frozenset(
-    [
-        "with",
-        "about",
-        "that",
-        "this",
-        "when",
-        "what",
-        "have",
-        "been",
-        "just",
-        "from",
-        "they",
-        "were",
-        "will",
-        "every",
-        "again",
-        "today",
-        "tonight",
-        "anymore",
-        "really",
-        "still",
-        "already",
-        "ever",
-        "much",
-        "more",
-        "very",
-        "some",
-        "each",
-        "other",
-        "which",
-        "there",
-        "here",
-        "then",
-        "soon",
-        "since",
-        "because",
-        "after",
-        "before",
-        "until",
-        "while",
-        "even",
-        "also",
-        "only",
-        "back",
-        "away",
-        "into",
-        "over",
-        "like",
-        "never",
-        "always",
-        "often",
-        "usually",
-        "keeps",
-        "says",
-        "said",
-        "told",
-        "tells",
-        "seems",
-        "feels",
-        "felt",
-        "gets",
-        "got",
-        "went",
-        "goes",
-        "came",
-        "comes",
-        "made",
-        "makes",
-        "does",
-        "doesn",
-        "didn",
-        "isn",
-        "wasn",
-    ]
-)
-
-
-# Words that may open a topic but never end one (the noun comes after them), and words that look
-# like a noun's place but are verbs: "the long" (weekend), "the same thing happens".
-_MODIFIERS = frozenset(
-    [
-        "long",
-        "short",
-        "whole",
-        "same",
-        "last",
-        "first",
-        "next",
-        "best",
-        "worst",
-        "only",
-        "real",
-        "other",
-        "big",
-        "little",
-        "new",
-        "old",
-        "entire",
-        "second",
-        "third",
-        "final",
-        "main",
-        "usual",
-    ]
-)
-_VERBISH = frozenset(
-    [
-        "happens",
-        "happened",
-        "means",
-        "meant",
-        "matters",
-        "mattered",
-        "works",
-        "worked",
-        "helps",
-        "helped",
-        "hurts",
-        "hurt",
-        "starts",
-        "started",
-        "stops",
-        "stopped",
-        "needs",
-        "needed",
-        "wants",
-        "wanted",
-        "knows",
-        "knew",
-        "thinks",
-        "thought",
-        "takes",
-        "took",
-        "gives",
-        "gave",
-        "looks",
-        "looked",
-        "sounds",
-        "sounded",
-        "would",
-        "could",
-        "should",
-        "might",
-        "must",
-        "shall",
-        "can",
-        "cannot",
-        "isn",
-        "aren",
-        "wasn",
-        "weren",
-        "won",
-        "hasn",
-        "haven",
-        "hadn",
-        "wouldn",
-        "couldn",
-        "shouldn",
-        "don",
-    ]
-)
-_FUNCTION = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "or",
-        "but",
-        "so",
-        "if",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "it",
-        "is",
-        "was",
-        "are",
-        "be",
-        "am",
-        "i",
-        "you",
-        "he",
-        "she",
-        "we",
-        "they",
-        "me",
-        "him",
-        "her",
-        "us",
-        "them",
-        "my",
-        "your",
-        "his",
-        "our",
-        "their",
-        "its",
-        "as",
-        "than",
-        "too",
-        "not",
-        "no",
-        "yes",
-        "all",
-        "any",
-        "one",
-        "ones",
-    ]
-)
-
-
-def _noun_like(word: str) -> bool:
-    return not (word.endswith("ly") or word in _MODIFIERS or word in _VERBISH or word in _NOT_A_TOPIC)
-
-
-def topic_of(persona_text: str) -> str | None:
-    """A noun phrase from the persona's last message for the example question ("deadline"), or None
-    when none is plainly one (the question then says "all this"). A phrase follows "the" or "this",
-    is at most two words, ends on a word that can be a noun and where the phrase ends (a
-    stop, a function word, a verb): "what worries you most about the long?" is worse than no topic.
-    ("my sister" is left out: "the hardest part of the sister" reads wrong.)"""
-    words = re.findall(r"[a-z][a-z-]*|[^\sa-z]", persona_text.lower().replace("\u2019", "'"))
-    for i, word in enumerate(words):
-        if word not in {"the", "this"}:  # "that" is more often "the ones that get me" than a determiner
-            continue
-        run: list[str] = []
-        j = i + 1
-        while j < len(words) and len(run) < 3 and len(words[j]) >= 3 and words[j].isalpha():
-            if words[j] in _FUNCTION or words[j] in _NOT_A_TOPIC or words[j] in _VERBISH:
-                break
-            run.append(words[j])
-            j += 1
-        ends_here = j >= len(words) or not words[j].isalpha() or words[j] in _FUNCTION | _NOT_A_TOPIC | _VERBISH
-        if not run or not ends_here or not _noun_like(run[-1]):
-            continue
-        return " ".join(run[-2:])
-    return None
-
-
 def clean_turn(text: str) -> str:
     """The learner's turn as the rewrite quotes it: one line, at most REWRITE_MAX_CHARS (cut at a
     sentence end where there is one)."""
@@ -431,12 +187,10 @@ def guidance_compose(
     analysis: Mapping[str, Any],
     persona_name: str,
     persona_emotions: Mapping[str, float],
-    persona_text: str = "",
 ) -> Guidance:
     """Guidance for one learner turn, or the wellbeing pause if the learner's words raised concern.
 
-    `persona_emotions` are the persona's feelings the learner was answering; `persona_text` is the
-    persona message answered (it gives the example question its topic).
+    `persona_emotions` are the persona's feelings the learner was answering.
     """
     if signals.needs_pause(analysis):
         return Guidance(
@@ -452,7 +206,11 @@ def guidance_compose(
     persona = first_name(persona_name)
     emotion = signals.strongest_emotion(persona_emotions)
     weakest = weakest_mechanism(signals.levels(analysis))
-    topic = topic_of(persona_text)
+    # The example question names no topic ("what worries you most about all this?"). It used to borrow a
+    # noun phrase from the persona's message, and in a walkthrough that read as nonsense on 6 of 39 turns
+    # ("the hardest part of the door", "...of the last person", "about the grade" right after "it's not
+    # even the grade"): picking the topic needs understanding the message, which this step does not have.
+    topic = None
     blocker_name = BLOCKER_NAMES.get(signals.main_blocker(analysis) or "")
     quote = signals.blocker_phrase(analysis, text) if blocker_name else None
     blocker = (

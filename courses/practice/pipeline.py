@@ -109,7 +109,6 @@ def batch_analyse(turn_ids: Sequence[int]) -> list[AnalysisSaved]:
             analysis=a,
             persona_name=t.persona_name,
             persona_emotions=t.persona_emotions,
-            persona_text=t.context,
         )
         for t, a in zip(turns, analyses, strict=True)
     ]

@@ -48,9 +48,7 @@ def models():
 def coach(models, text: str, persona_text: str, persona: str, feelings: dict[str, float]):
     """Analysis and rendered guidance for one turn, as the worker makes them (rewrite checked)."""
     [analysis] = models.analyse_turns([models.TurnInput(text=text, context=persona_text)])
-    guidance = guidance_compose(
-        text=text, analysis=analysis, persona_name=persona, persona_emotions=feelings, persona_text=persona_text
-    )
+    guidance = guidance_compose(text=text, analysis=analysis, persona_name=persona, persona_emotions=feelings)
     turn = TurnToAnalyse(
         id=1,
         session_id=None,  # type: ignore[arg-type]
@@ -134,7 +132,6 @@ def _praised_dev_replies_that_only_dismiss_or_judge(models) -> tuple[list[str], 
             analysis=analysis,
             persona_name="Sam",
             persona_emotions={"sadness": 0.6},
-            persona_text=row["persona_message"],
         )
         if guidance["worked"] is not None:
             praised.append(row["learner_reply"])

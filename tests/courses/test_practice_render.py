@@ -15,14 +15,13 @@ from tests.factories import analysis_build
 OPENING = {"anger": 0.7, "disappointment": 0.5}
 
 
-def shown(text: str, *, persona_name: str = "Dana", feelings=OPENING, persona_text: str = "", **analysis):
+def shown(text: str, *, persona_name: str = "Dana", feelings=OPENING, **analysis):
     return guidance_render(
         guidance_compose(
             text=text,
             analysis=analysis_build(text=text, **analysis),
             persona_name=persona_name,
             persona_emotions=feelings,
-            persona_text=persona_text,
         )
     )
 
@@ -35,14 +34,13 @@ def test_guidance_reads_word_for_word_as_before():
         "That sounds so frustrating.",
         er=2,
         rationales={"er": ["sounds so frustrating"]},
-        persona_text="This is the second time!",
     )
     assert g == {
         "worked": "You met Dana's feelings with warmth: ‘That sounds so frustrating’.",
         "blocker": None,
         "try_next": "Dana still sounds angry — ask an open question about it, like “what worries you most about "
-        "the second time?”",
-        "rewrite": "That sounds so frustrating. What's been the hardest part of the second time for you?",
+        "all this?”",
+        "rewrite": "That sounds so frustrating. What's been the hardest part of all this for you?",
         "weakest": "ex",
         "persona_emotion": "anger",
         "pause": False,
@@ -56,7 +54,6 @@ def test_guidance_without_words_to_cite_or_a_feeling_to_name_reads_as_before():
         ip=1,
         ex=1,
         feelings={"anger": 0.4, "sadness": 0.6},
-        persona_text="I waited in all week for the parcel.",
     )
     assert some["worked"] == "There's some interpretation in your reply — Dana can hear that you're listening."
     assert (
@@ -158,7 +155,7 @@ def test_summary_reads_word_for_word_as_before():
 
 def test_every_sentence_goes_through_gettext_and_the_learners_words_do_not(monkeypatch):
     monkeypatch.setattr(render, "gettext", lambda message: f"⟦{message}⟧")
-    g = shown("Just submit it tomorrow", ip=1, rationales={"ip": ["submit it"]}, persona_text="About the refund.")
+    g = shown("Just submit it tomorrow", ip=1, rationales={"ip": ["submit it"]})
     for line in (g["worked"], g["try_next"], g["rewrite"]):
         assert line.startswith("⟦") and line.endswith("⟧")
     assert "submit it" in g["worked"] and "Just submit it tomorrow" in g["rewrite"]

@@ -66,7 +66,6 @@ def _guidance(text: str, **analysis):
         analysis=analysis_build(text=text, **analysis),
         persona_name="Dana Reyes",
         persona_emotions={"nervousness": 0.8},
-        persona_text="The deadline is tomorrow and I haven't started.",
     )
 
 

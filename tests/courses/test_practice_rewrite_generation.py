@@ -42,9 +42,7 @@ def _analysis(**levels: int) -> Any:
 
 
 def _guidance(reading: Any) -> Any:
-    return guidance_compose(
-        text=LEARNER, analysis=reading, persona_name="Maya", persona_emotions={"annoyance": 0.8}, persona_text=OPENING
-    )
+    return guidance_compose(text=LEARNER, analysis=reading, persona_name="Maya", persona_emotions={"annoyance": 0.8})
 
 
 def _turn(**levels: int) -> TurnToRewrite:
@@ -96,9 +94,7 @@ def test_nothing_is_asked_when_the_reply_only_blocks_nothing_is_missing_or_coach
         session_id=uuid.uuid4(),
         text=ADVICE,
         analysis=(reading := analysis_build(text=ADVICE, blocker=("advice", ADVICE))),
-        guidance=guidance_compose(
-            text=ADVICE, analysis=reading, persona_name="Maya", persona_emotions={}, persona_text=OPENING
-        ),
+        guidance=guidance_compose(text=ADVICE, analysis=reading, persona_name="Maya", persona_emotions={}),
         persona_text=OPENING,
     )
     assert rewrite_request(only_blocks) is None  # no words of theirs would stay: the template's move shows

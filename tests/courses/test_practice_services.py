@@ -70,9 +70,7 @@ class Saved:
 def save(turn, **analysis):
     """Both worker steps for one turn, without the models: None if the turn was not this worker's."""
     built = analysis_build(**analysis)
-    guidance = guidance_compose(
-        text=turn.text, analysis=built, persona_name="Sam", persona_emotions={"anger": 0.7}, persona_text=""
-    )
+    guidance = guidance_compose(text=turn.text, analysis=built, persona_name="Sam", persona_emotions={"anger": 0.7})
     saved = turn_analyses_save(
         results=[TurnResult(turn_id=turn.pk, session_id=turn.session_id, analysis=built, guidance=guidance)]
     )

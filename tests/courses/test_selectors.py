@@ -123,7 +123,6 @@ def test_practice_state_shows_stored_guidance_and_summary_as_text(alice, django_
             analysis=analysis,
             persona_name=scenario.persona_name,
             persona_emotions=opening,
-            persona_text=scenario.opening_line,
         ),
         persona_state={"anger": 0.4},
     )
@@ -137,7 +136,7 @@ def test_practice_state_shows_stored_guidance_and_summary_as_text(alice, django_
     analysed, queued = state["turns"][1], state["turns"][2]
     assert analysed["guidance"]["worked"] == "You met Dana's feelings with warmth: ‘That sounds so frustrating’."
     assert analysed["guidance"]["try_next"] == (
-        "Dana still sounds angry — ask an open question about it, like “what worries you most about the second time?”"
+        "Dana still sounds angry — ask an open question about it, like “what worries you most about all this?”"
     )
     assert queued["guidance"] is None  # not analysed yet
     summary = state["session"]["summary"]

@@ -104,7 +104,7 @@ class Command(BaseCommand):
             ]
             readings = analysis.analyse_turns([analysis.TurnInput(text=t.text, context=t.context) for t in turns])
             guidance = [
-                guidance_compose(text=t.text, analysis=a, persona_name="", persona_emotions={}, persona_text=t.context)
+                guidance_compose(text=t.text, analysis=a, persona_name="", persona_emotions={})
                 for t, a in zip(turns, readings, strict=True)
             ]
             rewrites_check(turns, readings, guidance, score=analysis.judge_replies)
