@@ -11,12 +11,13 @@ this module does not import torch.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
 from inference import registry, safety_zh_model
-from inference.formulas import NON_APOLOGY
+from inference.formulas import BRUSH_ASIDE, NON_APOLOGY, solidarity_only
 from inference.safety import rules_fingerprint, screen_texts
 from inference.safety_zh import han_count
 from inference.schema import (
@@ -24,6 +25,7 @@ from inference.schema import (
     EmotionReading,
     EmpathyReading,
     ModelVersions,
+    Rationale,
     RiskReading,
     SafetyResult,
     TurnAnalysis,
@@ -162,19 +164,37 @@ def _agree(texts: Sequence[str], empathy: Sequence[EmpathyReading], blockers: li
     """One reading of a reply, not two: when the blocker head names a closed factual question
     (its threshold is tuned for precision), the reply is no exploration, whatever the EX head read;
     a non-apology ("I'm sorry you feel that way") is no emotional reaction, and dismissive where
-    the head named no blocker."""
+    the head named no blocker, as is a brush-aside the guide names ("these things happen"); joining
+    their feeling ("I'd be livid too") is an emotional reaction, not self_focus."""
     for text, reading, found in zip(texts, empathy, blockers, strict=True):
         if found and found[0]["name"] == "closed_question" and reading["ex"]["level"] > 0:
             reading["ex"] = {**reading["ex"], "level": 0, "rationales": []}
+        solidarity = solidarity_only(text)
+        # The formula is the reply ("I'd be livid too."), or the head took it for talk about oneself.
+        alone = (
+            solidarity is not None
+            and len(re.findall(r"\w+", text[: solidarity.start()] + text[solidarity.end() :])) <= 3
+        )
+        if solidarity is not None and (alone or (found and found[0]["name"] == "self_focus")):
+            if alone:
+                found.clear()
+            else:
+                found.pop(0)
+            if reading["er"]["level"] == 0:
+                # A rule's reading: the guide's ER 1, with the words that carry it.
+                span: Rationale = {"start": solidarity.start(), "end": solidarity.end(), "text": solidarity.group(0)}
+                reading["er"] = {**reading["er"], "level": 1, "rationales": [span]}
         formula = NON_APOLOGY.search(text)
-        if formula is None:
-            continue
-        start, end = formula.start(), formula.end()
-        elsewhere = [r for r in reading["er"]["rationales"] if r["end"] <= start or r["start"] >= end]
-        if reading["er"]["level"] > 0 and not elsewhere:
-            reading["er"] = {**reading["er"], "level": 0, "rationales": []}
-        if not found:
+        if formula is not None:
+            start, end = formula.start(), formula.end()
+            elsewhere = [r for r in reading["er"]["rationales"] if r["end"] <= start or r["start"] >= end]
+            if reading["er"]["level"] > 0 and not elsewhere:
+                reading["er"] = {**reading["er"], "level": 0, "rationales": []}
+        else:
+            formula = BRUSH_ASIDE.search(text)
+        if formula is not None and not found:
             # A rule's finding, not the head's: its probability is given as certain.
+            start, end = formula.start(), formula.end()
             found.append(
                 {"name": "dismissive", "start": start, "end": end, "text": text[start:end], "probability": 1.0}
             )

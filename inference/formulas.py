@@ -64,3 +64,32 @@ def formula_only(text: str) -> frozenset[str]:
     if _sorry_is_formula(text):
         labels |= {"remorse", "sadness"}
     return frozenset(labels)
+
+
+# The guide's named brush-asides (`promise-vs-minimise`, `dismissive`): set phrases that shrink or
+# excuse the present hurt. "I understand your frustration, but these things happen in a busy clinic"
+# was praised in a walkthrough with no blocker named; the guide labels it dismissive.
+BRUSH_ASIDE = re.compile(
+    r"\b(?:these things happen|(?:it|this|that|stuff like this) happens (?:to everyone|all the time)|"
+    r"everything happens for a reason|don'?t let it get to you|(?:it'?s|its|it is) not (?:a|that) big (?:a )?deal|"
+    r"no big deal|get over it|could(?:'ve| have)? been worse|look on the bright side)\b",
+    re.IGNORECASE,
+)
+
+# The guide's `solidarity-er1`: briefly joining their feeling ("I'd be livid too") is an emotional
+# reaction, not self_focus, while the reply says nothing else of the writer.
+SOLIDARITY = re.compile(
+    r"\b(?:i'?d|i\s+would|id)\s+(?:be|feel|want\s+to\s+\w+|have\s+been|be\s+so|be\s+really)(?:\s+\w+){0,2}?"
+    r"\s+(?:too|as\s+well)\b",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself|i'?m|i'?ve|i'?ll|i'?d|im|ive)\b", re.IGNORECASE)
+
+
+def solidarity_only(text: str) -> re.Match[str] | None:
+    """The solidarity formula in ``text`` when it is all the reply says of the writer, else None."""
+    found = SOLIDARITY.search(text)
+    if found is None:
+        return None
+    rest = text[: found.start()] + " " + text[found.end() :]
+    return None if _FIRST_PERSON.search(rest) else found

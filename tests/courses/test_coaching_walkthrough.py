@@ -112,6 +112,23 @@ def test_the_rewrite_kept_scores_higher_than_the_learners_reply_and_has_no_block
     assert signals.main_blocker(rewritten) is None
 
 
+def test_joining_their_anger_is_warmth_not_self_focus(models):
+    # A later walkthrough: "I'd be livid too." was named self_focus and the warmth goal stayed "Not yet".
+    analysis, _, shown = coach(models, "I'd be livid too.", MARCUS, "Marcus", {"anger": 0.7})
+    assert signals.levels(analysis)["er"] >= 1
+    assert signals.main_blocker(analysis) is None
+    assert shown["blocker"] is None
+
+
+def test_these_things_happen_is_named_not_praised(models):
+    # The same walkthrough: praised with no blocker, and the rewrite kept it.
+    text = "I understand your frustration, but these things happen in a busy clinic."
+    analysis, _, shown = coach(models, text, MARCUS, "Marcus", {"anger": 0.7})
+    assert signals.main_blocker(analysis) == "dismissive"
+    assert shown["blocker"] is not None and "these things happen" in shown["blocker"]["text"]
+    assert shown["rewrite"] is None or "these things happen" not in shown["rewrite"]
+
+
 def _praised_dev_replies_that_only_dismiss_or_judge(models) -> tuple[list[str], int]:
     with CORPUS.open(encoding="utf-8") as handle:
         rows = [
