@@ -8,6 +8,7 @@ back to that text. Rows that already carry a "version" are structured and left a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import migrations
@@ -69,6 +70,25 @@ def structure(apps: Any, schema_editor: Any) -> None:
             _structure_session(session, apps=apps, alias=alias)
 
 
+# The example question's topic as the old sentences wrote it ("...about the second time?", "...the
+# hardest part of the second time for you?"): today's compose names none, so the stored decision
+# takes the topic back from the text it replaces, and reads as that text did.
+_OLD_TOPIC = re.compile(r"(?:worries you most about|hardest part of) the (.+?)(?: for you)?\?")
+
+
+def _with_old_topic(composed: Any, old: Any) -> Any:
+    sentences = (
+        " ".join(str(value) for value in old.values() if isinstance(value, str)) if isinstance(old, dict) else ""
+    )
+    found = _OLD_TOPIC.search(sentences)
+    if found is None:
+        return composed
+    for key in ("try_next", "rewrite"):
+        if composed.get(key):
+            composed[key] = {**composed[key], "topic": found.group(1)}
+    return composed
+
+
 def _structure_session(session: Any, *, apps: Any, alias: str) -> None:
     PracticeSession = apps.get_model("courses", "PracticeSession")
     Turn = apps.get_model("courses", "Turn")
@@ -82,12 +102,13 @@ def _structure_session(session: Any, *, apps: Any, alias: str) -> None:
         earlier = turns[:position]
         # What the learner was answering: the feelings as the last turn before left them.
         before = next((t.persona_state for t in reversed(earlier) if t.persona_state is not None), None)
-        turn.guidance = guidance_compose(
+        composed = guidance_compose(
             text=turn.text,
             analysis=turn.analysis or {},
             persona_name=scenario.persona_name,
             persona_emotions=before if before is not None else (scenario.starting_emotions or {}),
         )
+        turn.guidance = _with_old_topic(composed, turn.guidance)
         changed.append(turn)
     Turn.objects.using(alias).bulk_update(changed, ["guidance"])
 
