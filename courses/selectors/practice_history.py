@@ -20,7 +20,7 @@ from django.http import Http404
 from courses.models import Course, PracticeSession, Scenario, Turn
 from courses.practice.events import GuidanceView, SummaryView, TurnView
 from courses.practice.render import summary_render
-from courses.practice.signals import MECHANISM_NAMES
+from courses.practice.signals import MECHANISM_NAMES, rationale_phrases
 from courses.selectors.practice import turn_serialise
 
 # A session the learner can still open and carry on (a paused one waits for their continue; a
@@ -222,7 +222,9 @@ def _history_turn(turn: Turn) -> HistoryTurn:
                 short=key.upper(),
                 name=name.capitalize(),
                 level=max(0, min(2, int(reading.get("level") or 0))),
-                words=[str(span.get("text", "")) for span in reading.get("rationales") or []],
+                # Whole clauses, as the coaching quotes them: the model's tagged words alone read as
+                # fragments ("be", "too", "took a").
+                words=rationale_phrases(analysis, key, view["text"]),
             )
         )
     return HistoryTurn(

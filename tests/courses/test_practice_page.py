@@ -187,9 +187,10 @@ def test_a_turn_goes_from_sending_to_analysis_guidance_and_a_streamed_reply(prac
     assert analysis.get_by_role("button", name="caring").is_visible()
     er = analysis.locator('[data-mechanism="er"]')
     assert er.get_attribute("data-level") == "2"
-    # Focusing a score highlights its rationale words in the learner's own message.
+    # Focusing a score highlights its rationale in the learner's own message, as the whole clause the
+    # coaching would quote (the model tagged "sounds so frustrating").
     analysis.locator('[data-mechanism="ip"]').focus()
-    assert learner.locator("mark").inner_text() == "sounds so frustrating"
+    assert learner.locator("mark").inner_text() == "it sounds so frustrating to wait that long"
     assert "sounds so frustrating" in analysis.inner_text()
     page.mouse.move(0, 0)
     analysis.locator('[data-mechanism="ip"]').blur()
@@ -677,7 +678,7 @@ def test_the_page_works_with_the_keyboard_alone(practice):
             break
     else:
         raise AssertionError("the ER score cannot be reached with the keyboard")
-    assert page.get_by_test_id("message-learner").locator("mark").inner_text() == "I hear"
+    assert page.get_by_test_id("message-learner").locator("mark").inner_text() == "I hear you"  # its clause
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
 
 

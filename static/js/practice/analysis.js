@@ -4,7 +4,7 @@
  */
 
 import { h } from "./dom.js";
-import { pretty, quoteList, renderText } from "./text.js";
+import { clauseSpans, pretty, quoteList, renderText } from "./text.js";
 
 const LEVEL_WORDS = ["none", "weak", "strong"];
 
@@ -56,7 +56,7 @@ export function analysisBlock(turn, textNode, mechanisms) {
 
   const chips = emotionChips(analysis.emotion || {}, wire, highlight);
   if (chips) block.appendChild(chips);
-  block.appendChild(empathyMeter(analysis.empathy || {}, mechanisms, wire, highlight));
+  block.appendChild(empathyMeter(analysis.empathy || {}, turn.text, mechanisms, wire, highlight));
   block.appendChild(detail);
   if (analysis.text_truncated) {
     block.appendChild(h("p", { className: "analysis__note", text: "Only the first part of this long message was analysed." }));
@@ -89,12 +89,12 @@ function emotionChips(emotion, wire, highlight) {
   return chips;
 }
 
-function empathyMeter(empathy, mechanisms, wire, highlight) {
+function empathyMeter(empathy, text, mechanisms, wire, highlight) {
   const meter = h("ul", { className: "analysis__meter", "aria-label": "Empathy in your message, each scored 0 to 2" });
   for (const m of mechanisms) {
     const result = empathy[m.key] || {};
     const level = Math.max(0, Math.min(2, Number(result.level) || 0));
-    const spans = result.rationales || [];
+    const spans = clauseSpans(text, result.rationales || []);
     const pips = h("span", { className: "meter__pips", "aria-hidden": "true" }, [
       h("span", { className: "meter__pip" + (level >= 1 ? " meter__pip--on" : "") }),
       h("span", { className: "meter__pip" + (level >= 2 ? " meter__pip--on" : "") }),

@@ -31,6 +31,41 @@ function codePointToUnit(text) {
   };
 }
 
+// Where a clause ends, as the coaching's quotes find it (courses/practice/signals.py, _CLAUSE_BREAK).
+const CLAUSE_BREAK = /[.!?;:,\u2014\u2013()\n]|\s-\s|\bbut\b/gi;
+
+/**
+ * The spans ({start, end} in code points) widened to the whole clauses around them, as the coaching
+ * quotes them (signals.phrase_around): the model tags words, and "be", "too" or "took a" lit alone read
+ * as fragments. Each comes back with its clause's text; spans in one clause become one.
+ */
+export function clauseSpans(text, spans) {
+  const points = Array.from(text);
+  const unitToPoint = [];
+  points.forEach((cp, index) => {
+    for (let k = 0; k < cp.length; k++) unitToPoint.push(index);
+  });
+  unitToPoint.push(points.length);
+  const breaks = Array.from(text.matchAll(CLAUSE_BREAK), (m) => [
+    unitToPoint[m.index],
+    unitToPoint[m.index + m[0].length],
+  ]);
+  const out = new Map();
+  for (const span of spans || []) {
+    let start = 0;
+    let end = points.length;
+    for (const [from, to] of breaks) {
+      if (to <= span.start) start = Math.max(start, to);
+      if (from >= span.end) end = Math.min(end, from);
+    }
+    if (end < points.length && (points[end] === "?" || points[end] === "!")) end += 1; // a question keeps its mark
+    while (start < end && /[\s,;:\-\u2014\u2013]/.test(points[start])) start += 1;
+    while (end > start && /[\s,;:\-\u2014\u2013]/.test(points[end - 1])) end -= 1;
+    if (end > start) out.set(start + ":" + end, { start, end, text: points.slice(start, end).join("") });
+  }
+  return Array.from(out.values()).sort((a, b) => a.start - b.start);
+}
+
 /** Put `text` in `node`, with each span ({start, end} in code points) in a <mark> of `kind`. */
 export function renderText(node, text, spans, kind) {
   clear(node);
