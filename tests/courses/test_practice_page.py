@@ -288,6 +288,29 @@ def test_the_conversation_follows_the_newest_message_unless_the_learner_scrolled
     assert pill.is_hidden()
 
 
+@pytest.mark.parametrize("practice", [PHONE], indirect=True, ids=["phone"])
+def test_a_growing_composer_does_not_cover_the_message_being_answered(practice):
+    """A walkthrough at 390x844: a three-line draft and its hint grew the sticky composer over the end
+    of the persona's message the learner was answering."""
+    page, socket, _, _ = practice
+    reply = (
+        "Yes. That's it. It's not about the bike really, I promised him. He's been crossing the days off on "
+        "the calendar, and tomorrow I'm the dad who couldn't make it happen."
+    )
+    for n in range(3):
+        _exchange(page, socket, 300 + 2 * n, 1 + 2 * n, f"Reply number {n}: that sounds so hard.", reply)
+    newest = page.locator("#messages > li").last
+    assert _in_view_above_composer(page, newest)
+    composer = page.get_by_test_id("composer")
+    composer.press_sequentially("Don't worry, it'll definitely be with you first thing tomorrow. " * 3, delay=2)
+    draft = wait_until(page, lambda: socket.of_type("draft.analyze"))[-1]
+    socket.send("draft.hint", draft_id=draft["draft_id"], levels={"er": 0, "ip": 0, "ex": 0},
+                blocker="false_reassurance", hint="Reassurance can feel like brushing it off — try acknowledging "
+                "how hard it is.")  # fmt: skip
+    page.get_by_test_id("draft-hint").get_by_text("Reassurance can feel").wait_for()
+    wait_until(page, lambda: _in_view_above_composer(page, newest))
+
+
 def test_a_reply_sent_all_at_once_comes_after_a_typing_beat_a_few_words_at_a_time(practice):
     page, socket, _, _ = practice
     submit(page, "That sounds exhausting.")

@@ -35,6 +35,16 @@ export class Follower {
     );
     observer.observe(list, { childList: true, subtree: true, characterData: true });
     for (const el of tail) observer.observe(el, { attributes: true, attributeFilter: ["hidden"] });
+    // The composer grows while the learner types (a longer draft, the draft hint): on a phone it then
+    // covered the end of the persona's message being answered. Its growing counts as a change at the end.
+    if (typeof ResizeObserver === "function") {
+      let height = composer.getBoundingClientRect().height;
+      new ResizeObserver(() => {
+        const now = composer.getBoundingClientRect().height;
+        if (now > height) this.changed(false);
+        height = now;
+      }).observe(composer);
+    }
     pill.addEventListener("click", () => {
       this.following = true;
       this.reveal();
