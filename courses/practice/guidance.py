@@ -205,7 +205,7 @@ def guidance_compose(
         )
     persona = first_name(persona_name)
     emotion = signals.strongest_emotion(persona_emotions)
-    weakest = weakest_mechanism(signals.levels(analysis))
+    weakest = weakest_mechanism(signals.suggestion_levels(analysis))
     # The example question names no topic ("what worries you most about all this?"). It used to borrow a
     # noun phrase from the persona's message, and in a walkthrough that read as nonsense on 6 of 39 turns
     # ("the hardest part of the door", "...of the last person", "about the grade" right after "it's not

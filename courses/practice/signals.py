@@ -34,6 +34,21 @@ def levels(analysis: Mapping[str, Any] | None) -> dict[str, int]:
     return {mech: int((empathy.get(mech) or {}).get("level") or 0) for mech in MECHANISMS}
 
 
+def suggestion_levels(analysis: Mapping[str, Any] | None) -> dict[str, int]:
+    """The levels a next step is chosen by: the shown (confident) level, or the most probable one
+    where that is higher. A learner shown ER 0 for "ugh, that sounds so lonely" (the model at .7 for
+    ER 1, under the cautious threshold) was told to name the feeling they had just named; praise
+    still waits for a confident level, a suggestion need not (as hints while typing, read_drafts)."""
+    empathy = (analysis or {}).get("empathy") or {}
+    shown = levels(analysis)
+    out: dict[str, int] = {}
+    for mech in MECHANISMS:
+        probs = (empathy.get(mech) or {}).get("probs") or []
+        likeliest = max(range(len(probs)), key=lambda k: probs[k]) if len(probs) == 3 else 0
+        out[mech] = max(shown[mech], likeliest)
+    return out
+
+
 # Where a quote may start or end: sentence and clause punctuation, and the text's own ends.
 _CLAUSE_BREAK = re.compile(r"[.!?;:,\u2014\u2013()\n]|\s-\s|\bbut\b", re.IGNORECASE)
 

@@ -191,3 +191,19 @@ def test_the_example_question_borrows_no_noun_from_the_persona():
     assert g["try_next"] is not None and g["try_next"]["topic"] is None
     assert all(r["topic"] is None for r in [g["rewrite"]] if r is not None)
     assert "all this" in guidance_render(g)["try_next"]
+
+
+def test_the_next_step_never_asks_for_a_feeling_the_model_thinks_was_named():
+    """A walkthrough: "ugh, that sounds so lonely" was shown ER 0 (the model at .7 for ER 1, under the
+    cautious threshold) and told to name the feeling. Praise waits for a confident level; the next
+    step goes by the likelier one."""
+    text = "ugh, that sounds so lonely"
+    analysis = analysis_build(text=text)
+    analysis["empathy"]["er"]["probs"] = [0.3, 0.7, 0.0]
+    g = guidance_compose(text=text, analysis=analysis, persona_name="Maya Chen", persona_emotions=FEELINGS)
+    assert g["worked"] is None  # nothing shown, nothing praised
+    assert g["weakest"] != "er" and g["try_next"]["code"] != "name_feeling"
+    plain = guidance_compose(
+        text=text, analysis=analysis_build(text=text), persona_name="Maya Chen", persona_emotions=FEELINGS
+    )
+    assert plain["try_next"]["code"] == "name_feeling"  # with the model sure of no feeling, it is asked for
