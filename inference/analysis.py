@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
 from inference import registry, safety_zh_model
-from inference.formulas import BRUSH_ASIDE, NON_APOLOGY, solidarity_only
+from inference.formulas import BRUSH_ASIDE, NON_APOLOGY, REFERRAL, judging_phrase, solidarity_only
 from inference.safety import rules_fingerprint, screen_texts
 from inference.safety_zh import han_count
 from inference.schema import (
+    BlockerName,
     BlockerSpan,
     EmotionReading,
     EmpathyReading,
@@ -194,10 +195,32 @@ def _agree(texts: Sequence[str], empathy: Sequence[EmpathyReading], blockers: li
             formula = BRUSH_ASIDE.search(text)
         if formula is not None and not found:
             # A rule's finding, not the head's: its probability is given as certain.
-            start, end = formula.start(), formula.end()
-            found.append(
-                {"name": "dismissive", "start": start, "end": end, "text": text[start:end], "probability": 1.0}
-            )
+            found.append(_rule_finding("dismissive", text, formula))
+        _guide_blockers(text, found)
+
+
+def _rule_finding(name: BlockerName, text: str, match: re.Match[str]) -> BlockerSpan:
+    start, end = match.start(), match.end()
+    return {"name": name, "start": start, "end": end, "text": text[start:end], "probability": 1.0}
+
+
+# The head misses a few of the guide's own named examples (the tuning split: "you're being dramatic"
+# read as dismissive or nothing, "Have you spoken to your GP?" as advice), and learners write them.
+def _guide_blockers(text: str, found: list[BlockerSpan]) -> None:
+    """The guide's judging-scope and advice-vs-deflection, where the head named nothing: fault found
+    with the person is judging, a referral or a rule is deflection; a referral the head took for
+    advice or a closed question is deflection, "even when it is phrased as advice or as a yes/no
+    question"."""
+    referral = REFERRAL.search(text)
+    if found:
+        if referral is not None and found[0]["name"] in ("advice", "closed_question"):
+            found[0] = _rule_finding("deflection", text, referral)
+        return
+    judging = judging_phrase(text)
+    if judging is not None:
+        found.append(_rule_finding("judging", text, judging))
+    elif referral is not None:
+        found.append(_rule_finding("deflection", text, referral))
 
 
 def safety_screen(texts: Sequence[object], batch_size: int = 64) -> list[SafetyResult]:

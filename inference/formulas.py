@@ -93,3 +93,55 @@ def solidarity_only(text: str) -> re.Match[str] | None:
         return None
     rest = text[: found.start()] + " " + text[found.end() :]
     return None if _FIRST_PERSON.search(rest) else found
+
+
+# The guide's `judging-scope`: finding fault with the person's reaction or character, or with a
+# choice already made ("you should have planned better", the guide's own example of judging). Only
+# the phrases the guide names or that say the same thing in so many words; a passive ("you should
+# have been told") is on their side and is left out.
+JUDGING_PHRASE = re.compile(
+    r"\b(?:over-?react(?:ing|ion)|(?:you'?re|you\s+are|youre)\s+(?:being\s+)?(?:a\s+bit\s+|so\s+|very\s+|really\s+)?"
+    r"(?:dramatic|paranoid|ridiculous|unreasonable|childish|hysterical)|(?:so|too)\s+negative|"
+    r"don'?t\s+be\s+so\s+(?:dramatic|negative|cynical|childish)|"
+    r"you\s+(?:really\s+|honestly\s+)?should(?:'ve|\s+have|\s+of)\s+(?!been\b)(?:just\s+|really\s+)?"
+    r"(?:known|planned|thought|rung|called|phoned|asked|checked|listened|said|told|done|gone|left|saved|studied|"
+    r"revised|booked|read|looked|noticed|realised|realized)\b|"
+    r"what\s+did\s+you\s+expect|(?:your|ur)\s+own\s+fault|(?:it'?s|that'?s)\s+on\s+you\b)",
+    re.IGNORECASE,
+)
+
+# Someone else's words reported ("being told you're being dramatic", "he said you overreacted") are
+# their story, not the writer's fault-finding.
+_REPORTED = re.compile(
+    r"\b(?:told|tells|telling|said|says|saying|called|calls|accused|thinks?|thought|feel\s+like|felt\s+like|"
+    r"made\s+(?:you\s+)?feel)\b[^.!?]{0,25}$",
+    re.IGNORECASE,
+)
+# ...or denied: "it doesn't mean you're being dramatic" reassures (the guide's normalising-ip1).
+_DENIED = re.compile(
+    r"\b(?:not|never|no\s+one|nobody|doesn'?t|don'?t|didn'?t|isn'?t|wasn'?t)\b[^.!?,]{0,20}$", re.IGNORECASE
+)
+
+
+def judging_phrase(text: str) -> re.Match[str] | None:
+    """The first of the guide's judging phrases that the writer says in their own voice."""
+    for match in JUDGING_PHRASE.finditer(text):
+        before = text[: match.start()]
+        if _REPORTED.search(before) is None and _DENIED.search(before) is None:
+            return match
+    return None
+
+
+# The guide's `advice-vs-deflection`: handing them or their upset to someone or something else is
+# deflection, even phrased as advice or a yes/no question: a referral ("Have you spoken to HR?"), a
+# rule or authority ("deadlines are deadlines", "we have to trust the process"), passing the buck.
+REFERRAL = re.compile(
+    r"\b(?:(?:have|did)\s+you\s+(?:spoken|speak|talked|talk|been|gone|tried|rung|called|contacted)\s+(?:to\s+|with\s+)?"
+    r"(?:hr|h\.r\.|your\s+(?:gp|doctor|manager|line\s+manager|union|tutor|teacher|landlord|boss)|"
+    r"(?:the|a)\s+(?:gp|doctor|counsell?or|therapist|helpline|union|welfare\s+team|wellbeing\s+team)|"
+    r"(?:a|the)\s+(?:\w+\s+){0,2}helpline)|"
+    r"above\s+my\s+pay\s+grade|not\s+my\s+(?:department|call|area|decision)|"
+    r"deadlines\s+are\s+deadlines|rules\s+are\s+rules|trust\s+the\s+process|"
+    r"(?:it'?s|that'?s|it\s+is)\s+(?:company|school|our|the)\s+policy)\b",
+    re.IGNORECASE,
+)

@@ -97,3 +97,45 @@ def test_a_reply_that_is_only_the_formula_names_no_blocker_whatever_the_head_rea
     blockers = [[{"name": "dismissive", "start": 0, "end": len(text), "text": text, "probability": 0.8}]]
     _agree([text], empathy, blockers)
     assert blockers[0] == [] and empathy[0]["er"]["level"] == 1
+
+
+def blocker_names(text: str, found: list) -> list[tuple[str, str]]:
+    blockers = [found]
+    _agree([text], [quiet_reading()], blockers)
+    return [(b["name"], b["text"]) for b in blockers[0]]
+
+
+def test_fault_found_with_the_person_is_judging_where_the_head_named_nothing():
+    """The guide's judging-scope names these; the head read them as nothing or as dismissive."""
+    assert blocker_names("Don't talk like that, you're being dramatic.", []) == [("judging", "you're being dramatic")]
+    assert blocker_names("You really should've rung the out-of-hours line though.", []) == [
+        ("judging", "You really should've rung")
+    ]
+    assert blocker_names("honestly that's a bit of an overreaction", []) == [("judging", "overreaction")]
+
+
+def test_someone_elses_words_and_denials_are_not_the_writers_judging():
+    # A reflection of what they were told, a reassurance, a passive on their side: no blocker.
+    for text in (
+        "Feeling sick before every test, and then being told you're being dramatic. I'm so sorry.",
+        "A lot of people freeze like that. It doesn't mean you're being dramatic.",
+        "You're not overreacting at all.",
+        "I'm sorry, you should have been told about the delay.",
+    ):
+        assert blocker_names(text, []) == [], text
+
+
+def test_a_referral_is_deflection_even_when_the_head_took_it_for_advice():
+    """advice-vs-deflection: "even when it is phrased as advice or as a yes/no question"."""
+    text = "Have you spoken to your GP about how you're feeling?"
+    advice = {"name": "advice", "start": 0, "end": len(text), "text": text, "probability": 0.6}
+    assert blocker_names(text, [advice]) == [("deflection", "Have you spoken to your GP")]
+    assert blocker_names("That decision came from the exec team, it's above my pay grade.", []) == [
+        ("deflection", "above my pay grade")
+    ]
+    # Advice to act themselves stays advice; a blocker the head named otherwise is kept.
+    own = "You should ask for a meeting with him."
+    kept = {"name": "advice", "start": 0, "end": len(own), "text": own, "probability": 0.7}
+    assert blocker_names(own, [kept]) == [("advice", own)]
+    judged = {"name": "judging", "start": 0, "end": 10, "text": "Have you s", "probability": 0.7}
+    assert blocker_names("Have you spoken to HR? You never stand up for yourself.", [judged])[0][0] == "judging"
