@@ -416,8 +416,11 @@ def test_loadtest_command_against_the_real_stack(stack: Stack) -> None:
     out = io.StringIO()
     call_command(
         "loadtest", "--learners", "3", "--turns", "2", "--think-ms", "300", "--url", stack.url, "--json",
-        "--timeout", "60", stdout=out,
+        "--timeout", "240", "--turn-timeout", "90", stdout=out,
     )  # fmt: skip
+    # The limits are generous on purpose: this asserts that nothing is lost, not how fast it is (the
+    # command's own figures are the speed check), and CI's two cores may be busy. Once a turn took
+    # over the default 30 s there, and a slow turn counted as lost.
     report = out.getvalue()
     figures = json.loads(report.strip().splitlines()[-1])
     assert figures["learners"] == 3 and figures["turns"] == 2
