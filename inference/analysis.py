@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
 from inference import registry, safety_zh_model
-from inference.formulas import BRUSH_ASIDE, NON_APOLOGY, REFERRAL, judging_phrase, solidarity_only
+from inference.formulas import (
+    BRUSH_ASIDE,
+    NON_APOLOGY,
+    REFERRAL,
+    STOCK_INFERENCE,
+    judging_phrase,
+    solidarity_only,
+)
 from inference.safety import rules_fingerprint, screen_texts
 from inference.safety_zh import han_count
 from inference.schema import (
@@ -197,6 +204,11 @@ def _agree(texts: Sequence[str], empathy: Sequence[EmpathyReading], blockers: li
             # A rule's finding, not the head's: its probability is given as certain.
             found.append(_rule_finding("dismissive", text, formula))
         _guide_blockers(text, found)
+        inference = STOCK_INFERENCE.search(text)
+        if inference is not None and not found and reading["ip"]["level"] == 0:
+            # A rule's reading, as the guide scores the phrase: IP 1, with the words that carry it.
+            said: Rationale = {"start": inference.start(), "end": inference.end(), "text": inference.group(0)}
+            reading["ip"] = {**reading["ip"], "level": 1, "rationales": [said]}
 
 
 def _rule_finding(name: BlockerName, text: str, match: re.Match[str]) -> BlockerSpan:

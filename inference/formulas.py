@@ -145,3 +145,21 @@ REFERRAL = re.compile(
     r"(?:it'?s|that'?s|it\s+is)\s+(?:company|school|our|the)\s+policy)\b",
     re.IGNORECASE,
 )
+
+# The guide's `reaction-vs-inference`: a stock phrase that infers or claims understanding ("that
+# sounds hard", "that must be hard", "I understand", "I hear you", "I get it") is IP 1. In the
+# corpus's train and tune splits 198 of the 203 replies holding one are IP 1 or more; the other five
+# turn to the writer's own story or ask a closed question, and name a blocker. The scorer still read
+# "that sounds so lonely" as IP 0 in a walkthrough, and told the learner to name the feeling they had
+# just named.
+STOCK_INFERENCE = re.compile(
+    r"\b(?:(?:that|it|this|all\s+that|all\s+this)\s+(?:sounds|must\s+(?:be|feel|have\s+been|have\s+felt))\s+"
+    r"(?:so\s+|really\s+|very\s+|pretty\s+|incredibly\s+|super\s+|absolutely\s+|just\s+|genuinely\s+)?"
+    r"(?:hard|tough|awful|horrible|horrendous|terrible|exhausting|stressful|scary|frightening|terrifying|lonely|"
+    r"isolating|painful|upsetting|frustrating|infuriating|maddening|overwhelming|devastating|heartbreaking|rough|"
+    r"difficult|draining|miserable|unsettling|worrying|humiliating|dehumanising|dehumanizing|confusing|crushing|"
+    r"brutal|grim|gutting|disheartening|demoralising|demoralizing|sad|hurtful|distressing|nerve-?wracking|"
+    r"annoying|rubbish|horrid|stressy)|"
+    r"i\s+(?:totally\s+|completely\s+|really\s+)?(?:understand|hear\s+you|get\s+it|can\s+(?:only\s+)?imagine))\b",
+    re.IGNORECASE,
+)

@@ -139,3 +139,21 @@ def test_a_referral_is_deflection_even_when_the_head_took_it_for_advice():
     assert blocker_names(own, [kept]) == [("advice", own)]
     judged = {"name": "judging", "start": 0, "end": 10, "text": "Have you s", "probability": 0.7}
     assert blocker_names("Have you spoken to HR? You never stand up for yourself.", [judged])[0][0] == "judging"
+
+
+def test_a_stock_inference_is_an_interpretation_when_no_blocker_is_named():
+    """reaction-vs-inference: "that sounds so lonely" is IP 1; the scorer read it as IP 0 and the
+    next step told the learner to name the feeling they had just named."""
+    text = "ugh, that sounds so lonely"
+    empathy = [quiet_reading()]
+    _agree([text], empathy, [[]])
+    assert empathy[0]["ip"]["level"] == 1
+    assert [r["text"] for r in empathy[0]["ip"]["rationales"]] == ["that sounds so lonely"]
+    # Not beside a blocker (the writer's own story), and not for a pleasant "that sounds good".
+    own = "I get it, I'm tired too, we've been on since 7."
+    empathy = [quiet_reading()]
+    _agree([own], empathy, [[{"name": "self_focus", "start": 0, "end": 9, "text": own[:9], "probability": 0.9}]])
+    assert empathy[0]["ip"]["level"] == 0
+    empathy = [quiet_reading()]
+    _agree(["that sounds good, see you then"], empathy, [[]])
+    assert empathy[0]["ip"]["level"] == 0
