@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, TypedDict
 
 from inference import registry, safety_zh_model
 from inference.formulas import (
+    AT_LEAST,
     BRUSH_ASIDE,
     NON_APOLOGY,
+    NORMALISING,
     REFERRAL,
     STOCK_INFERENCE,
     judging_phrase,
@@ -192,6 +194,7 @@ def _agree(texts: Sequence[str], empathy: Sequence[EmpathyReading], blockers: li
                 # A rule's reading: the guide's ER 1, with the words that carry it.
                 span: Rationale = {"start": solidarity.start(), "end": solidarity.end(), "text": solidarity.group(0)}
                 reading["er"] = {**reading["er"], "level": 1, "rationales": [span]}
+        _consolation(text, reading, found)
         formula = NON_APOLOGY.search(text)
         if formula is not None:
             start, end = formula.start(), formula.end()
@@ -204,11 +207,32 @@ def _agree(texts: Sequence[str], empathy: Sequence[EmpathyReading], blockers: li
             # A rule's finding, not the head's: its probability is given as certain.
             found.append(_rule_finding("dismissive", text, formula))
         _guide_blockers(text, found)
-        inference = STOCK_INFERENCE.search(text)
+        inference = STOCK_INFERENCE.search(text) or NORMALISING.search(text)
         if inference is not None and not found and reading["ip"]["level"] == 0:
             # A rule's reading, as the guide scores the phrase: IP 1, with the words that carry it.
-            said: Rationale = {"start": inference.start(), "end": inference.end(), "text": inference.group(0)}
+            start, end = inference.start(), _clause_end(text, inference.start())
+            said: Rationale = {"start": start, "end": end, "text": text[start:end]}
             reading["ip"] = {**reading["ip"], "level": 1, "rationales": [said]}
+
+
+def _consolation(text: str, reading: EmpathyReading, found: list[BlockerSpan]) -> None:
+    """The guide's "at least…" (``inference.formulas.AT_LEAST``): the reply is dismissive, and the
+    sorry or reaction before it closes the topic, as the corpus labels every such reply (ER 0, IP 0)."""
+    match = AT_LEAST.search(text)
+    if match is None:
+        return
+    for mech in ("er", "ip"):
+        if reading[mech]["level"] > 0:
+            reading[mech] = {**reading[mech], "level": 0, "rationales": []}
+    if not found:
+        start = match.start(1)
+        end = _clause_end(text, start)
+        found.append({"name": "dismissive", "start": start, "end": end, "text": text[start:end], "probability": 1.0})
+
+
+def _clause_end(text: str, start: int) -> int:
+    """Where the clause that begins at ``start`` ends: the whole phrase a coach would quote."""
+    return start + len(re.split(r"[.!?;,]", text[start:], maxsplit=1)[0].rstrip())
 
 
 def _rule_finding(name: BlockerName, text: str, match: re.Match[str]) -> BlockerSpan:

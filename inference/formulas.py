@@ -163,3 +163,24 @@ STOCK_INFERENCE = re.compile(
     r"i\s+(?:totally\s+|completely\s+|really\s+)?(?:understand|hear\s+you|get\s+it|can\s+(?:only\s+)?imagine))\b",
     re.IGNORECASE,
 )
+
+# The guide's `normalising-ip1`: normalising or validating their reaction ("no wonder you're fed up",
+# "of course you're scared", "anyone would") is IP 1. 51 of the 56 train and tune replies holding one
+# are IP 1 or more; the other five judge or reassure, and name a blocker. In a walkthrough "…and his
+# birthday is tomorrow. No wonder you're fed up." was scored 0/0/0.
+NORMALISING = re.compile(
+    r"\b(?:no\s+wonder|of\s+course\s+you(?:'?re|'?d|\s+feel|\s+are|\s+would)|anyone\s+would|"
+    r"(?:it|that)\s+makes\s+(?:total\s+|complete\s+|so\s+much\s+)?sense\s+(?:that\s+)?you|"
+    r"(?:it'?s|that'?s)\s+(?:completely\s+|totally\s+|so\s+)?(?:normal|understandable|natural)\s+(?:to|that|you))\b",
+    re.IGNORECASE,
+)
+
+# The guide's dismissive "at least…": a consolation that cancels the hurt. Every one of the 29 train
+# and tune replies holding one at the start of a clause is dismissive with ER 0 and IP 0, the sorry
+# before it included (brush-aside-not-er); a walkthrough saw "aw im sorry. at least its not forever
+# tho" praised as warmth. Not an offer ("at least let me…") nor a quantity ("at least two hours").
+AT_LEAST = re.compile(
+    r"(?:^|[.,;:!?]\s*|\b(?:but|tho|though|and|well|still|oh|hey)\s+)(at\s+least)\b"
+    r"(?!\s+(?:i|i'?ll|we|let|let'?s|\d+|one|two|three|four|five|six|ten|twice|once|a\s+few|an?|some|half)\b)",
+    re.IGNORECASE,
+)

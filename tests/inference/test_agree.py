@@ -157,3 +157,29 @@ def test_a_stock_inference_is_an_interpretation_when_no_blocker_is_named():
     empathy = [quiet_reading()]
     _agree(["that sounds good, see you then"], empathy, [[]])
     assert empathy[0]["ip"]["level"] == 0
+
+
+def test_at_least_is_dismissive_and_the_sorry_before_it_is_no_warmth():
+    """Praised in a walkthrough as warmth ("You met Priya's feelings with warmth: 'at least its not
+    forever tho'"); the guide names "at least…" as dismissive, and brush-aside-not-er the sorry."""
+    text = "aw im sorry. at least its not forever tho"
+    empathy = [warm(text, 0, 11)]
+    blockers: list[list] = [[]]
+    _agree([text], empathy, blockers)
+    assert empathy[0]["er"]["level"] == 0 and empathy[0]["ip"]["level"] == 0
+    assert [(b["name"], b["text"]) for b in blockers[0]] == [("dismissive", "at least its not forever tho")]
+    # A quantity or an offer is no consolation.
+    for plain in ("You waited at least two hours, I'm so sorry.", "I'm sorry. At least let me call them for you."):
+        empathy = [warm(plain, 0, 10)]
+        blockers = [[]]
+        _agree([plain], empathy, blockers)
+        assert empathy[0]["er"]["level"] == 1 and blockers[0] == [], plain
+
+
+def test_normalising_their_reaction_is_an_interpretation():
+    """Scored 0/0/0 in a walkthrough; the guide's normalising-ip1 gives IP 1."""
+    text = "Three weeks of waiting, a whole day off work, and his birthday is tomorrow. No wonder you're fed up."
+    empathy = [quiet_reading()]
+    _agree([text], empathy, [[]])
+    assert empathy[0]["ip"]["level"] == 1
+    assert empathy[0]["ip"]["rationales"][0]["text"] == "No wonder you're fed up"
