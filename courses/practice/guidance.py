@@ -178,7 +178,17 @@ def _kept_words(text: str, analysis: Mapping[str, Any], blocker_quote: str | Non
     is empathy beside them; nothing when the turn only blocks (the rest of it blocks too)."""
     if signals.only_blocks(analysis):
         return ""
-    return clean_turn(without_phrase(text, blocker_quote))
+    own = clean_turn(without_phrase(text, blocker_quote))
+    # A bare token (the guide's "ok", "Right.", "k") does nothing: a rewrite that kept it read
+    # "You sound really let down, and I'm sorry. K." in a walkthrough.
+    return "" if _BARE_TOKEN.fullmatch(own) else own
+
+
+_BARE_TOKEN = re.compile(
+    r"\s*(?:k+|ok(?:ay)?|oki|right|noted|hm+|mm+|fair enough|sure|yeah|yep|yup|cool|fine|alright|got it|"
+    r"i see|oh|ah|lol|ok(?:ay)? thanks?|thanks|ta)\s*[.!?…]*\s*",
+    re.IGNORECASE,
+)
 
 
 def guidance_compose(

@@ -207,3 +207,13 @@ def test_the_next_step_never_asks_for_a_feeling_the_model_thinks_was_named():
         text=text, analysis=analysis_build(text=text), persona_name="Maya Chen", persona_emotions=FEELINGS
     )
     assert plain["try_next"]["code"] == "name_feeling"  # with the model sure of no feeling, it is asked for
+
+
+def test_a_bare_token_is_not_kept_in_the_rewrite():
+    """A walkthrough's "k" became "You sound really let down, and I'm sorry. K."."""
+    for token in ("k", "Right.", "ok thanks", "hmm"):
+        g = shown(token)
+        assert g["rewrite"] == "You sound really anxious, and I'm sorry. What's been the hardest part of all this?", (
+            token
+        )
+    assert "Right, that sounds hard." in shown("Right, that sounds hard.", er=0, ip=1)["rewrite"]
