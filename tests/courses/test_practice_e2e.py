@@ -198,6 +198,12 @@ def test_practice_end_to_end(stack: Stack) -> None:
             learner_messages = page.get_by_test_id("message-learner")
             persona_messages = page.get_by_test_id("message-persona")
             for number, text in enumerate(TURNS, start=1):
+                # The learner knows where they are in the scenario's replies before the last one ends it.
+                expect(page.get_by_test_id("composer-turns")).to_have_text(
+                    "Last reply: Priya says a closing word after it"
+                    if number == len(TURNS)
+                    else f"Reply {number} of {len(TURNS)}"
+                )
                 composer = page.get_by_test_id("composer")
                 composer.fill(text)
                 if number % 2:

@@ -12,9 +12,11 @@ export class Composer {
    * a turn; onWrapUp() asks to end the conversation and returns whether the request went;
    * onError(message) shows a message in the error banner ("" clears it).
    */
-  constructor(els, { maxChars, model, onSubmit, onWrapUp, onError }) {
+  constructor(els, { maxChars, maxTurns = 0, personaName = "", model, onSubmit, onWrapUp, onError }) {
     this.els = els;
     this.maxChars = maxChars;
+    this.maxTurns = maxTurns;
+    this.personaName = personaName;
     this.model = model;
     this.onSubmit = onSubmit;
     this.onWrapUp = onWrapUp;
@@ -63,8 +65,27 @@ export class Composer {
     el.wrapUp.disabled = !canWrapUp;
     if (!canWrapUp && this.confirming()) this.closeConfirm(false);
     el.form.classList.toggle("composer--closed", !open);
+    this.showTurns(open);
     // An ended conversation has nothing to write to: the summary takes the composer's place.
     el.form.hidden = this.model.session.status === "completed";
+  }
+
+  /**
+   * Which reply this is of the scenario's maximum: the conversation ends by itself after the last
+   * one, and a walkthrough found that a surprise ("the composer locks with no warning").
+   */
+  showTurns(open) {
+    const el = this.els.turns;
+    if (!el) return;
+    const sent = this.model.turns.filter((t) => t.role === "learner").length;
+    el.hidden = !open || !this.maxTurns;
+    if (el.hidden) return;
+    const next = Math.min(sent + 1, this.maxTurns);
+    const last = next === this.maxTurns;
+    el.textContent = last
+      ? `Last reply: ${this.personaName.split(" ")[0]} says a closing word after it`
+      : `Reply ${next} of ${this.maxTurns}`;
+    el.classList.toggle("composer__turns--last", last);
   }
 
   focus() {

@@ -66,6 +66,8 @@ function start(root) {
   conversation.onDraftHint = (event) => hints.onHint(event);
   const composer = new Composer(el, {
     maxChars: constants.maxTurnChars,
+    maxTurns: Number(root.dataset.maxTurns) || 0,
+    personaName,
     model: conversation,
     onSubmit: (text) => {
       hints.clear();
@@ -139,6 +141,7 @@ function elements() {
     input: byId("composer"),
     count: byId("composer-count"),
     counter: byId("composer-counter"),
+    turns: byId("composer-turns"),
     announce: byId("composer-announce"),
     send: byId("send"),
     wrapUp: byId("wrap-up"),
