@@ -475,14 +475,26 @@ def test_a_crisis_message_brings_the_whole_card_with_no_scores(stack: Stack, vie
         try:
             _log_in_and_start(page, stack, learner.username, password, scenario.title)
 
+            # An ordinary turn first: its coaching must not stay beside the card as if it were about
+            # the crisis message.
+            page.get_by_test_id("composer").fill("That sounds really lonely. What are weekends like now?")
+            page.get_by_test_id("send").click()
+            expect(page.get_by_test_id("guidance-try")).not_to_be_empty(timeout=TURN_S * 1000)
+            expect(page.get_by_test_id("message-persona")).to_have_count(2, timeout=TURN_S * 1000)
+            expect(page.get_by_test_id("message-persona").nth(1)).not_to_have_attribute(
+                "aria-busy", "true", timeout=TURN_S * 1000
+            )
+
             page.get_by_test_id("composer").fill(CRISIS_TURN)
             page.get_by_test_id("send").click()
             card = page.get_by_test_id("wellbeing")
             expect(card).to_be_visible(timeout=TURN_S * 1000)
             # The learner's locale chose the lines: en-GB gets Samaritans.
             expect(card).to_contain_text("116 123")
-            mine = page.get_by_test_id("message-learner").first
+            mine = page.get_by_test_id("message-learner").nth(1)
             expect(mine.get_by_test_id("analysis")).to_have_attribute("data-safety", "crisis", timeout=TURN_S * 1000)
+            expect(page.get_by_test_id("guidance-paused")).to_be_visible()
+            expect(page.get_by_test_id("guidance-try")).to_be_hidden()
             expect(mine.locator(".chip")).to_have_count(0)
             expect(mine.locator("[data-mechanism]")).to_have_count(0)
 
@@ -504,6 +516,7 @@ def test_a_crisis_message_brings_the_whole_card_with_no_scores(stack: Stack, vie
             assert on_top == "wellbeing-continue"
             button.click()
             expect(card).to_be_hidden()
+            expect(page.get_by_test_id("guidance-paused")).to_be_hidden()
             expect(page.get_by_test_id("composer")).to_be_enabled()
             assert page_errors == [], f"JavaScript errors on the page: {page_errors}"
         except BaseException:

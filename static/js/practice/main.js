@@ -116,6 +116,7 @@ function elements() {
     draftHintText: byId("draft-hint-text"),
     draftHintsOn: byId("draft-hints-on"),
     guidanceEmpty: byId("guidance-empty"),
+    guidancePaused: byId("guidance-paused"),
     guidanceBody: byId("guidance-body"),
     guidancePanel: byId("guidance"),
     guidanceWorkedPart: byId("guidance-worked-part"),

@@ -66,12 +66,13 @@ export class PracticeView {
 
   /**
    * The coaching panel, about the turn `turnId`: only the parts the server gave (no default praise
-   * when it gave none). A wellbeing pause has no coaching: the card speaks, the panel keeps its last.
+   * when it gave none). A wellbeing pause has no coaching: the card speaks (see showWellbeing).
    */
   guidance(turnId, guidance) {
     if (!guidance || guidance.pause) return;
     const el = this.els;
     el.guidanceEmpty.hidden = true;
+    el.guidancePaused.hidden = true;
     el.guidanceBody.hidden = false;
     el.guidancePanel.dataset.turnId = turnId;
     const blocker = guidance.blocker && guidance.blocker.text ? guidance.blocker : null;
@@ -91,12 +92,26 @@ export class PracticeView {
     el.guidanceRewritePart.dataset.source = guidance.rewrite_source || "";
   }
 
+  /**
+   * The wellbeing card takes the coaching's place: the panel no longer shows the previous turn's
+   * coaching beside it (a walkthrough read that as feedback on the message that raised the card).
+   */
   showWellbeing() {
     show(this.els.wellbeing);
+    const el = this.els;
+    el.guidanceBody.hidden = true;
+    el.guidanceEmpty.hidden = true;
+    el.guidancePaused.hidden = false;
   }
 
   hideWellbeing() {
-    this.els.wellbeing.hidden = true;
+    const el = this.els;
+    el.wellbeing.hidden = true;
+    if (el.guidancePaused.hidden) return;
+    el.guidancePaused.hidden = true;
+    const coached = Boolean(el.guidancePanel.dataset.turnId);
+    el.guidanceBody.hidden = !coached;
+    el.guidanceEmpty.hidden = coached;
   }
 
   summary(summary) {
