@@ -222,6 +222,33 @@ def _mentions_only_what_was_said(reply: PersonaReply, replies: Sequence[PersonaR
     return not ((_content_words(reply.text) & elsewhere) - _content_words(said))
 
 
+# A quotation of the learner in an authored line: "'These things happen.' Right. They keep happening
+# to us." Opening quote after a space or at the start, closing quote before a space, a stop or the end,
+# so the apostrophes of "I'm" or "it's" never open or close one.
+_QUOTED = re.compile(r"(?:^|(?<=\s))['\"‘“]([^'\"‘’“”]{3,80}?)['\"’”](?=[\s.,!?;:]|$)")
+
+
+def _stem(word: str) -> str:
+    return word.removesuffix("s")
+
+
+def _quotes_only_what_was_said(reply: PersonaReply, said: str) -> bool:
+    """An authored line that quotes the learner fits only a turn that said it, in so many words: a
+    walkthrough heard Daniel answer a judging turn with "'These things happen.' Right.", which
+    nobody had said. The words that carry the quote must be in the turn (a plural or not); a
+    quote of only common words must be there as written."""
+    turn = " ".join(_WORD.findall(said.lower()))
+    turn_words = {_stem(w) for w in _WORD.findall(said.lower())}
+    for quoted in _QUOTED.findall(reply.text):
+        words = {_stem(w) for w in _content_words(quoted)}
+        if words:
+            if not words <= turn_words:
+                return False
+        elif " ".join(_WORD.findall(quoted.lower())) not in turn:
+            return False
+    return True
+
+
 class ScriptedEngine:
     """Chooses the best-fitting authored reply: conditions filter, specificity then priority rank,
     sentence similarity to the example learner lines breaks ties, and no line repeats while another fits.
@@ -240,7 +267,10 @@ class ScriptedEngine:
                 return ReplyChoice(text=FALLBACK_CLOSING, reply=None, emotion_shift={}, ends_session=True)
         else:
             regular = [reply for reply in replies if not reply.is_closing]
-            chosen = _best([r for r in regular if reply_fits(r, facts)], facts, similarity)
+            fitting = [r for r in regular if reply_fits(r, facts)]
+            chosen = _best(
+                [r for r in fitting if _quotes_only_what_was_said(r, facts.text)] or fitting, facts, similarity
+            )
             if chosen is None:
                 # Nothing authored fits: the most generic line (fewest conditions) reads least out of place.
                 fewest = min((reply_specificity(r) for r in regular), default=0)

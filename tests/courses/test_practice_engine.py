@@ -159,3 +159,19 @@ def test_a_reply_for_dismissive_learners_answers_a_named_blocker_not_angry_words
     assert choose([cold, plain], blocked).text == "So you think I'm overreacting."
     # Anger read in a reply with empathy in it is anger on the persona's behalf.
     assert choose([cold, plain], facts("That makes me furious for you.", er=2, labels=("anger",))).text == "Go on."
+
+
+def test_a_line_quoting_the_learner_answers_only_a_turn_that_said_it():
+    """Daniel answered a judging turn with "'These things happen.' Right." that nobody had said."""
+    quoting = reply(
+        1,
+        "'These things happen.' Right. They keep happening to us. I'm just tired of being told it's nobody's fault.",
+        max_er=0,
+    )
+    plain = reply(2, "A new date. Fine. And what do I do with her until then?", max_er=0)
+    replies = [quoting, plain]
+    assert choose(replies, facts("Well you should have checked the letter.", er=0)).text == plain.text
+    assert choose(replies, facts("these things happen, the consultant is ill", er=0)).text == quoting.text
+    assert choose(replies, facts("Sorry, but this thing happens all the time.", er=0)).text == quoting.text
+    # When only the quoting line fits, it is still said rather than nothing.
+    assert choose([quoting], facts("Well you should have checked the letter.", er=0)).text == quoting.text
