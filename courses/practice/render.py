@@ -289,7 +289,9 @@ def guidance_render(guidance: Guidance, *, learner_text: str | None = None) -> G
 
 def _highlight_note(note: HighlightNote, name: str) -> str:
     if note == "named_feeling":
-        return gettext("You named what %(name)s was feeling") % {"name": name}
+        # An emotional reaction is warmth, not naming a feeling (that is an interpretation): a
+        # walkthrough saw this note on "I'm really sorry, Marcus", which names no feeling.
+        return gettext("You met %(name)s's feelings with warmth") % {"name": name}
     if note == "understood":
         return gettext("You put into words what %(name)s was going through") % {"name": name}
     return gettext("You invited %(name)s to tell you more") % {"name": name}
@@ -298,7 +300,8 @@ def _highlight_note(note: HighlightNote, name: str) -> str:
 def _practise_next(mechanism: Mechanism) -> str:
     if mechanism == "er":
         return gettext(
-            "Name the feeling you hear, early and in plain words (“that sounds exhausting”) before anything else."
+            "Let them hear that you feel for them, early and in plain words (“I'm so sorry, that's a lot to carry”) "
+            "before anything else."
         )
     if mechanism == "ip":
         return gettext(

@@ -135,7 +135,7 @@ def test_summary_reads_word_for_word_as_before():
                 "mechanism": "er",
                 "level": 2,
                 "quote": "That sounds so frustrating",
-                "note": "You named what Dana was feeling",
+                "note": "You met Dana's feelings with warmth",
             },
             {
                 "turn_index": 3,
@@ -167,7 +167,7 @@ def test_every_sentence_goes_through_gettext_and_the_learners_words_do_not(monke
             persona_name="Dana",
         )
     )
-    assert summary["highlights"][0]["note"] == "⟦You named what Dana was feeling⟧"
+    assert summary["highlights"][0]["note"] == "⟦You met Dana's feelings with warmth⟧"
     assert summary["highlights"][0]["quote"] == "That must hurt"
     assert summary["practise_next"]["text"].startswith("⟦")
 

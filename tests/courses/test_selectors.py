@@ -140,7 +140,7 @@ def test_practice_state_shows_stored_guidance_and_summary_as_text(alice, django_
     )
     assert queued["guidance"] is None  # not analysed yet
     summary = state["session"]["summary"]
-    assert summary["highlights"][0]["note"] == "You named what Dana was feeling"
+    assert summary["highlights"][0]["note"] == "You met Dana's feelings with warmth"
     assert summary["practise_next"] == {
         "mechanism": "ex",
         "text": "Ask one open question about their experience (“what's been the hardest part?”) and let them answer.",
