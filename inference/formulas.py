@@ -114,7 +114,7 @@ JUDGING_PHRASE = re.compile(
 # their story, not the writer's fault-finding.
 _REPORTED = re.compile(
     r"\b(?:told|tells|telling|said|says|saying|called|calls|accused|thinks?|thought|feel\s+like|felt\s+like|"
-    r"made\s+(?:you\s+)?feel)\b[^.!?]{0,25}$",
+    r"made\s+(?:you\s+)?feel)\b[^.!?,]{0,25}$",
     re.IGNORECASE,
 )
 # ...or denied: "it doesn't mean you're being dramatic" reassures (the guide's normalising-ip1).

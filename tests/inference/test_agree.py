@@ -112,6 +112,8 @@ def test_fault_found_with_the_person_is_judging_where_the_head_named_nothing():
         ("judging", "You really should've rung")
     ]
     assert blocker_names("honestly that's a bit of an overreaction", []) == [("judging", "overreaction")]
+    # "thinks" here is no one's report: the writer's own verdict follows the comma.
+    assert blocker_names("Nobody thinks that, you're being paranoid.", []) == [("judging", "you're being paranoid")]
 
 
 def test_someone_elses_words_and_denials_are_not_the_writers_judging():
