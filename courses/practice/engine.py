@@ -223,9 +223,15 @@ def _mentions_only_what_was_said(reply: PersonaReply, replies: Sequence[PersonaR
 
 
 # A quotation of the learner in an authored line: "'These things happen.' Right. They keep happening
-# to us." Opening quote after a space or at the start, closing quote before a space, a stop or the end,
-# so the apostrophes of "I'm" or "it's" never open or close one.
-_QUOTED = re.compile(r"(?:^|(?<=\s))['\"‘“]([^'\"‘’“”]{3,80}?)['\"’”](?=[\s.,!?;:]|$)")
+# to us." It opens the line, or follows "you say", "you said", "you tell me" and the like; a quote
+# the persona makes of their own words ("When they call I say 'great'") is not the learner's. The
+# closing quote comes before a space, a stop or the end, so the apostrophes of "I'm" or "it's" never
+# close one.
+_QUOTED = re.compile(
+    r"(?:^\s*|\byou\s+(?:say|said|tell\s+me|told\s+me|keep\s+saying)[,:]?\s+)"
+    r"['\"\u2018\u201c]([^'\"\u2018\u2019\u201c\u201d]{3,80}?)['\"\u2019\u201d](?=[\s.,!?;:]|$)",
+    re.IGNORECASE,
+)
 
 
 def _stem(word: str) -> str:

@@ -175,3 +175,6 @@ def test_a_line_quoting_the_learner_answers_only_a_turn_that_said_it():
     assert choose(replies, facts("Sorry, but this thing happens all the time.", er=0)).text == quoting.text
     # When only the quoting line fits, it is still said rather than nothing.
     assert choose([quoting], facts("Well you should have checked the letter.", er=0)).text == quoting.text
+    # The persona quoting their own words is no quotation of the learner.
+    own = reply(3, "When they call and ask how it's going, I say 'great'. So it feels like I'm failing.", max_er=0)
+    assert choose([own, plain], facts("Well you should have checked the letter.", er=0)).text == own.text
