@@ -102,7 +102,11 @@ def guided(tmp_path_factory):
     folder = tiny_lm_save(tmp_path_factory.mktemp("tiny"), "I waited all morning and nobody rang back.")
 
     def load(draft: int) -> PersonaGenerator:
-        return PersonaGenerator.load(GeneratorConfig(model_path=str(folder), temperature=0, draft_tokens=draft))
+        # float32 on purpose: the fused pass is float32's, and "auto" is bfloat16 on a CPU with AMX
+        # (as this machine has), where the reply would run through transformers instead.
+        return PersonaGenerator.load(
+            GeneratorConfig(model_path=str(folder), temperature=0, draft_tokens=draft, dtype="float32")
+        )
 
     return load
 
