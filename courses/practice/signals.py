@@ -131,7 +131,9 @@ def dismissive_strength(analysis: Mapping[str, Any] | None) -> float:
 
 
 # Blockers that brush the persona aside or blame them: what a "dismissive" reply condition means.
-DISMISSIVE_BLOCKERS = frozenset({"dismissive", "judging"})
+# Deflection is one (the guide: policy-speak, passing the buck, "in place of listening"): told
+# "that's not really my department", the clinic's Daniel answered as if given a new date.
+DISMISSIVE_BLOCKERS = frozenset({"dismissive", "judging", "deflection"})
 
 
 def is_dismissive(analysis: Mapping[str, Any] | None) -> bool:

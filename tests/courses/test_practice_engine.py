@@ -157,6 +157,12 @@ def test_a_reply_for_dismissive_learners_answers_a_named_blocker_not_angry_words
         turn_number=1,
     )
     assert choose([cold, plain], blocked).text == "So you think I'm overreacting."
+    # Passing the buck brushes them aside too (the guide's deflection).
+    text = "That's not really my department, sorry."
+    passed = TurnFacts(
+        text=text, analysis=analysis_build(text=text, blocker=("deflection", "not really my department")), turn_number=1
+    )
+    assert choose([cold, plain], passed).text == "So you think I'm overreacting."
     # Anger read in a reply with empathy in it is anger on the persona's behalf.
     assert choose([cold, plain], facts("That makes me furious for you.", er=2, labels=("anger",))).text == "Go on."
 
