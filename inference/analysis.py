@@ -224,10 +224,18 @@ def _consolation(text: str, reading: EmpathyReading, found: list[BlockerSpan]) -
     for mech in ("er", "ip"):
         if reading[mech]["level"] > 0:
             reading[mech] = {**reading[mech], "level": 0, "rationales": []}
-    if not found:
-        start = match.start(1)
-        end = _clause_end(text, start)
-        found.append({"name": "dismissive", "start": start, "end": end, "text": text[start:end], "probability": 1.0})
+    # Every such reply in the corpus is dismissive whatever else it holds: the head's other reading
+    # gives way ("…at least your mum's got you fighting her corner" was named judging in a walkthrough).
+    start = match.start(1)
+    end = _clause_end(text, start)
+    finding: BlockerSpan = {
+        "name": "dismissive",
+        "start": start,
+        "end": end,
+        "text": text[start:end],
+        "probability": 1.0,
+    }
+    found[:] = [finding]
 
 
 def _clause_end(text: str, start: int) -> int:

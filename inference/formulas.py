@@ -136,11 +136,14 @@ def judging_phrase(text: str) -> re.Match[str] | None:
 # deflection, even phrased as advice or a yes/no question: a referral ("Have you spoken to HR?"), a
 # rule or authority ("deadlines are deadlines", "we have to trust the process"), passing the buck.
 REFERRAL = re.compile(
-    r"\b(?:(?:have|did)\s+you\s+(?:spoken|speak|talked|talk|been|gone|tried|rung|called|contacted)\s+(?:to\s+|with\s+)?"
+    r"\b(?:(?:have|did)\s+you\s+(?:(?:thought\s+about|considered|tried)\s+(?:speaking|talking|going|ringing|calling)|"
+    r"spoken|speak|talked|talk|been|gone|tried|rung|called|contacted)\s+(?:to\s+|with\s+)?"
     r"(?:hr|h\.r\.|your\s+(?:gp|doctor|manager|line\s+manager|union|tutor|teacher|landlord|boss)|"
     r"(?:the|a)\s+(?:gp|doctor|counsell?or|therapist|helpline|union|welfare\s+team|wellbeing\s+team)|"
     r"(?:a|the)\s+(?:\w+\s+){0,2}helpline)|"
     r"above\s+my\s+pay\s+grade|not\s+my\s+(?:department|call|area|decision)|"
+    r"not\s+something\s+(?:i|we)\s+can\s+(?:sort|fix|help\s+with|deal\s+with|do\s+anything\s+about)|"
+    r"(?:that'?s|it'?s)\s+(?:one|something)\s+for\s+(?:a|your|the)\s+(?:counsell?or|therapist|gp|doctor|manager|hr)|"
     r"deadlines\s+are\s+deadlines|rules\s+are\s+rules|trust\s+the\s+process|"
     r"(?:it'?s|that'?s|it\s+is)\s+(?:company|school|our|the)\s+policy)\b",
     re.IGNORECASE,

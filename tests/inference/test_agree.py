@@ -185,3 +185,22 @@ def test_normalising_their_reaction_is_an_interpretation():
     _agree([text], empathy, [[]])
     assert empathy[0]["ip"]["level"] == 1
     assert empathy[0]["ip"]["rationales"][0]["text"] == "No wonder you're fed up"
+
+
+def test_at_least_is_dismissive_whatever_else_the_head_named():
+    """Named judging in a walkthrough; every "at least" reply of the corpus is dismissive."""
+    text = "Ugh, I'm sorry Daniel, at least your mum's got you fighting her corner though."
+    judged = {"name": "judging", "start": 0, "end": 10, "text": text[:10], "probability": 0.6}
+    assert blocker_names(text, [judged]) == [("dismissive", "at least your mum's got you fighting her corner though")]
+
+
+def test_more_ways_of_handing_them_on_are_deflection():
+    assert (
+        blocker_names("Have you thought about speaking to your GP about how low you've been?", [])[0][0] == "deflection"
+    )
+    assert blocker_names("Honestly that's one for a counsellor, not me.", []) == [
+        ("deflection", "that's one for a counsellor")
+    ]
+    assert blocker_names("That's not something I can sort from here.", []) == [
+        ("deflection", "not something I can sort")
+    ]
