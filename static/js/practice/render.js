@@ -104,14 +104,10 @@ export class PracticeView {
     el.guidancePaused.hidden = false;
   }
 
+  /** The card goes; the panel keeps saying there was no coaching until the next reply's arrives
+   * (brought back at once, the earlier turn's coaching sat under the crisis message, unlabelled). */
   hideWellbeing() {
-    const el = this.els;
-    el.wellbeing.hidden = true;
-    if (el.guidancePaused.hidden) return;
-    el.guidancePaused.hidden = true;
-    const coached = Boolean(el.guidancePanel.dataset.turnId);
-    el.guidanceBody.hidden = !coached;
-    el.guidanceEmpty.hidden = coached;
+    this.els.wellbeing.hidden = true;
   }
 
   summary(summary) {
