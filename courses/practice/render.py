@@ -198,8 +198,13 @@ def _try_next(try_next: TryNext) -> str:
         feeling = gettext("%(name)s is still finding words for this") % {"name": name}
     params = {"feeling": feeling, "adjective": adjective, "feeling_noun": noun, "topic": _topic(try_next["topic"])}
     if try_next["code"] == "name_feeling":
+        # An emotional reaction is warmth (the guide's ER), not naming the feeling: that is an
+        # interpretation, and a learner who had just written "no wonder you're fuming" was told to
+        # say "you sound really angry" (a walkthrough).
         return (
-            gettext("%(feeling)s — name that feeling back in a few words, like “you sound really %(adjective)s”.")
+            gettext(
+                "%(feeling)s — let them hear that you feel for them, in a few plain words, like “I'm so sorry, that's a lot”."
+            )
             % params
         )
     if try_next["code"] == "ask_open_question":
@@ -236,10 +241,10 @@ def _rewrite(rewrite: Rewrite) -> str:
             % params
         )
     elif rewrite["code"] == "name_feeling" and "sorry" in own.lower():
-        # Their own words already say sorry: name the feeling without saying it twice.
-        text = gettext("You sound really %(adjective)s. %(own)s") % params
+        # Their own words already say sorry: a reaction without saying it twice.
+        text = gettext("Oh, that's a lot. %(own)s") % params
     elif rewrite["code"] == "name_feeling":
-        text = gettext("You sound really %(adjective)s, and I'm sorry. %(own)s") % params
+        text = gettext("I'm so sorry, that's a lot. %(own)s") % params
     elif rewrite["code"] == "say_back_meaning":
         text = (
             gettext(

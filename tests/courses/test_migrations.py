@@ -179,12 +179,25 @@ def test_forward_stores_decisions_that_read_exactly_as_the_old_text(rows):
     }
     assert rows.second.guidance["try_next"]["emotion"] == "sadness"  # after the first reply
     assert guidance_render(rows.first.guidance) == {**OLD_FIRST, "blocker": None}
-    assert guidance_render(rows.second.guidance) == {**OLD_SECOND, "blocker": None}
+    assert guidance_render(rows.second.guidance) == {**reworded_guidance(OLD_SECOND), "blocker": None}
     # The pause card now reads as the wellbeing module words it (lines with a title each).
     assert guidance_render(rows.crisis.guidance) == {**OLD_PAUSE, "resources": default_resources(), "blocker": None}
 
     assert rows.done.summary["version"] == 1 and rows.done.summary["practise_next"] == "ex"
     assert summary_render(rows.done.summary) == reworded(old_summary(rows.goal.pk))
+
+
+def reworded_guidance(guidance: dict) -> dict:
+    """Old guidance as today's words render it: the emotional-reaction step asks for warmth, no
+    longer "name that feeling back … “you sound really sad”", which the guide scores as an interpretation."""
+    return {
+        **guidance,
+        "try_next": guidance["try_next"].replace(
+            "name that feeling back in a few words, like “you sound really sad”",
+            "let them hear that you feel for them, in a few plain words, like “I'm so sorry, that's a lot”",
+        ),
+        "rewrite": guidance["rewrite"].replace("You sound really sad, and I'm sorry.", "I'm so sorry, that's a lot."),
+    }
 
 
 def reworded(summary: dict) -> dict:
@@ -216,6 +229,6 @@ def test_backward_renders_the_old_text_again(rows):
     migration.render_back(apps, SCHEMA_EDITOR)
     refreshed(rows.first, rows.second, rows.crisis, rows.done)
     assert rows.first.guidance == OLD_FIRST
-    assert rows.second.guidance == OLD_SECOND
+    assert rows.second.guidance == reworded_guidance(OLD_SECOND)
     assert rows.crisis.guidance == OLD_PAUSE
     assert rows.done.summary == reworded(old_summary(rows.goal.pk))

@@ -58,9 +58,9 @@ def test_guidance_without_words_to_cite_or_a_feeling_to_name_reads_as_before():
     assert some["worked"] == "There's some interpretation in your reply — Dana can hear that you're listening."
     assert (
         some["try_next"]
-        == "Dana still sounds sad — name that feeling back in a few words, like “you sound really sad”."
+        == "Dana still sounds sad — let them hear that you feel for them, in a few plain words, like “I'm so sorry, that's a lot”."
     )
-    assert some["rewrite"] == "You sound really sad, and I'm sorry. Okay, what's your order number."
+    assert some["rewrite"] == "I'm so sorry, that's a lot. Okay, what's your order number."
 
     unnamed = shown("That sounds hard.", er=2, ip=2, persona_name="Maya Chen", feelings={})
     assert unnamed["try_next"] == (

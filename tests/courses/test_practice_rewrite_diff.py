@@ -73,11 +73,11 @@ def test_a_template_rewrite_comes_with_its_diff_against_the_learners_words():
     text = "It's not a big deal. Just submit it tomorrow."
     guidance = json.loads(json.dumps(_guidance(text, blocker=("dismissive", "It's not a big deal"), er=0, ip=1)))
     shown = guidance_render(guidance, learner_text=text)
-    assert shown["rewrite"] == "You sound really anxious, and I'm sorry. Just submit it tomorrow."
+    assert shown["rewrite"] == "I'm so sorry, that's a lot. Just submit it tomorrow."
     assert shown["rewrite_source"] == "template"
     assert shown["rewrite_diff"] == [
         {"op": "removed", "text": "It's not a big deal."},
-        {"op": "added", "text": "You sound really anxious, and I'm sorry."},
+        {"op": "added", "text": "I'm so sorry, that's a lot."},
         {"op": "kept", "text": "Just submit it tomorrow."},
     ]
     # Without the learner's words (a stored row re-rendered on its own) nothing changes.
