@@ -480,6 +480,12 @@ def test_a_crisis_message_brings_the_whole_card_with_no_scores(stack: Stack, vie
             page.get_by_test_id("composer").fill("That sounds really lonely. What are weekends like now?")
             page.get_by_test_id("send").click()
             expect(page.get_by_test_id("guidance-try")).not_to_be_empty(timeout=TURN_S * 1000)
+            # On the phone the newest reply's coaching opens under it (the panel is far below).
+            fold = page.get_by_test_id("message-learner").first.locator("details.chat-message__guidance")
+            if viewport["width"] < 600:
+                expect(fold).to_have_attribute("open", "")
+            else:
+                expect(fold).not_to_have_attribute("open", "")
             expect(page.get_by_test_id("message-persona")).to_have_count(2, timeout=TURN_S * 1000)
             expect(page.get_by_test_id("message-persona").nth(1)).not_to_have_attribute(
                 "aria-busy", "true", timeout=TURN_S * 1000

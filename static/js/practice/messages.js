@@ -134,10 +134,20 @@ export class ChatList {
     if (guidanceKey && drawn.guidance !== guidanceKey) {
       const oldGuidance = li.querySelector(".chat-message__guidance");
       const details = turnGuidance(turn.guidance);
+      // On a phone the coaching panel sits below the whole conversation and the composer, so the
+      // newest reply's coaching opens where the learner is reading (a walkthrough at 390 px found it
+      // easy to miss); a fold the learner opened or closed keeps their choice.
+      if (oldGuidance) details.open = oldGuidance.open;
+      else details.open = narrowScreen() && this.isNewestGuided(turn);
       if (oldGuidance) li.replaceChild(details, oldGuidance);
       else li.appendChild(details);
       drawn.guidance = guidanceKey;
     }
+  }
+
+  isNewestGuided(turn) {
+    const guided = this.model.turns.filter((t) => t.role === "learner" && t.guidance && !t.guidance.pause);
+    return guided.length > 0 && guided[guided.length - 1].id === turn.id;
   }
 
   statusLine(turn) {
@@ -205,6 +215,11 @@ export class ChatList {
     }
     if (words && !old) li.appendChild(h("p", { className: "chat-message__feelings", text: words }));
   }
+}
+
+/** Where the coaching panel no longer sits beside the conversation (practice.css, 52rem). */
+function narrowScreen() {
+  return window.matchMedia("(max-width: 52rem)").matches;
 }
 
 /** The coaching on one reply, folded under it. */
