@@ -204,8 +204,7 @@ def _agree(texts: Sequence[str], empathy: Sequence[EmpathyReading], blockers: li
         else:
             formula = BRUSH_ASIDE.search(text)
         if formula is not None and not found:
-            # A rule's finding, not the head's: its probability is given as certain.
-            found.append(_rule_finding("dismissive", text, formula))
+            found.append(_rule_finding("dismissive", text, formula.start(), formula.end()))
         _guide_blockers(text, found)
         inference = STOCK_INFERENCE.search(text) or NORMALISING.search(text)
         if inference is not None and not found and reading["ip"]["level"] == 0:
@@ -226,16 +225,7 @@ def _consolation(text: str, reading: EmpathyReading, found: list[BlockerSpan]) -
             reading[mech] = {**reading[mech], "level": 0, "rationales": []}
     # Every such reply in the corpus is dismissive whatever else it holds: the head's other reading
     # gives way ("…at least your mum's got you fighting her corner" was named judging in a walkthrough).
-    start = match.start(1)
-    end = _clause_end(text, start)
-    finding: BlockerSpan = {
-        "name": "dismissive",
-        "start": start,
-        "end": end,
-        "text": text[start:end],
-        "probability": 1.0,
-    }
-    found[:] = [finding]
+    found[:] = [_rule_finding("dismissive", text, match.start(1), _clause_end(text, match.start(1)))]
 
 
 def _clause_end(text: str, start: int) -> int:
@@ -243,8 +233,8 @@ def _clause_end(text: str, start: int) -> int:
     return start + len(re.split(r"[.!?;,]", text[start:], maxsplit=1)[0].rstrip())
 
 
-def _rule_finding(name: BlockerName, text: str, match: re.Match[str]) -> BlockerSpan:
-    start, end = match.start(), match.end()
+def _rule_finding(name: BlockerName, text: str, start: int, end: int) -> BlockerSpan:
+    """A rule's finding, not the head's: its probability is given as certain."""
     return {"name": name, "start": start, "end": end, "text": text[start:end], "probability": 1.0}
 
 
@@ -258,13 +248,13 @@ def _guide_blockers(text: str, found: list[BlockerSpan]) -> None:
     referral = REFERRAL.search(text)
     if found:
         if referral is not None and found[0]["name"] in ("advice", "closed_question"):
-            found[0] = _rule_finding("deflection", text, referral)
+            found[0] = _rule_finding("deflection", text, referral.start(), referral.end())
         return
     judging = judging_phrase(text)
     if judging is not None:
-        found.append(_rule_finding("judging", text, judging))
+        found.append(_rule_finding("judging", text, judging.start(), judging.end()))
     elif referral is not None:
-        found.append(_rule_finding("deflection", text, referral))
+        found.append(_rule_finding("deflection", text, referral.start(), referral.end()))
 
 
 def safety_screen(texts: Sequence[object], batch_size: int = 64) -> list[SafetyResult]:

@@ -238,13 +238,14 @@ def _stem(word: str) -> str:
     return word.removesuffix("s")
 
 
-def _quotes_only_what_was_said(reply: PersonaReply, said: str) -> bool:
+def _quotes_only_what_was_said(reply: PersonaReply, turn_text: str) -> bool:
     """An authored line that quotes the learner fits only a turn that said it, in so many words: a
     walkthrough heard Daniel answer a judging turn with "'These things happen.' Right.", which
     nobody had said. The words that carry the quote must be in the turn (a plural or not); a
     quote of only common words must be there as written."""
-    turn = " ".join(_WORD.findall(said.lower()))
-    turn_words = {_stem(w) for w in _WORD.findall(said.lower())}
+    words_said = _WORD.findall(turn_text.lower())
+    turn = " ".join(words_said)
+    turn_words = {_stem(w) for w in words_said}
     for quoted in _QUOTED.findall(reply.text):
         words = {_stem(w) for w in _content_words(quoted)}
         if words:
