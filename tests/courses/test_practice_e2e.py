@@ -522,7 +522,12 @@ def test_a_crisis_message_brings_the_whole_card_with_no_scores(stack: Stack, vie
             assert on_top == "wellbeing-continue"
             button.click()
             expect(card).to_be_hidden()
-            # Still no coaching under the crisis message: the earlier turn's does not come back.
+            # Still no coaching under the crisis message: the earlier turn's does not come back,
+            # nor after a reload (the page drawn again from the database).
+            expect(page.get_by_test_id("guidance-paused")).to_be_visible()
+            expect(page.get_by_test_id("guidance-try")).to_be_hidden()
+            page.reload()
+            expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "connected")
             expect(page.get_by_test_id("guidance-paused")).to_be_visible()
             expect(page.get_by_test_id("guidance-try")).to_be_hidden()
             expect(page.get_by_test_id("composer")).to_be_enabled()

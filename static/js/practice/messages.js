@@ -138,16 +138,11 @@ export class ChatList {
       // newest reply's coaching opens where the learner is reading (a walkthrough at 390 px found it
       // easy to miss); a fold the learner opened or closed keeps their choice.
       if (oldGuidance) details.open = oldGuidance.open;
-      else details.open = narrowScreen() && this.isNewestGuided(turn);
+      else details.open = narrowScreen() && this.model.newestCoached()?.id === turn.id;
       if (oldGuidance) li.replaceChild(details, oldGuidance);
       else li.appendChild(details);
       drawn.guidance = guidanceKey;
     }
-  }
-
-  isNewestGuided(turn) {
-    const guided = this.model.turns.filter((t) => t.role === "learner" && t.guidance && !t.guidance.pause);
-    return guided.length > 0 && guided[guided.length - 1].id === turn.id;
   }
 
   statusLine(turn) {

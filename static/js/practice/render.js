@@ -98,6 +98,11 @@ export class PracticeView {
    */
   showWellbeing() {
     show(this.els.wellbeing);
+    this.coachingSetAside();
+  }
+
+  /** The panel after a turn that raised the wellbeing card: no coaching on it, until the next reply's. */
+  coachingSetAside() {
     const el = this.els;
     el.guidanceBody.hidden = true;
     el.guidanceEmpty.hidden = true;

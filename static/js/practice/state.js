@@ -112,6 +112,14 @@ export class Conversation {
     );
   }
 
+  /**
+   * The newest learner turn the server has coached, a wellbeing pause included (its "coaching" is
+   * the card), or undefined: what the coaching panel speaks about.
+   */
+  newestCoached() {
+    return this.turns.filter((t) => t.role === "learner" && t.guidance).pop();
+  }
+
   isOpen() {
     const status = this.session.status;
     return status !== "completed" && status !== "paused" && !this.connection.closedForGood;
@@ -211,8 +219,9 @@ export class Conversation {
     this.view.renderAll();
     this.view.feelings(this.currentFeelings());
     this.view.goals();
-    const guided = this.turns.filter((t) => t.role === "learner" && t.guidance && !t.guidance.pause).pop();
-    if (guided) this.view.guidance(guided.id, guided.guidance);
+    const coached = this.newestCoached();
+    if (coached && coached.guidance.pause) this.view.coachingSetAside();
+    else if (coached) this.view.guidance(coached.id, coached.guidance);
     this.composer.update();
     if (this.session.status === "paused") this.view.showWellbeing();
     else this.view.hideWellbeing();
@@ -276,8 +285,9 @@ export class Conversation {
       this.view.showTurn(turn);
     }
     // A later update of an earlier turn's coaching (a generated rewrite arrives after the reply)
-    // changes that turn's folded coaching only; the panel stays on the newest turn's.
-    const newest = this.turns.filter((t) => t.role === "learner" && t.guidance && !t.guidance.pause).pop();
+    // changes that turn's folded coaching only; the panel stays on the newest turn's, and says
+    // nothing of an earlier turn when the newest raised the wellbeing card.
+    const newest = this.newestCoached();
     const earlier = turn && newest && newest.id !== turn.id && newest.index > turn.index;
     if (!earlier) this.view.guidance(data.turn_id, data.guidance);
     if (data.guidance && data.guidance.pause) {
